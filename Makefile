@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench browser clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# the CPU wheel of torch lies on disk; any other torch spec downloads a multi-GB CUDA build
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+demo: setup
+	$(BIN)/sandbox demo
+
+test: setup browser
+	$(BIN)/ruff check sandbox generators tests bench app.py
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+bench: setup
+	$(BIN)/python bench/generators.py
+
+clean:
+	rm -rf $(VENV) workspace

@@ -1,0 +1,118 @@
+"""The one small interface every synthesizer implements.
+
+Lifecycle (as in SDV): public ``fit`` validates, then calls ``_fit``; public ``sample`` checks the
+model is fitted, then streams ``(table, pyarrow.RecordBatch)`` pairs from ``_sample``. Parents are
+always yielded before the children that reference them; keys are fresh integers, never real values.
+"""
+
+from __future__ import annotations
+
+import pickle
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import pandas as pd
+import pyarrow as pa
+
+from generators.schema import Schema
+
+
+class GeneratorError(Exception):
+    """A generator was used wrongly or given data it cannot learn from."""
+
+
+class NotFittedError(GeneratorError):
+    """The generator has not been fitted yet."""
+
+
+Batch = tuple[str, pa.RecordBatch]
+
+
+class Generator(ABC):
+    """Turns linked tables into a model, and a model into linked tables."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, seed: int = 0, **settings: Any) -> None:
+        self.seed = seed
+        self.settings = settings
+        self.schema: Schema | None = None
+        self.training_rows: dict[str, int] = {}
+
+    def fit(self, tables: Mapping[str, pd.DataFrame], schema: Schema) -> Self:
+        """Learn the shape of ``tables`` (one DataFrame per schema table, keys included)."""
+        problems = schema.problems()
+        for name in schema.tables:
+            if name not in tables:
+                problems.append(f"table {name!r} is in the schema but no data was given for it")
+                continue
+            missing = [c for c in schema.tables[name].columns
+                       if not schema.tables[name].columns[c].synthetic_only and c not in tables[name].columns]
+            if missing:
+                problems.append(f"table {name!r}: columns missing from the data: {', '.join(missing)}")
+            if len(tables[name]) == 0:
+                problems.append(f"table {name!r} has no rows to learn from")
+        if problems:
+            raise GeneratorError("cannot fit: " + "; ".join(problems))
+        self.schema = schema
+        self.training_rows = {n: len(tables[n]) for n in schema.tables}
+        self._fit({n: tables[n] for n in schema.tables}, schema)
+        return self
+
+    def sample(
+        self,
+        rows: int | None = None,
+        scale: float | None = None,
+        seed: int | None = None,
+        batch_rows: int = 100_000,
+    ) -> Iterator[Batch]:
+        """Stream synthetic batches: ``rows`` root rows, or ``scale`` times the training size."""
+        if self.schema is None:
+            raise NotFittedError(f"generator {self.name!r} is not fitted: call fit() first")
+        if rows is not None and scale is not None:
+            raise GeneratorError("give rows or scale, not both")
+        if rows is not None and rows < 1:
+            raise GeneratorError(f"rows must be at least 1, got {rows}")
+        if scale is not None and scale <= 0:
+            raise GeneratorError(f"scale must be positive, got {scale}")
+        root_rows = self.root_rows(rows, scale)
+        yield from self._sample(root_rows, self.seed if seed is None else seed, batch_rows)
+
+    def sample_frames(self, rows: int | None = None, scale: float | None = None,
+                      seed: int | None = None) -> dict[str, pd.DataFrame]:
+        """Convenience for small outputs and tests: the whole sample as DataFrames."""
+        parts: dict[str, list[pa.RecordBatch]] = {}
+        for table, batch in self.sample(rows=rows, scale=scale, seed=seed):
+            parts.setdefault(table, []).append(batch)
+        return {t: pa.Table.from_batches(b).to_pandas() for t, b in parts.items()}
+
+    def root_rows(self, rows: int | None, scale: float | None) -> dict[str, int]:
+        """How many rows to make of each root table."""
+        assert self.schema is not None
+        roots = self.schema.roots()
+        if rows is None:
+            factor = 1.0 if scale is None else scale
+            return {r: max(1, round(self.training_rows[r] * factor)) for r in roots}
+        first = self.training_rows[roots[0]]
+        return {r: max(1, round(rows * self.training_rows[r] / first)) for r in roots}
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to ``path`` (the sandbox signs the file)."""
+        Path(path).write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Generator:
+        """Read a model written by ``save``. Only call on files whose signature was verified."""
+        model = pickle.loads(Path(path).read_bytes())  # noqa: S301 - callers verify the signature first
+        if not isinstance(model, Generator):
+            raise GeneratorError(f"{path} does not hold a generator")
+        return model
+
+    @abstractmethod
+    def _fit(self, tables: dict[str, pd.DataFrame], schema: Schema) -> None: ...
+
+    @abstractmethod
+    def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]: ...

@@ -1,0 +1,106 @@
+"""Schema of a set of linked tables, as generators see it.
+
+Generators know nothing of users, audit or catalogs: the sandbox translates its catalog into this
+schema, and generators turn tables plus schema into a model, and a model into tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["numerical", "categorical", "datetime", "boolean", "key", "identifier"]
+IdentifierKind = Literal[
+    "full_name", "first_name", "last_name", "email", "phone", "address", "passport", "inn", "snils",
+    "card_number", "other",
+]
+
+
+class Column(BaseModel):
+    """One column: how a generator must treat it."""
+
+    kind: Kind
+    identifier: IdentifierKind | None = Field(
+        default=None, description="For kind=identifier: which realistic fake value to produce."
+    )
+    synthetic_only: bool = Field(
+        default=False,
+        description="Absent from training data (dropped at ingest); generators add fake values.",
+    )
+
+
+class ForeignKey(BaseModel):
+    """A child column pointing at a parent table's primary key."""
+
+    column: str
+    parent: str
+    parent_column: str
+
+
+class Table(BaseModel):
+    """One table of the schema."""
+
+    primary_key: str | None = None
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    columns: dict[str, Column]
+    sequence_index: str | None = Field(
+        default=None, description="Datetime column that orders a child table's rows within a parent."
+    )
+
+    def data_columns(self) -> list[str]:
+        """Columns a model learns: everything but keys and synthetic-only identifiers."""
+        return [
+            c for c, spec in self.columns.items() if spec.kind != "key" and not spec.synthetic_only
+        ]
+
+
+class Schema(BaseModel):
+    """Linked tables: parents first via foreign keys. Any depth, any width."""
+
+    tables: dict[str, Table]
+    locale: str = "en_US"
+
+    def parent_of(self, table: str) -> ForeignKey | None:
+        """The first foreign key of a table: the parent it is generated under (None for roots)."""
+        fks = self.tables[table].foreign_keys
+        return fks[0] if fks else None
+
+    def roots(self) -> list[str]:
+        return [t for t in self.tables if self.parent_of(t) is None]
+
+    def children(self, table: str) -> list[str]:
+        return [t for t in self.tables if (fk := self.parent_of(t)) is not None and fk.parent == table]
+
+    def order(self) -> list[str]:
+        """Tables in generation order: every parent before its children."""
+        out: list[str] = []
+
+        def visit(t: str) -> Iterator[str]:
+            yield t
+            for c in self.children(t):
+                yield from visit(c)
+
+        for root in self.roots():
+            out.extend(visit(root))
+        return out
+
+    def problems(self) -> list[str]:
+        """Every structural problem at once (empty when the schema is sound)."""
+        found: list[str] = []
+        for name, table in self.tables.items():
+            if table.primary_key and table.primary_key not in table.columns:
+                found.append(f"table {name!r}: primary key {table.primary_key!r} is not a column")
+            for fk in table.foreign_keys:
+                if fk.column not in table.columns:
+                    found.append(f"table {name!r}: foreign key column {fk.column!r} is not a column")
+                if fk.parent not in self.tables:
+                    found.append(f"table {name!r}: foreign key {fk.column!r} names unknown table {fk.parent!r}")
+                elif self.tables[fk.parent].primary_key != fk.parent_column:
+                    found.append(
+                        f"table {name!r}: foreign key {fk.column!r} must point at the primary key of {fk.parent!r}"
+                    )
+        if not found and len(self.order()) != len(self.tables):
+            found.append("the foreign keys form a cycle; every table must descend from a root table")
+        return found

@@ -1,0 +1,253 @@
+"""The `sandbox` command: parses options, calls one library function, turns named errors into messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sandbox.errors import SandboxError
+
+app = typer.Typer(help="CRM Sandbox: test ideas about customers on synthetic data.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+err = Console(stderr=True)
+out = Console()
+
+JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def emit(value: Any, as_json: bool, human: Callable[[Any], None]) -> None:
+    """One JSON object for scripts, or a human rendering."""
+    if as_json:
+        sys.stdout.write(json.dumps(_dump(value), ensure_ascii=False, default=str) + "\n")
+    else:
+        human(value)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Named errors become one line and exit code 1; no traceback."""
+    try:
+        yield
+    except SandboxError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was published")
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, float, float | None], None]]:
+    """A rich progress bar on stderr (silent under --json so stdout stays one JSON object)."""
+    if not enabled or not err.is_terminal:
+        yield lambda step, done, total=None: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def update(step: str, done: float, total: float | None = None) -> None:
+            bar.update(task, description=step, completed=done, total=total or 1)
+
+        yield update
+
+
+def _ctx():
+    from sandbox.access import cli_user
+    from sandbox.workspace import Workspace
+
+    return Workspace(), cli_user()
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="CSV, Parquet or DuckDB files, or folders of them."),
+    source: str = typer.Option(..., "--source", help="Name of the source in the vault."),
+    catalog: Path | None = typer.Option(None, "--catalog", help="Steward-edited catalog YAML to apply."),
+    accept_proposed: bool = typer.Option(False, "--accept-proposed", help="Accept detected column classes."),
+    holdout: float | None = typer.Option(None, "--holdout", help="Share of root entities kept for the gate."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Classify, pseudonymize and store a CRM export in the vault (steward)."""
+    from sandbox.ingest import ingest as run
+
+    with handled(), progress_bar(not as_json) as bar:
+        ws, user = _ctx()
+        result = run(ws, user, list(paths), source, catalog_file=catalog, accept_proposed=accept_proposed,
+                     holdout_share=holdout, progress=bar)
+    emit(result, as_json, lambda r: _print_ingest(r))
+
+
+def _print_ingest(r: Any) -> None:
+    out.print(f"ingested [bold]{r.source}[/bold] as snapshot {r.snapshot} (catalog v{r.catalog_version})")
+    for t, n in r.tables.items():
+        dropped = ", ".join(r.dropped_columns[t]) or "none"
+        out.print(f"  {t}: {n} rows ({r.holdout_rows[t]} held out); dropped: {dropped}")
+    for w in r.warnings:
+        out.print(f"  [yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def synthesize(
+    source: str = typer.Argument(..., help="Source to learn from."),
+    generator: str | None = typer.Option(None, "--generator", help="Generator backend (default: the best)."),
+    seed: int = typer.Option(0, "--seed"),
+    rows: int | None = typer.Option(None, "--rows", help="Number of root rows to generate."),
+    scale: float | None = typer.Option(None, "--scale", help="Size relative to the training data."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Fit a generator and stage a synthetic dataset (steward)."""
+    from sandbox.synthesize import synthesize as run
+
+    with handled(), progress_bar(not as_json) as bar:
+        ws, user = _ctx()
+        info = run(ws, user, source, generator=generator, seed=seed, rows=rows, scale=scale, progress=bar)
+    emit({"dataset": info.id, **info.model_dump(mode="json")}, as_json,
+         lambda d: out.print(f"staged dataset [bold]{d['dataset']}[/bold] ({d['generator']}): {d['rows']}"))
+
+
+@app.command()
+def evaluate(
+    dataset: str = typer.Argument(...),
+    target: str | None = typer.Option(None, "--target", help="TABLE.COLUMN[=POSITIVE] for hypothesis fidelity."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Run the release gate: quality, privacy and hypothesis fidelity (steward)."""
+    from sandbox.gate import evaluate as run
+
+    with handled(), progress_bar(not as_json) as bar:
+        ws, user = _ctx()
+        result = run(ws, user, dataset, target=target, progress=bar)
+    emit(result, as_json, _print_gate)
+
+
+def _print_gate(r: dict) -> None:
+    colour = "green" if r["gate"] == "pass" else "red"
+    out.print(f"dataset {r['dataset']}: gate [{colour}]{r['gate']}[/{colour}]")
+    out.print(f"  quality {r['quality']['overall']:.3f}; DCR share {r['privacy']['dcr_share']:.3f}; "
+              f"leaked values {r['privacy']['leaked_values']}")
+    fid = r.get("fidelity") or {}
+    if fid.get("sign_agreement") is not None:
+        out.print(f"  fidelity on {fid['target']}: sign agreement {fid['sign_agreement']:.3f}, "
+                  f"rank correlation {fid['rank_correlation'] or 0:.3f}")
+    for reason in r["reasons"]:
+        out.print(f"  [red]-[/red] {reason}")
+
+
+@app.command()
+def publish(dataset: str = typer.Argument(...), as_json: bool = JSON_OPT) -> None:
+    """Publish a dataset whose gate passed (steward)."""
+    from sandbox.datasets import publish as run
+
+    with handled():
+        ws, user = _ctx()
+        info = run(ws, user, dataset)
+    emit(info, as_json, lambda i: out.print(f"published [bold]{i.id}[/bold]"))
+
+
+@app.command()
+def datasets(all_: bool = typer.Option(False, "--all", help="Include staged and failed datasets (steward)."),
+             as_json: bool = JSON_OPT) -> None:
+    """List synthetic datasets."""
+    from sandbox.datasets import list_datasets
+
+    with handled():
+        ws, user = _ctx()
+        found = list_datasets(ws, user, include_unpublished=all_)
+    emit({"datasets": found}, as_json, lambda d: _print_datasets(d["datasets"]))
+
+
+def _print_datasets(found: list) -> None:
+    table = Table("dataset", "source", "generator", "rows", "status", "gate", "quality")
+    for d in found:
+        quality = f"{d.quality:.3f}" if d.quality is not None else "-"
+        table.add_row(d.id, d.source, d.generator, str(sum(d.rows.values())), d.status, d.gate or "-", quality)
+    out.print(table)
+
+
+@app.command()
+def catalog(
+    source: str = typer.Argument(...),
+    export: Path | None = typer.Option(None, "--export", help="Write the catalog as YAML to this file."),
+    report: Path | None = typer.Option(None, "--report", help="Write a record of processing (.md or .html)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Show a source's column inventory (steward, admin, council)."""
+    from sandbox.inventory import show
+
+    with handled():
+        ws, user = _ctx()
+        cat = show(ws, user, source, export=export, report=report)
+    emit(cat, as_json, _print_catalog)
+
+
+def _print_catalog(cat: Any) -> None:
+    table = Table("table.column", "class", "category", "purpose", "kind", "generalize", "justification")
+    for t, te in cat.tables.items():
+        for c, e in te.columns.items():
+            table.add_row(f"{t}.{c}", e.cls or "?", e.category or "", e.purpose, e.kind, e.generalize,
+                          e.justification[:60])
+    out.print(table)
+
+
+@app.command()
+def demo(
+    no_app: bool = typer.Option(False, "--no-app", help="Run the pipeline but do not start the app."),
+    customers: int = typer.Option(3000, "--customers", help="Size of the demo CRM."),
+    locale: str = typer.Option("en_US", "--locale", help="en_US or ru_RU."),
+    port: int = typer.Option(8501, "--port"),
+) -> None:
+    """Make the demo CRM, run the whole pipeline, and open the app."""
+    from sandbox.demo import run_demo
+
+    with handled(), progress_bar(True) as bar:
+        ws, user = _ctx()
+        summary = run_demo(ws, user, customers=customers, locale=locale, progress=bar)
+    out.print(summary)
+    if not no_app:
+        import subprocess
+
+        app_py = Path(__file__).resolve().parent.parent / "app.py"
+        out.print(f"opening the app on http://localhost:{port} (Ctrl+C to stop)")
+        raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_py),
+                                          "--server.port", str(port), "--server.headless", "true"]))
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: bool = JSON_OPT) -> None:
+    """Check the audit log's hash chain; says where it was tampered with."""
+    from sandbox.audit import verify
+
+    with handled():
+        ws, _ = _ctx()
+        with ws.governance() as g:
+            result = verify(g)
+    emit(result, as_json, lambda r: out.print("audit log intact" if r.ok else f"[red]TAMPERED[/red]: {r.problem}"))
+    if not result.ok:
+        raise typer.Exit(2)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,33 @@
+"""Named errors of the product. The CLI and the app translate these into one-line messages."""
+
+
+class SandboxError(Exception):
+    """Base of every error the product raises on purpose; its message tells the user what to do."""
+
+
+class InputError(SandboxError):
+    """An input file or argument cannot be used."""
+
+
+class CatalogError(SandboxError):
+    """The column inventory is missing, invalid or incomplete."""
+
+
+class UnknownObject(SandboxError):
+    """A dataset, source, model or proposal with that name does not exist."""
+
+
+class AccessDenied(SandboxError):
+    """The acting user's role does not allow this action."""
+
+
+class WorkspaceBusy(SandboxError):
+    """Another process holds the workspace for longer than we were willing to wait."""
+
+
+class GateFailed(SandboxError):
+    """A dataset did not pass its release gate."""
+
+
+class IntegrityError(SandboxError):
+    """A signature, checksum or hash chain does not match: something was tampered with."""

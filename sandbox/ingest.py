@@ -1,0 +1,270 @@
+"""Ingest a CRM export into the vault: inventory, keys, pseudonymization, holdout split, snapshot.
+
+The original export is never copied into the workspace. Each snapshot is written to a temporary file
+and made visible in one step (rename + one governance transaction); on any failure nothing remains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel
+
+from sandbox import audit, catalog_store
+from sandbox.access import User, require
+from sandbox.catalog import Catalog, TableEntry
+from sandbox.errors import CatalogError, InputError
+from sandbox.keys import infer_foreign_keys, infer_primary_keys
+from sandbox.progress import Progress, silent
+from sandbox.pseudonymize import register_udf
+from sandbox.sources import SourceTable, attach, cleanup, define_view, explain, mixed_type_column, resolve
+from sandbox.transform import plan_table, q, quasi_identifiers
+from sandbox.workspace import Workspace
+
+SAMPLE_ROWS = 5000
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class IngestResult(BaseModel):
+    """What an ingest produced (no values, only structure and counts)."""
+
+    source: str
+    snapshot: str
+    catalog_version: int
+    tables: dict[str, int]
+    holdout_rows: dict[str, int]
+    dropped_columns: dict[str, list[str]]
+    k_anonymity: dict[str, dict[str, float | int | list[str] | None]]
+    warnings: list[str]
+    fingerprint: str
+
+
+def fingerprint(tables: list[SourceTable]) -> str:
+    """SHA-256 over every input file's bytes (streamed), for lineage."""
+    digest = hashlib.sha256()
+    for path in sorted({t.path for t in tables}):
+        digest.update(path.name.encode())
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _propose(con: duckdb.DuckDBPyConnection, name: str, rows: int) -> dict:
+    from sandbox.detect import propose_table
+
+    sample = con.execute(
+        f"SELECT * FROM {q('raw_' + name)} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)"
+    ).df()
+    return propose_table(name, sample, row_count=rows)
+
+
+def build_catalog(con: duckdb.DuckDBPyConnection, tables: list[SourceTable], source: str,
+                  given: Catalog | None, user: User, accept_proposed: bool) -> Catalog:
+    """Merge the steward's catalog (file or stored) with detection proposals for anything new."""
+    cat = given.model_copy(deep=True) if given else Catalog(source=source, tables={})
+    cat.source = source
+    problems: list[str] = []
+    for t in tables:
+        rows = con.execute(f"SELECT count(*) FROM {q('raw_' + t.name)}").fetchone()[0]
+        if rows == 0:
+            problems.append(f"{t.path.name} (table {t.name}) has a header but no rows")
+            continue
+        columns = [d[0] for d in con.execute(f"SELECT * FROM {q('raw_' + t.name)} LIMIT 0").description]
+        entry = cat.tables.get(t.name) or TableEntry(columns={})
+        entry.source_file, entry.rows = t.path.name, rows
+        missing = [c for c in columns if c not in entry.columns]
+        if missing:
+            proposals = _propose(con, t.name, rows)
+            for c in missing:
+                entry.columns[c] = proposals[c]
+        unknown = [c for c in entry.columns if c not in columns]
+        if unknown:
+            problems.append(f"table {t.name}: the catalog names columns the file lacks: {', '.join(unknown)}")
+        entry.columns = {c: entry.columns[c] for c in columns if c in entry.columns}
+        cat.tables[t.name] = entry
+    if problems:
+        raise InputError("; ".join(problems))
+    _confirm(cat, user, accept_proposed)
+    return cat
+
+
+def _confirm(cat: Catalog, user: User, accept_proposed: bool) -> None:
+    pending = [(t, c, e) for t, te in cat.tables.items() for c, e in te.columns.items() if e.proposed or e.cls is None]
+    if not pending:
+        return
+    if not accept_proposed or any(e.cls is None for _, _, e in pending):
+        listing = ", ".join(f"{t}.{c} (proposed: {e.cls or 'unclassified'})" for t, c, e in pending)
+        raise CatalogError(
+            f"{len(pending)} columns are not confirmed by a steward: {listing}. Review them with "
+            "`sandbox catalog SOURCE --export FILE`, edit and pass --catalog FILE, or accept the proposals "
+            "with --accept-proposed"
+        )
+    for _, _, e in pending:
+        e.proposed = False
+        e.justification = (e.justification + f" (proposal accepted by {user.name})").strip()
+
+
+def _holdout_sql(expr: str, share: float, seed: int) -> str:
+    bucket = f"CAST(('0x' || substr(md5(CAST({expr} AS VARCHAR) || ':{int(seed)}'), 1, 8)) AS BIGINT) % 10000"
+    return f"({bucket}) < {int(share * 10000)}"
+
+
+def _order(cat: Catalog) -> list[str]:
+    done: list[str] = []
+    pending = list(cat.tables)
+    while pending:
+        for name in list(pending):
+            fks = cat.tables[name].foreign_keys
+            if not fks or fks[0].parent in done or fks[0].parent == name:
+                done.append(name)
+                pending.remove(name)
+                break
+        else:
+            raise CatalogError(f"foreign keys form a cycle among tables: {', '.join(pending)}")
+    return done
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, share: float, seed: int) -> list[str]:
+    """Create ``snap.<table>``; retries with text columns when a column mixes types. Returns warnings."""
+    warnings: list[str] = []
+    entry = cat.tables[t.name]
+    for _ in range(len(entry.columns) + 1):
+        outputs = plan_table(t.name, entry, cat)
+        select = ", ".join(f"{o.sql} AS {q(o.column)}" for o in outputs)
+        root_expr = q(entry.primary_key) if entry.primary_key else "row_number() OVER ()"
+        holdout = _holdout_sql(root_expr, share, seed)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE snap.{q(t.name)} AS "
+                        f"SELECT {select}, {holdout} AS _holdout FROM {q('raw_' + t.name)}")
+            return warnings
+        except duckdb.ConversionException as exc:
+            column = mixed_type_column(exc)
+            if t.fmt != "csv" or not column or column in t.text_columns:
+                raise explain(exc, t) from None
+            t.text_columns.append(column)
+            warnings.append(f"table {t.name}, column {column}: mixed types; read as text")
+            define_view(con, t)
+        except duckdb.Error as exc:
+            raise explain(exc, t) from None
+    raise InputError(f"table {t.name}: could not be read")
+
+
+def _inherit_holdout(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> None:
+    fks = cat.tables[name].foreign_keys
+    if not fks or fks[0].parent == name:
+        return
+    fk = fks[0]
+    con.execute(
+        f"UPDATE snap.{q(name)} AS c SET _holdout = p._holdout FROM snap.{q(fk.parent)} AS p "
+        f"WHERE c.{q(fk.column)} = p.{q(fk.parent_column)}"
+    )
+
+
+def _identifier_digests(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
+    """Keyed digests of every identifier and key value, so the gate can scan synthetic data for leaks
+    without the vault ever holding the raw values."""
+    parts = [f"SELECT pseudonym(CAST({q(c)} AS VARCHAR)) AS digest FROM {q('raw_' + t)} WHERE {q(c)} IS NOT NULL"
+             for t, te in cat.tables.items() for c, e in te.columns.items()
+             if e.cls in {"direct_identifier", "key"} and e.kind != "text" and e.identifier != "free_text"]
+    body = " UNION ".join(parts) if parts else "SELECT NULL::VARCHAR AS digest WHERE false"
+    con.execute(f"CREATE TABLE snap._identifier_digests AS {body}")
+
+
+def _k_anonymity(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> dict:
+    entry = cat.tables[name]
+    qis = quasi_identifiers(entry, plan_table(name, entry, cat))
+    if not qis:
+        return {"quasi_identifiers": [], "min_group": None, "rows_below_k": 0}
+    cols = ", ".join(q(c) for c in qis)
+    smallest, below = con.execute(
+        f"SELECT min(n), coalesce(sum(n) FILTER (WHERE n < {cat.k_anonymity}), 0) "
+        f"FROM (SELECT count(*) AS n FROM snap.{q(name)} GROUP BY {cols})"
+    ).fetchone()
+    return {"quasi_identifiers": qis, "k": cat.k_anonymity, "min_group": int(smallest), "rows_below_k": int(below)}
+
+
+def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, catalog_file: str | Path | None = None,
+           accept_proposed: bool = False, holdout_share: float | None = None, seed: int = 0,
+           target: str | None = None, locale: str | None = None, progress: Progress = silent) -> IngestResult:
+    """Read an export, classify and pseudonymize it, split a holdout, and store a vault snapshot."""
+    require(user, "ingest")
+    if not _SOURCE_NAME.match(source):
+        raise InputError(f"source name {source!r} must be lowercase letters, digits and _ (starting with a letter)")
+    tables = resolve(paths)
+    given = Catalog.read(catalog_file) if catalog_file else catalog_store.latest(ws, source)
+    share = ws.settings.holdout_share if holdout_share is None else holdout_share
+    if given is not None and holdout_share is None:
+        share = given.holdout_share
+    snapshot = f"{source}-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    final, tmp = ws.vault_path(snapshot), ws.vault_path(snapshot + ".tmp")
+    con = duckdb.connect()
+    register_udf(con, ws.pseudonym_key())
+    try:
+        progress("reading", 0, 4)
+        warnings = attach(con, tables)
+        cat = build_catalog(con, tables, source, given, user, accept_proposed)
+        cat.holdout_share = share
+        cat.target = target or cat.target
+        cat.locale = locale or cat.locale
+        progress("keys", 1, 4)
+        infer_primary_keys(con, cat)
+        infer_foreign_keys(con, cat)
+        con.execute(f"ATTACH '{tmp}' AS snap")
+        by_name = {t.name: t for t in tables}
+        progress("pseudonymizing", 2, 4)
+        for name in _order(cat):
+            warnings += _write_table(con, by_name[name], cat, share, seed)
+            _inherit_holdout(con, cat, name)
+        _identifier_digests(con, cat)
+        counts = {n: con.execute(f"SELECT count(*), count(*) FILTER (WHERE _holdout) FROM snap.{q(n)}").fetchone()
+                  for n in cat.tables}
+        kanon = {n: _k_anonymity(con, cat, n) for n in cat.tables}
+        for n, info in kanon.items():
+            if info["rows_below_k"]:
+                warnings.append(f"table {n}: {info['rows_below_k']} rows are in quasi-identifier groups smaller "
+                                f"than k={cat.k_anonymity}; generalize more columns in the catalog")
+        con.execute("DETACH snap")
+        progress("fingerprint", 3, 4)
+        fp = fingerprint(tables)
+        dropped = {n: [c for c in e.columns if c not in {o.column for o in plan_table(n, e, cat)}]
+                   for n, e in cat.tables.items()}
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, final)
+        try:
+            version = _register(ws, user, cat, snapshot, fp, counts, kanon, dropped)
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+        progress("done", 4, 4)
+    finally:
+        con.close()
+        cleanup(tables)
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return IngestResult(source=source, snapshot=snapshot, catalog_version=version,
+                        tables={n: c[0] for n, c in counts.items()}, holdout_rows={n: c[1] for n, c in counts.items()},
+                        dropped_columns=dropped, k_anonymity=kanon, warnings=warnings, fingerprint=fp)
+
+
+def _register(ws: Workspace, user: User, cat: Catalog, snapshot: str, fp: str, counts: dict, kanon: dict,
+              dropped: dict) -> int:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with ws.governance() as g:
+        g.begin()
+        version = catalog_store.save(g, cat, user)
+        g.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')",
+                  [snapshot, cat.source, version, fp, json.dumps({n: c[0] for n, c in counts.items()}),
+                   json.dumps(kanon), now, now + timedelta(days=cat.retention_days)])
+        audit.record(g, user, "ingest", snapshot, details={
+            "source": cat.source, "tables": {n: c[0] for n, c in counts.items()}, "dropped_columns": dropped,
+            "catalog_version": version})
+        g.commit()
+    return version

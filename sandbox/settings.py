@@ -1,0 +1,49 @@
+"""Workspace settings: explicit argument, then environment variable, then workspace file, then default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+from sandbox.errors import InputError
+
+
+class GateThresholds(BaseModel):
+    """Release-gate thresholds (safe defaults; a workspace may tighten them)."""
+
+    max_dcr_share: float = Field(0.52, description="Share of synthetic rows closer to train than holdout.")
+    identical_match_margin: float = Field(
+        0.001, description="Identical matches on train may exceed those on holdout by at most this."
+    )
+    max_leaked_values: int = Field(0, description="Identifier values from the source found in synthetic data.")
+    min_quality: float = Field(0.85, description="SDMetrics overall quality score.")
+    min_sign_agreement: float = Field(0.9, description="Hypothesis-fidelity sign agreement (when a target is set).")
+
+
+class Settings(BaseModel):
+    """Everything a workspace can configure, each with a default and a help text."""
+
+    holdout_share: float = Field(0.2, description="Share of root entities kept out of training for the gate.")
+    k_min: int = Field(5, description="Smallest group of real rows an aggregate may show or a category may keep.")
+    min_group_size: int = Field(30, description="Lab results on smaller groups say 'too small to conclude'.")
+    lock_timeout_s: float = Field(30.0, description="How long to wait for another process to release a store.")
+    gate: GateThresholds = Field(default_factory=GateThresholds)
+
+    @classmethod
+    def load(cls, home: Path) -> Settings:
+        path = home / "settings.yaml"
+        data = {}
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise InputError(f"{path} is not valid YAML: {exc}") from None
+        if "SANDBOX_HOLDOUT_SHARE" in os.environ:
+            data["holdout_share"] = float(os.environ["SANDBOX_HOLDOUT_SHARE"])
+        try:
+            return cls.model_validate(data)
+        except Exception as exc:
+            raise InputError(f"{path}: invalid settings: {exc}") from None

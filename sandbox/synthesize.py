@@ -1,0 +1,112 @@
+"""Fit a generator on a source's training split and write a staged synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from generators import registry
+from generators.base import Batch, GeneratorError
+from sandbox import audit
+from sandbox.access import User, require
+from sandbox.catalog import Catalog
+from sandbox.datasets import DatasetInfo, get
+from sandbox.errors import InputError
+from sandbox.leak_guard import LeakGuard
+from sandbox.models import save_model
+from sandbox.progress import Progress, silent
+from sandbox.schema_bridge import generator_schema
+from sandbox.transform import q
+from sandbox.vault import latest_snapshot, open_snapshot, read_split
+from sandbox.workspace import Workspace
+
+
+def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: str,
+                  progress: Progress = silent) -> dict[str, int]:
+    """Stream Arrow batches into a new DuckDB file; the file appears at ``path`` only when complete."""
+    tmp = path.with_suffix(".writing")
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(tmp))
+    try:
+        for table, batch in batches:
+            view = pa.Table.from_batches([batch])
+            con.register("_batch", view)
+            if table in counts:
+                con.execute(f"INSERT INTO {q(table)} SELECT * FROM _batch")
+            else:
+                con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batch")
+                counts[table] = 0
+            con.unregister("_batch")
+            counts[table] += batch.num_rows
+            if table == root:
+                progress("sampling", counts[root], total_roots)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, path)
+    return counts
+
+
+def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None = None, seed: int = 0,
+               rows: int | None = None, scale: float | None = None, progress: Progress = silent) -> DatasetInfo:
+    """Fit ``generator`` on the latest snapshot's training rows and stage a synthetic dataset."""
+    require(user, "synthesize")
+    snap = latest_snapshot(ws, user, source)
+    with ws.governance() as g:
+        row = g.execute("SELECT catalog FROM catalogs WHERE source = ? AND version = ?",
+                        [source, snap.catalog_version]).fetchone()
+    catalog = Catalog.model_validate(json.loads(row[0]))
+    schema = generator_schema(catalog)
+    try:
+        model = registry.create(generator, seed=seed)
+    except GeneratorError as exc:
+        raise InputError(str(exc)) from None
+    progress("reading training rows", 0, 3)
+    with open_snapshot(ws, user, snap.id) as con:
+        train = {t: read_split(con, t, holdout=False) for t in schema.tables}
+        digests = {r[0] for r in con.execute("SELECT DISTINCT digest FROM _identifier_digests").fetchall()}
+    progress(f"fitting {model.name}", 1, 3)
+    started = time.perf_counter()
+    try:
+        model.fit(train, schema)
+    except GeneratorError as exc:
+        raise InputError(f"cannot fit {model.name} on {source}: {exc}") from None
+    fit_s = time.perf_counter() - started
+    dataset = f"{source}-{secrets.token_hex(3)}"
+    model_id = f"{dataset}-model"
+    save_model(ws, model_id, model)
+    root = schema.roots()[0]
+    total = model.root_rows(rows, scale)[root]
+    started = time.perf_counter()
+    guard = LeakGuard(schema, digests, ws.pseudonym_key(), seed)
+    batches = ((t, guard(t, b)) for t, b in model.sample(rows=rows, scale=scale, seed=seed))
+    counts = write_batches(ws.staging_path(dataset), batches, total, root, progress)
+    sample_s = time.perf_counter() - started
+    now = datetime.now(UTC).replace(tzinfo=None)
+    expires = now + timedelta(days=catalog.retention_days)
+    with ws.governance() as g:
+        g.begin()
+        g.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')",
+                  [model_id, snap.id, source, model.name, seed, json.dumps(model.settings), fit_s, now, expires])
+        g.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'staging', NULL, NULL, NULL, ?)",
+                  [dataset, source, snap.id, model_id, model.name, seed, json.dumps(counts), sample_s, now,
+                   user.name, expires])
+        audit.record(g, user, "synthesize", dataset, details={
+            "source": source, "snapshot": snap.id, "generator": model.name, "seed": seed, "rows": counts,
+            "fit_seconds": round(fit_s, 3), "sample_seconds": round(sample_s, 3),
+            "fake_identifiers_replaced": guard.replaced})
+        g.commit()
+    progress("done", 3, 3)
+    return get(ws, user, dataset)

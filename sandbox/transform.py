@@ -1,0 +1,97 @@
+"""What each catalogued column becomes in the vault: pseudonym, generalization, kept, or dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sandbox.catalog import Catalog, ColumnEntry, TableEntry
+
+FAKEABLE = {"full_name", "first_name", "last_name", "email", "phone", "address", "passport", "inn", "snils",
+            "card_number"}
+
+
+def q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Output:
+    """One vault column: its SQL over the raw view and the kind a generator sees."""
+
+    column: str
+    sql: str
+    kind: str  # numerical | categorical | datetime | key
+
+
+def _is_key(table: TableEntry, column: str) -> bool:
+    return column == table.primary_key or any(fk.column == column for fk in table.foreign_keys)
+
+
+def _generalized(col: str, entry: ColumnEntry, view: str, k: int, today: date) -> Output:
+    c = q(col)
+    g = entry.generalize
+    if g == "age_band":
+        years = (f"date_diff('year', TRY_CAST({c} AS DATE), DATE '{today.isoformat()}')"
+                 if entry.kind == "datetime" else f"TRY_CAST({c} AS DOUBLE)")
+        band = f"CAST(floor({years} / 10) * 10 AS INTEGER)"
+        return Output(col, f"CASE WHEN {band} IS NULL THEN NULL ELSE {band} || '-' || ({band} + 9) END",
+                      "categorical")
+    if g == "birth_year":
+        return Output(col, f"year(TRY_CAST({c} AS DATE))", "numerical")
+    if g == "year_month":
+        return Output(col, f"strftime(TRY_CAST({c} AS DATE), '%Y-%m')", "categorical")
+    if g == "zip_prefix":
+        return Output(col, f"left(CAST({c} AS VARCHAR), 3)", "categorical")
+    if g == "rare_to_other":
+        frequent = f"SELECT v FROM (SELECT {c} AS v, count(*) AS n FROM {q(view)} GROUP BY 1) WHERE n >= {int(k)}"
+        return Output(col, f"CASE WHEN {c} IS NULL THEN NULL WHEN {c} IN ({frequent}) "
+                           f"THEN CAST({c} AS VARCHAR) ELSE 'other' END", "categorical")
+    return _plain(col, entry)
+
+
+def _plain(col: str, entry: ColumnEntry) -> Output:
+    c = q(col)
+    if entry.kind == "numerical":
+        return Output(col, f"TRY_CAST({c} AS DOUBLE)", "numerical")
+    if entry.kind == "datetime":
+        sql = (f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), '%d-%m-%Y'), "
+               f"try_strptime(CAST({c} AS VARCHAR), '%d.%m.%Y'), try_strptime(CAST({c} AS VARCHAR), '%d/%m/%Y'))")
+        return Output(col, sql, "datetime")
+    return Output(col, f"CAST({c} AS VARCHAR)", "categorical")
+
+
+def plan_table(name: str, table: TableEntry, catalog: Catalog, today: date | None = None) -> list[Output]:
+    """The vault columns of one table (dropped columns are simply absent)."""
+    today = today or date.today()
+    out: list[Output] = []
+    for col, entry in table.columns.items():
+        if _is_key(table, col):
+            out.append(Output(col, f"pseudonym(CAST({q(col)} AS VARCHAR))", "key"))
+        elif entry.purpose == "habit" or entry.cls == "direct_identifier":
+            continue  # dropped; kept free text is handled by the scrubber in a later step
+        elif entry.cls == "key":
+            out.append(Output(col, f"pseudonym(CAST({q(col)} AS VARCHAR))", "key"))
+        elif entry.kind == "text":
+            continue
+        elif entry.cls == "quasi_identifier":
+            out.append(_generalized(col, entry, f"raw_{name}", catalog.k_anonymity, today))
+        else:
+            out.append(_plain(col, entry))
+    return out
+
+
+def synthetic_only_identifiers(table: TableEntry) -> dict[str, str]:
+    """Dropped direct identifiers that synthetic data re-creates with realistic fake values."""
+    return {
+        col: e.identifier
+        for col, e in table.columns.items()
+        if e.cls == "direct_identifier" and e.identifier in FAKEABLE and e.purpose != "habit"
+        and not _is_key(table, col)
+    }
+
+
+def quasi_identifiers(table: TableEntry, outputs: list[Output]) -> list[str]:
+    kept = {o.column for o in outputs}
+    return [c for c, e in table.columns.items() if e.cls == "quasi_identifier" and c in kept]

@@ -1,0 +1,1 @@
+"""The Streamlit UI: the only place in the product that imports streamlit."""

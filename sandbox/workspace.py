@@ -1,0 +1,136 @@
+"""The workspace folder: where every piece of state lives, and how processes share it.
+
+Layout (``SANDBOX_HOME``, default ``./workspace``)::
+
+    governance.duckdb      catalogs, datasets, models, users, proposals, audit log
+    vault/<snapshot>.duckdb pseudonymized source snapshots (steward only), one file per snapshot
+    staging/<id>.duckdb    synthetic datasets being written or awaiting their gate (invisible)
+    datasets/<id>.duckdb   published synthetic datasets, never written again (read-only to all)
+    models/<id>.model      fitted generators, each with a .sig HMAC signature
+    secrets/               pseudonym.key and signing.key, mode 0600, never inside any DuckDB file
+    locks/                 advisory file locks that serialize writers across processes
+
+DuckDB allows one read-write process per file. Published dataset files are immutable, so any number of
+readers open them read-only. The governance store is opened only for short operations under an
+exclusive ``flock``; a process waits for the lock instead of crashing on DuckDB's own lock error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from sandbox.errors import InputError, WorkspaceBusy
+from sandbox.settings import Settings
+
+KEY_ENV = "SANDBOX_PSEUDONYM_KEY"
+KEY_FILE_ENV = "SANDBOX_PSEUDONYM_KEY_FILE"
+
+
+def default_home() -> Path:
+    """``SANDBOX_HOME`` or ``./workspace``."""
+    return Path(os.environ.get("SANDBOX_HOME", "workspace")).resolve()
+
+
+@dataclass
+class Workspace:
+    """Paths and shared-access rules of one workspace folder."""
+
+    home: Path = field(default_factory=default_home)
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home).resolve()
+        for sub in ("vault", "staging", "datasets", "models", "secrets", "locks", "exports"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home / "secrets", 0o700)
+        os.chmod(self.home / "vault", 0o700)
+        self.settings = Settings.load(self.home)
+
+    # ---- paths
+    @property
+    def governance_path(self) -> Path:
+        return self.home / "governance.duckdb"
+
+    def vault_path(self, snapshot: str) -> Path:
+        return self.home / "vault" / f"{snapshot}.duckdb"
+
+    def staging_path(self, dataset: str) -> Path:
+        return self.home / "staging" / f"{dataset}.duckdb"
+
+    def dataset_path(self, dataset: str) -> Path:
+        return self.home / "datasets" / f"{dataset}.duckdb"
+
+    def model_path(self, model: str) -> Path:
+        return self.home / "models" / f"{model}.model"
+
+    # ---- locking
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold an exclusive advisory lock across processes; waits up to ``lock_timeout_s``."""
+        path = self.home / "locks" / f"{name}.lock"
+        deadline = time.monotonic() + self.settings.lock_timeout_s
+        with open(path, "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WorkspaceBusy(
+                            f"the {name} store of {self.home} is busy (another sandbox process holds it); "
+                            "try again when it finishes"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def governance(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-write connection to the governance store, under its lock."""
+        from sandbox.governance import ensure_schema
+
+        with self.lock("governance"):
+            con = duckdb.connect(str(self.governance_path))
+            try:
+                ensure_schema(con)
+                yield con
+            finally:
+                con.close()
+
+    # ---- secrets
+    def _secret(self, filename: str, env: str | None = None, env_file: str | None = None) -> bytes:
+        if env and os.environ.get(env):
+            return os.environ[env].encode("utf-8")
+        path = Path(os.environ[env_file]) if env_file and os.environ.get(env_file) else self.home / "secrets" / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise InputError(f"secret file {path} is readable by others (mode {oct(mode)}); run chmod 600 {path}")
+        return path.read_text().strip().encode("utf-8")
+
+    def pseudonym_key(self) -> bytes:
+        """The pseudonymization key: ``SANDBOX_PSEUDONYM_KEY``, a key file, or a new random one (0600)."""
+        return self._secret("pseudonym.key", KEY_ENV, KEY_FILE_ENV)
+
+    def signing_key(self) -> bytes:
+        """The key that signs fitted model files."""
+        return self._secret("signing.key")
+
+    def pseudonym_key_file(self) -> Path:
+        if os.environ.get(KEY_FILE_ENV):
+            return Path(os.environ[KEY_FILE_ENV])
+        return self.home / "secrets" / "pseudonym.key"

@@ -1,0 +1,68 @@
+"""Shared fixtures: real datasets from ../shared (skipped with a clear message when absent) and a demo
+workspace built once per test session by the real pipeline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sandbox.access import User
+from sandbox.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SANDBOX_SHARED", REPO.parent / "shared")) / "datasets"
+STEWARD = User(name="stella", role="steward")
+MARKETER = User(name="mark", role="marketer")
+DEMO_CUSTOMERS = 1500
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of ../shared/datasets, or skip the test saying what is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real dataset {path} is absent (the tests read ../shared/datasets beside the repo)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo CRM written as CSV files, outside any workspace (the 'real' export)."""
+    from generators.demo_crm import write_demo_crm
+
+    folder = tmp_path_factory.mktemp("demo-export")
+    write_demo_crm(folder, customers=DEMO_CUSTOMERS, seed=3)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, demo_export: Path) -> tuple[Workspace, str]:
+    """A workspace where the demo export went through ingest -> synthesize -> evaluate -> publish."""
+    from sandbox.datasets import publish
+    from sandbox.gate import evaluate
+    from sandbox.ingest import ingest
+    from sandbox.synthesize import synthesize
+
+    ws = Workspace(tmp_path_factory.mktemp("demo-ws"))
+    ingest(ws, STEWARD, [demo_export], "demo_crm", accept_proposed=True, target="deals.stage=won")
+    info = synthesize(ws, STEWARD, "demo_crm", seed=1)
+    report = evaluate(ws, STEWARD, info.id)
+    assert report["gate"] == "pass", report["reasons"]
+    publish(ws, STEWARD, info.id)
+    return ws, info.id
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def telco_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,500 real Telco rows as a CSV file."""
+    frame = pd.read_csv(shared_file("telco-churn", "Telco-Customer-Churn.csv")).sample(1500, random_state=0)
+    path = tmp_path_factory.mktemp("telco") / "telco.csv"
+    frame.to_csv(path, index=False)
+    return path

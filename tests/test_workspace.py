@@ -1,0 +1,64 @@
+"""Workspace rules: secret files, the key from the environment, locks that wait instead of crashing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.errors import InputError, WorkspaceBusy
+from sandbox.workspace import Workspace
+
+
+def test_key_file_is_created_private_and_stable(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    key = ws.pseudonym_key()
+    path = ws.home / "secrets" / "pseudonym.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert ws.pseudonym_key() == key and len(key) == 64
+
+
+def test_key_from_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SANDBOX_PSEUDONYM_KEY", "from-env-secret")
+    ws = Workspace(tmp_path / "ws")
+    assert ws.pseudonym_key() == b"from-env-secret"
+    assert not (ws.home / "secrets" / "pseudonym.key").exists()
+
+
+def test_world_readable_key_file_is_refused(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    ws.pseudonym_key()
+    os.chmod(ws.home / "secrets" / "pseudonym.key", 0o644)
+    with pytest.raises(InputError, match="chmod 600"):
+        ws.pseudonym_key()
+
+
+def _hold_governance(home: str, seconds: float) -> None:
+    ws = Workspace(Path(home))
+    with ws.governance():
+        time.sleep(seconds)
+
+
+def test_second_process_waits_for_the_governance_store(tmp_path: Path):
+    home = tmp_path / "ws"
+    Workspace(home)
+    holder = multiprocessing.get_context("spawn").Process(target=_hold_governance, args=(str(home), 1.5))
+    holder.start()
+    time.sleep(1.0)
+    started = time.monotonic()
+    with Workspace(home).governance() as g:  # waits, then works: no DuckDB lock error
+        g.execute("SELECT 1").fetchone()
+    assert time.monotonic() - started > 0.1
+    holder.join()
+
+
+def test_busy_store_gives_a_clear_error_after_the_timeout(tmp_path: Path):
+    home = tmp_path / "ws"
+    (home).mkdir()
+    (home / "settings.yaml").write_text("lock_timeout_s: 0.3\n")
+    ws = Workspace(home)
+    with ws.lock("governance"), pytest.raises(WorkspaceBusy, match="busy"), Workspace(home).lock("governance"):
+        pass
