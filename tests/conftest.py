@@ -66,3 +66,6 @@ def telco_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("telco") / "telco.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+from tests.browser import app_url, page  # noqa: E402,F401  (browser fixtures for every test module)

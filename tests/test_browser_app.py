@@ -1,0 +1,22 @@
+"""The app in a real browser: headless Chromium against a workspace built by the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_marketer_sees_published_dataset_and_browses_it(demo_workspace, app_url, page):
+    ws, dataset = demo_workspace
+    url = app_url(ws.home, SANDBOX_APP_ROLE="marketer")
+    page.goto(url)
+    page.get_by_text(dataset).first.wait_for()
+    page.get_by_text("PASS").first.wait_for()
+    shot(page, "datasets")
+    page.get_by_role("link", name="Explore").click()
+    page.get_by_text("rows,").first.wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    shot(page, "explore")
