@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench browser clean
+.PHONY: setup demo test lint bench browser clean notebooks
 
 setup: $(STAMP)
 
@@ -23,6 +23,14 @@ browser:
 
 demo: setup
 	$(BIN)/sandbox demo
+
+# Jupyter Lab on the workspace (the demo one is made first when missing); kernels run in notebooks/, so absolute paths
+NOTEBOOK_HOME := $(abspath $(or $(SANDBOX_HOME),workspace))
+NOTEBOOK_SHARED := $(abspath $(or $(SANDBOX_SHARED),../shared))
+notebooks: setup
+	@test -f "$(NOTEBOOK_HOME)/governance.duckdb" || SANDBOX_HOME="$(NOTEBOOK_HOME)" $(BIN)/sandbox demo --no-app
+	SANDBOX_HOME="$(NOTEBOOK_HOME)" SANDBOX_SHARED="$(NOTEBOOK_SHARED)" $(BIN)/jupyter lab notebooks/ \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup browser
 	$(BIN)/ruff check sandbox generators tests bench app.py

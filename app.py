@@ -1,13 +1,26 @@
-"""CRM Sandbox app: only builds the page list; pages live in sandbox/ui/pages."""
+"""CRM Sandbox app: sign-in, then the pages the signed-in user may see; pages live in sandbox/ui/pages."""
 
 from pathlib import Path
 
 import streamlit as st
 
+from sandbox.ui.common import account_sidebar, current_user, visible_pages
+
 PAGES = Path(__file__).parent / "sandbox" / "ui" / "pages"
 
 st.set_page_config(page_title="CRM Sandbox", layout="wide")
-st.navigation([
+user = current_user()  # the sign-in form (and a stop) until a valid session exists
+account_sidebar(user)
+st.navigation(visible_pages(user, [
     st.Page(PAGES / "datasets.py", title="Datasets", default=True),
     st.Page(PAGES / "explore.py", title="Explore"),
-]).run()
+    st.Page(PAGES / "gate_report.py", title="Gate report", url_path="gate_report"),
+    st.Page(PAGES / "lab.py", title="Hypothesis Lab", url_path="lab"),
+    st.Page(PAGES / "my_proposals.py", title="My proposals", url_path="my_proposals"),
+    st.Page(PAGES / "council_queue.py", title="Council queue", url_path="council_queue"),
+    st.Page(PAGES / "proposal.py", title="Proposal", url_path="proposal"),
+    st.Page(PAGES / "exports.py", title="Export"),
+    st.Page(PAGES / "vault.py", title="Vault"),
+    st.Page(PAGES / "users.py", title="Users"),
+    st.Page(PAGES / "audit_log.py", title="Audit log"),
+])).run()

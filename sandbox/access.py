@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
 from sandbox.errors import AccessDenied
+
+if TYPE_CHECKING:
+    from sandbox.workspace import Workspace
 
 Role = Literal["marketer", "data_scientist", "council", "steward", "admin"]
 Seat = Literal["marketing", "sales", "support", "security", "product"]
@@ -32,14 +35,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lab.query": _ANALYSTS,
     "proposal.create": frozenset({"marketer", "data_scientist", "steward"}),
     "proposal.vote": frozenset({"council"}),
+    "proposal.read": _EVERYONE,
+    "proposal.packet": frozenset({"marketer", "data_scientist", "steward", "council"}),
     "export.rows": frozenset({"marketer", "data_scientist", "steward"}),
+    "export.aggregate": _ANALYSTS,
     "export.bulk": frozenset({"steward"}),
+    "notebook.read": frozenset({"data_scientist", "steward"}),
+    "reveal.detail": _EVERYONE,
     "users.manage": frozenset({"admin"}),
     "policy.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
+    "audit.export": frozenset({"admin"}),
     "retention.run": frozenset({"steward", "admin"}),
     "forget": frozenset({"steward"}),
 }
+# extra permissions of a council seat (on top of the council role's own)
+SEAT_PERMISSIONS: dict[str, frozenset[str]] = {
+    "security": frozenset({"audit.read", "audit.export"}),
+}
+# why a user asks to see restricted detail ("show more"); the reason is written to the audit log
+REVEAL_REASONS: tuple[str, ...] = ("support", "contract", "investigation")
 
 
 class User(BaseModel):
@@ -50,9 +65,10 @@ class User(BaseModel):
     seat: Seat | None = None
 
     def can(self, action: str) -> bool:
+        """Whether this user's role (and, for council members, seat) allows ``action``."""
         if action not in PERMISSIONS:
             raise KeyError(f"unknown action {action!r}")
-        if action == "audit.read" and self.role == "council" and self.seat == "security":
+        if self.role == "council" and action in SEAT_PERMISSIONS.get(self.seat or "", frozenset()):
             return True
         return self.role in PERMISSIONS[action]
 
@@ -63,6 +79,29 @@ def require(user: User, action: str) -> None:
         raise AccessDenied(f"{user.name} ({user.role}) is not allowed to {action.replace('.', ' ')}")
 
 
-def cli_user() -> User:
-    """The operator of the command line: ``SANDBOX_USER`` / ``SANDBOX_ROLE``, default the local steward."""
-    return User(name=os.environ.get("SANDBOX_USER", "steward"), role=os.environ.get("SANDBOX_ROLE", "steward"))
+def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
+    """Like :func:`require`, but a refusal is also written to the audit log (who tried what, on which object)."""
+    if user.can(action):
+        return
+    from sandbox import audit
+
+    with ws.governance() as g:
+        audit.record(g, user, action, obj, outcome="denied")
+    require(user, action)
+
+
+def cli_user(ws: Workspace | None = None) -> User:
+    """The operator of the command line: ``SANDBOX_USER`` / ``SANDBOX_ROLE`` / ``SANDBOX_SEAT`` (council),
+    default the local steward.
+
+    The command line trusts the operating-system account that runs it (it can read the workspace files
+    anyway). With ``ws``, a ``SANDBOX_USER`` that is a registered user acts with its stored role and seat,
+    and a disabled one is refused at once.
+    """
+    env = User(name=os.environ.get("SANDBOX_USER", "steward"), role=os.environ.get("SANDBOX_ROLE", "steward"),
+               seat=os.environ.get("SANDBOX_SEAT") or None)
+    if ws is None:
+        return env
+    from sandbox.users import registered_operator
+
+    return registered_operator(ws, env)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from sandbox import audit
 from sandbox.access import User
 from sandbox.catalog import Catalog
 from sandbox.workspace import Workspace
@@ -25,7 +26,8 @@ def latest_in(g: duckdb.DuckDBPyConnection, source: str) -> Catalog | None:
 
 
 def save(g: duckdb.DuckDBPyConnection, cat: Catalog, user: User) -> int:
-    """Store ``cat`` as the next version (unchanged content keeps the current version)."""
+    """Store ``cat`` as the next version (unchanged content keeps the current version); a new version is an
+    audit event in the caller's transaction."""
     current = latest_in(g, cat.source)
     if current is not None:
         cat.version = current.version
@@ -36,4 +38,5 @@ def save(g: duckdb.DuckDBPyConnection, cat: Catalog, user: User) -> int:
         cat.version = 1
     g.execute("INSERT INTO catalogs VALUES (?, ?, ?, ?, ?)",
               [cat.source, cat.version, cat.model_dump_json(), datetime.now(UTC).replace(tzinfo=None), user.name])
+    audit.record(g, user, "catalog.change", cat.source, details={"version": cat.version})
     return cat.version

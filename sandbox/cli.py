@@ -15,12 +15,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sandbox.cli_council import policy_app, proposals_app
 from sandbox.errors import SandboxError
 
 app = typer.Typer(help="CRM Sandbox: test ideas about customers on synthetic data.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(proposals_app, name="proposals")
+app.add_typer(policy_app, name="policy")
 err = Console(stderr=True)
 out = Console()
 
@@ -75,10 +78,14 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, float, float | None],
 
 
 def _ctx():
+    """The workspace (after its retention check on start) and the acting user (a registered user's stored role)."""
     from sandbox.access import cli_user
+    from sandbox.retention import check_on_start
     from sandbox.workspace import Workspace
 
-    return Workspace(), cli_user()
+    ws = Workspace()
+    check_on_start(ws)
+    return ws, cli_user(ws)
 
 
 @app.command()
@@ -105,6 +112,10 @@ def _print_ingest(r: Any) -> None:
     for t, n in r.tables.items():
         dropped = ", ".join(r.dropped_columns[t]) or "none"
         out.print(f"  {t}: {n} rows ({r.holdout_rows[t]} held out); dropped: {dropped}")
+    from sandbox.inventory import k_anonymity_lines
+
+    for line in k_anonymity_lines(r.k_anonymity):
+        out.print(f"  k-anonymity of {line}")
     for w in r.warnings:
         out.print(f"  [yellow]warning:[/yellow] {w}")
 
@@ -167,6 +178,40 @@ def publish(dataset: str = typer.Argument(...), as_json: bool = JSON_OPT) -> Non
     emit(info, as_json, lambda i: out.print(f"published [bold]{i.id}[/bold]"))
 
 
+@app.command("report")
+def report_cmd(
+    dataset: str = typer.Argument(...),
+    html_file: Path | None = typer.Option(None, "--html", help="Also write it as one self-contained HTML file."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Show a dataset's gate report (in full for stewards and council, verdict and fidelity for others)."""
+    from sandbox.errors import InputError
+    from sandbox.report import gate_report_view, render_html
+
+    with handled():
+        ws, user = _ctx()
+        view = gate_report_view(ws, user, dataset)
+        if html_file is not None:
+            try:
+                html_file.write_text(render_html(view), encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot write {html_file}: {exc.strerror}") from None
+    emit(view, as_json, _print_report)
+
+
+def _print_report(view: dict) -> None:
+    from sandbox.report import report_words
+
+    words = report_words(view)
+    colour = "green" if view["gate"] == "pass" else "red"
+    out.print(f"dataset {view['dataset']}: gate [{colour}]{view['gate']}[/{colour}]. {words['verdict'][0]}")
+    for reason in view["reasons"]:
+        out.print(f"  [red]-[/red] {reason}")
+    for measure in ("quality", "privacy", "fidelity"):
+        for line in words.get(measure, []):
+            out.print(f"  {measure}: {line}", highlight=False)
+
+
 @app.command()
 def datasets(all_: bool = typer.Option(False, "--all", help="Include staged and failed datasets (steward)."),
              as_json: bool = JSON_OPT) -> None:
@@ -192,24 +237,25 @@ def catalog(
     source: str = typer.Argument(...),
     export: Path | None = typer.Option(None, "--export", help="Write the catalog as YAML to this file."),
     report: Path | None = typer.Option(None, "--report", help="Write a record of processing (.md or .html)."),
+    wide: bool = typer.Option(False, "--wide", help="Also show each column's kind and full justification."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Show a source's column inventory (steward, admin, council)."""
-    from sandbox.inventory import show
+    from sandbox.inventory import k_anonymity, show
 
     with handled():
         ws, user = _ctx()
         cat = show(ws, user, source, export=export, report=report)
-    emit(cat, as_json, _print_catalog)
+        kanon = {} if as_json else k_anonymity(ws, source)
+    emit(cat, as_json, lambda c: _print_catalog(c, kanon, wide))
 
 
-def _print_catalog(cat: Any) -> None:
-    table = Table("table.column", "class", "category", "purpose", "kind", "generalize", "justification")
-    for t, te in cat.tables.items():
-        for c, e in te.columns.items():
-            table.add_row(f"{t}.{c}", e.cls or "?", e.category or "", e.purpose, e.kind, e.generalize,
-                          e.justification[:60])
-    out.print(table)
+def _print_catalog(cat: Any, kanon: dict, wide: bool) -> None:
+    from sandbox.inventory import catalog_table, k_anonymity_lines
+
+    out.print(catalog_table(cat, wide=wide))
+    for line in k_anonymity_lines(kanon):
+        out.print(f"k-anonymity of {line}")
 
 
 @app.command()
@@ -235,6 +281,44 @@ def demo(
                                           "--server.port", str(port), "--server.headless", "true"]))
 
 
+key_app = typer.Typer(help="The pseudonymization key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("rotate")
+def key_rotate(
+    exports: list[str] = typer.Option([], "--from", help="SOURCE=PATH (or SNAPSHOT=PATH): the original export "
+                                      "of each active snapshot; repeat for several sources or files."),
+    resume: bool = typer.Option(False, "--resume", help="Only finish or roll back an interrupted rotation."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Re-pseudonymize the vault with a new key, then destroy the old key (steward)."""
+    from sandbox.keyrotation import rotate_key
+
+    with handled(), progress_bar(not as_json) as bar:
+        named: dict[str, list[str]] = {}
+        for item in exports:
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                raise typer.BadParameter(f"--from {item!r}: write SOURCE=PATH")
+            named.setdefault(name, []).append(path)
+        ws, user = _ctx()
+        report = rotate_key(ws, user, named, resume=resume, progress=bar)
+    emit(report, as_json, _print_rotation)
+
+
+def _print_rotation(r: Any) -> None:
+    idle = {"nothing_to_resume": "no interrupted rotation found",
+            "rolled_back": "an interrupted rotation was rolled back"}
+    if r.outcome in idle:
+        out.print(f"{idle[r.outcome]}; the key is still {r.old_key_id}")
+        return
+    done = "interrupted rotation finished" if r.resumed else f"{len(r.snapshots)} snapshot(s) re-pseudonymized"
+    out.print(f"key {r.old_key_id} replaced by {r.new_key_id}; {done}; old key destroyed")
+    if r.stale_models:
+        out.print(f"  models holding old pseudonyms, now stale: {', '.join(r.stale_models)}")
+
+
 @audit_app.command("verify")
 def audit_verify(as_json: bool = JSON_OPT) -> None:
     """Check the audit log's hash chain; says where it was tampered with."""
@@ -247,6 +331,11 @@ def audit_verify(as_json: bool = JSON_OPT) -> None:
     emit(result, as_json, lambda r: out.print("audit log intact" if r.ok else f"[red]TAMPERED[/red]: {r.problem}"))
     if not result.ok:
         raise typer.Exit(2)
+
+
+from sandbox.cli_access import register as _register_access  # noqa: E402  (users, retention, forget, export)
+
+_register_access(app, audit_app)
 
 
 if __name__ == "__main__":

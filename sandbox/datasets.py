@@ -17,7 +17,7 @@ import duckdb
 from pydantic import BaseModel
 
 from sandbox import audit
-from sandbox.access import User, require
+from sandbox.access import User, authorize, require
 from sandbox.errors import GateFailed, UnknownObject
 from sandbox.workspace import Workspace
 
@@ -74,15 +74,25 @@ def get(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
 
 
 def report(ws: Workspace, user: User, dataset: str) -> dict:
-    """The stored gate report (empty when not evaluated yet)."""
+    """The stored gate report (empty when not evaluated yet): in full for stewards and council members,
+    otherwise its summary (``sandbox.report.summary_view``; ``sandbox.reveal.reveal_detail`` shows the rest,
+    with a logged reason)."""
     info = get(ws, user, dataset)
     require(user, "report.summary")
     with ws.governance() as g:
         row = g.execute("SELECT report FROM datasets WHERE id = ?", [info.id]).fetchone()
-    return json.loads(row[0]) if row and row[0] else {}
+    full = json.loads(row[0]) if row and row[0] else {}
+    if not full or user.can("report.full"):
+        return full
+    from sandbox.report import summary_view
+
+    return summary_view(full, ws.settings.k_min)
 
 
 def file_of(ws: Workspace, info: DatasetInfo) -> str:
+    if info.status in ("stale", "deleted"):
+        raise UnknownObject(f"dataset {info.id!r} was withdrawn ({info.status}: its source data was deleted or "
+                            "expired); use a newer dataset")
     path = ws.dataset_path(info.id) if info.status == "published" else ws.staging_path(info.id)
     if not path.exists():
         raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})")
@@ -91,8 +101,8 @@ def file_of(ws: Workspace, info: DatasetInfo) -> str:
 
 @contextlib.contextmanager
 def open_dataset(ws: Workspace, user: User, dataset: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only DuckDB connection to one synthetic dataset."""
-    require(user, "dataset.read")
+    """A read-only DuckDB connection to one synthetic dataset (a refusal is logged)."""
+    authorize(ws, user, "dataset.read", dataset)
     info = get(ws, user, dataset)
     con = duckdb.connect(file_of(ws, info), read_only=True)
     try:
@@ -108,7 +118,12 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     if info.status == "published":
         return info
     rep = report(ws, user, dataset)
-    if info.gate != "pass":
+    override = None
+    if info.gate != "pass":  # only an approved council gate override lets a failed dataset through
+        from sandbox.council.override import approved_override
+
+        override = approved_override(ws, dataset)
+    if info.gate != "pass" and override is None:
         reasons = rep.get("reasons") or ["it has not been evaluated; run `sandbox evaluate` first"]
         with ws.governance() as g:
             audit.record(g, user, "publish", dataset, outcome="refused", details={"reasons": reasons})
@@ -117,6 +132,6 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
         g.begin()
         os.replace(ws.staging_path(dataset), ws.dataset_path(dataset))
         g.execute("UPDATE datasets SET status = 'published', published_at = now() WHERE id = ?", [dataset])
-        audit.record(g, user, "publish", dataset)
+        audit.record(g, user, "publish", dataset, details={"gate_override": override} if override else None)
         g.commit()
     return get(ws, user, dataset)

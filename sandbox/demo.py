@@ -38,5 +38,18 @@ def run_demo(ws: Workspace, user: User, *, customers: int = 3000, locale: str = 
         lines.append(f"published {info.id}")
     else:
         lines += [f"not published: {r}" for r in report["reasons"]]
+    lines += demo_users_lines(ws, user)
     progress("done", 4, 4)
     return "\n".join(lines)
+
+
+def demo_users_lines(ws: Workspace, user: User) -> list[str]:
+    """Create the demo users (on a workspace without users) and say how to sign in as each."""
+    from sandbox.users import DEMO_USERS, create_demo_users
+
+    created = create_demo_users(ws, user)
+    if not created:
+        return ["demo users: the workspace already has users (sign in with their passwords)"]
+    roles = {name: role + (f"/{seat}" if seat else "") for name, role, seat, _ in DEMO_USERS}
+    return ["demo users (name / password / role) for signing in to the app:"] + [
+        f"  {name} / {password} / {roles[name]}" for name, password in created.items()]

@@ -31,3 +31,15 @@ class GateFailed(SandboxError):
 
 class IntegrityError(SandboxError):
     """A signature, checksum or hash chain does not match: something was tampered with."""
+
+
+class IllegalTransition(SandboxError):
+    """A proposal cannot go from its current state to the one asked for."""
+
+
+class PolicyBlocked(SandboxError):
+    """A proposal breaks a hard rule of the council's policy, or has soft flags nobody acknowledged."""
+
+
+class NotAuthenticated(AccessDenied):
+    """No valid sign-in: wrong password, locked or disabled account, or an expired session; sign in again."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -20,7 +21,24 @@ class GateThresholds(BaseModel):
     )
     max_leaked_values: int = Field(0, description="Identifier values from the source found in synthetic data.")
     min_quality: float = Field(0.85, description="SDMetrics overall quality score.")
+    quality_ceiling_margin: float = Field(
+        0.03, description="When real training rows themselves score below min_quality against the holdout (small "
+        "or weakly correlated data), a dataset passes within this margin of that real-vs-real ceiling.")
     min_sign_agreement: float = Field(0.9, description="Hypothesis-fidelity sign agreement (when a target is set).")
+
+
+class AccessSettings(BaseModel):
+    """Sign-in, session and export limits (``settings.yaml`` under ``access:``)."""
+
+    session_hours: float = Field(8.0, description="A session ends this long after sign-in, whatever happens.")
+    idle_minutes: float = Field(60.0, description="A session ends after this long without a request.")
+    max_failed_logins: int = Field(5, description="Failed sign-ins in a row that lock an account.")
+    lockout_minutes: float = Field(15.0, description="How long a locked account stays locked.")
+    min_password_length: int = Field(10, description="Shortest password accepted.")
+    argon2_profile: Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"] = Field(
+        "RFC_9106_LOW_MEMORY", description="Argon2id cost profile of password hashes (CHEAPEST: tests only); "
+        "stored hashes move to a new profile at their next sign-in.")
+    export_rows_per_day: int = Field(10_000, description="Rows a marketer may export per UTC day.")
 
 
 class Settings(BaseModel):
@@ -31,6 +49,7 @@ class Settings(BaseModel):
     min_group_size: int = Field(30, description="Lab results on smaller groups say 'too small to conclude'.")
     lock_timeout_s: float = Field(30.0, description="How long to wait for another process to release a store.")
     gate: GateThresholds = Field(default_factory=GateThresholds)
+    access: AccessSettings = Field(default_factory=AccessSettings)
 
     @classmethod
     def load(cls, home: Path) -> Settings:

@@ -6,11 +6,14 @@ import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pandas as pd
+from pydantic import BaseModel
 
-from sandbox.access import User, require
+from sandbox import audit
+from sandbox.access import User, authorize
 from sandbox.errors import UnknownObject
 from sandbox.transform import q
 from sandbox.workspace import Workspace
@@ -27,7 +30,7 @@ class Snapshot:
 
 def latest_snapshot(ws: Workspace, user: User, source: str) -> Snapshot:
     """The active snapshot of ``source``."""
-    require(user, "vault.open")
+    authorize(ws, user, "vault.open", source)
     with ws.governance() as g:
         row = g.execute(
             "SELECT id, source, catalog_version, fingerprint, rows FROM snapshots "
@@ -42,7 +45,7 @@ def latest_snapshot(ws: Workspace, user: User, source: str) -> Snapshot:
 @contextlib.contextmanager
 def open_snapshot(ws: Workspace, user: User, snapshot: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to one snapshot file."""
-    require(user, "vault.open")
+    authorize(ws, user, "vault.open", snapshot)
     path = ws.vault_path(snapshot)
     if not path.exists():
         raise UnknownObject(f"vault snapshot {snapshot!r} is missing from {path.parent}")
@@ -56,3 +59,28 @@ def open_snapshot(ws: Workspace, user: User, snapshot: str) -> Iterator[duckdb.D
 def read_split(con: duckdb.DuckDBPyConnection, table: str, holdout: bool) -> pd.DataFrame:
     """Train (``holdout=False``) or holdout rows of one snapshot table, without the split column."""
     return con.execute(f"SELECT * EXCLUDE (_holdout) FROM {q(table)} WHERE _holdout = ?", [holdout]).df()
+
+
+class SnapshotInfo(BaseModel):
+    """A vault snapshot as listed to a steward: lineage, sizes and retention, never a row."""
+
+    id: str
+    source: str
+    catalog_version: int
+    fingerprint: str
+    rows: dict[str, int]
+    created_at: datetime
+    expires_at: datetime | None
+    status: str
+
+
+def list_snapshots(ws: Workspace, user: User, source: str | None = None) -> list[SnapshotInfo]:
+    """Every snapshot (active, forgotten, deleted) of one source or all sources (stewards); the look is logged."""
+    authorize(ws, user, "vault.open", source or "")
+    with ws.governance() as g:
+        rows = g.execute("SELECT id, source, catalog_version, fingerprint, rows, created_at, expires_at, status "
+                         "FROM snapshots WHERE ? IS NULL OR source = ? ORDER BY created_at DESC",
+                         [source, source]).fetchall()
+        audit.record(g, user, "vault.list", source or "", details={"snapshots": len(rows)})
+    return [SnapshotInfo(id=r[0], source=r[1], catalog_version=r[2], fingerprint=r[3], rows=json.loads(r[4]),
+                         created_at=r[5], expires_at=r[6], status=r[7]) for r in rows]

@@ -48,7 +48,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 @pytest.fixture()
 def app_url() -> Iterator[Callable[..., str]]:
-    """Start the app against a workspace: ``url = app_url(home, SANDBOX_APP_ROLE="marketer")``."""
+    """Start the app against a workspace: ``url = app_url(home, **extra_env)``; sign in on the page it serves."""
     procs: list[subprocess.Popen] = []
 
     def start(home: Path, **env: str) -> str:

@@ -45,7 +45,12 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory, demo_export: Path) 
     from sandbox.ingest import ingest
     from sandbox.synthesize import synthesize
 
-    ws = Workspace(tmp_path_factory.mktemp("demo-ws"))
+    home = tmp_path_factory.mktemp("demo-ws")
+    # App-flow fixture: the rules that protect people (no copied records, no leaked identifier) keep their
+    # defaults; quality, fidelity and DCR limits are loosened because 1,500 demo customers (300 held out) are
+    # too few to measure them tightly. Generator targets are proven in test_gate.py, test_cart.py and bench/.
+    (home / "settings.yaml").write_text("gate:\n  min_quality: 0.6\n  min_sign_agreement: 0.5\n  max_dcr_share: 0.6\n")
+    ws = Workspace(home)
     ingest(ws, STEWARD, [demo_export], "demo_crm", accept_proposed=True, target="deals.stage=won")
     info = synthesize(ws, STEWARD, "demo_crm", seed=1)
     report = evaluate(ws, STEWARD, info.id)
@@ -68,4 +73,5 @@ def telco_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+from tests.access_support import access_world, world  # noqa: E402,F401  (access tests' workspace)
 from tests.browser import app_url, page  # noqa: E402,F401  (browser fixtures for every test module)

@@ -1,28 +1,116 @@
-"""Shared helpers of the Streamlit pages: the workspace, the acting user, and error display."""
+"""Shared helpers of the Streamlit pages: the workspace, the signed-in user, page gating and error display.
+
+Sign-in rule (every page, every rerun): the app acts only for a valid session. Its token is kept in
+``st.session_state["session_token"]`` and validated against the governance store on every rerun, so a
+disabled or demoted user is out (or demoted) on their next request; the resulting
+:class:`sandbox.access.User` is then put in ``st.session_state["user"]``. A ``user`` put into the
+session state without a valid token is ignored and replaced by the sign-in form. Tests sign in with
+``tests/helpers_login.py: login_as(at, ws, name, role, seat=None)``, which registers the user and opens
+a real session in the workspace's governance store.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
 from sandbox.access import User
-from sandbox.errors import SandboxError
+from sandbox.errors import NotAuthenticated, SandboxError
 from sandbox.workspace import Workspace
+
+TOKEN_KEY = "session_token"
+USER_KEY = "user"
+# url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
+# shown to everyone signed in; every page's library calls check access again in any case)
+PAGE_PERMISSIONS: dict[str, str] = {
+    "explore": "dataset.read",
+    "lab": "lab.query",
+    "my_proposals": "proposal.create",
+    "exports": "export.aggregate",
+    "vault": "vault.open",
+    "users": "users.manage",
+    "audit_log": "audit.read",
+    "council_queue": "proposal.vote",
+}
+_started: set[Path] = set()
 
 
 def workspace() -> Workspace:
-    return Workspace()
+    """The workspace of ``SANDBOX_HOME``; the first call in a process runs the retention check."""
+    ws = Workspace()
+    if ws.home not in _started:
+        from sandbox.retention import check_on_start
+
+        check_on_start(ws)
+        _started.add(ws.home)
+    return ws
+
+
+def oidc_configured() -> bool:
+    """Whether single sign-on through ``st.login`` is set up (an ``[auth]`` section in the secrets)."""
+    return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
+
+
+def _oidc_token(ws: Workspace) -> str | None:
+    """A session for the identity ``st.login`` established, mapped to a users row by e-mail."""
+    from sandbox.users import login_oidc
+
+    if not oidc_configured() or not st.user.is_logged_in:
+        return None
+    session = login_oidc(ws, str(st.user.get("email") or ""))
+    st.session_state[TOKEN_KEY] = session.token
+    return session.token
 
 
 def current_user() -> User:
-    """The signed-in user (until logins exist: ``SANDBOX_APP_USER`` / ``SANDBOX_APP_ROLE``)."""
-    if "user" not in st.session_state:
-        st.session_state.user = User(name=os.environ.get("SANDBOX_APP_USER", "demo-marketer"),
-                                     role=os.environ.get("SANDBOX_APP_ROLE", "marketer"))
-    return st.session_state.user
+    """The signed-in user, re-validated on every rerun; shows the sign-in form and stops when there is none."""
+    from sandbox.ui.login import login_form
+    from sandbox.users import validate_session
+
+    ws = workspace()
+    try:
+        token = st.session_state.get(TOKEN_KEY) or _oidc_token(ws)
+        if not token:
+            raise NotAuthenticated("")
+        user = validate_session(ws, token)
+    except NotAuthenticated as exc:
+        forget_session()
+        login_form(ws, str(exc))
+        st.stop()
+    st.session_state[USER_KEY] = user
+    return user
+
+
+def forget_session() -> None:
+    """Drop the session from this browser tab (the token itself is ended by ``sign_out``)."""
+    for key in (TOKEN_KEY, USER_KEY):
+        st.session_state.pop(key, None)
+
+
+def sign_out() -> None:
+    """End the session in the store and in this tab (and at the identity provider after single sign-on)."""
+    from sandbox.users import end_session
+
+    if token := st.session_state.get(TOKEN_KEY):
+        end_session(workspace(), token)
+    forget_session()
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def account_sidebar(user: User) -> None:
+    """Who is signed in, and a sign-out button, in the sidebar."""
+    seat = f", {user.seat} seat" if user.seat else ""
+    st.sidebar.caption(f"Signed in as **{user.name}** ({user.role.replace('_', ' ')}{seat})")
+    st.sidebar.button("Sign out", on_click=sign_out, key="sign-out")
+
+
+def visible_pages(user: User, pages: Sequence[st.Page]) -> list[st.Page]:
+    """The pages ``user`` may see: those in :data:`PAGE_PERMISSIONS` need the permission named there."""
+    return [p for p in pages if (need := PAGE_PERMISSIONS.get(p.url_path)) is None or user.can(need)]
 
 
 @contextmanager

@@ -1,0 +1,170 @@
+"""Pieces the council pages share: flags, quorum, links, and a message that survives a rerun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+import yaml
+
+from sandbox.access import User
+from sandbox.council.model import Flag, Proposal
+from sandbox.council.packet import export_packet
+from sandbox.council.views import ProposalView
+from sandbox.council.voting import Tally, vote
+from sandbox.council.workflow import acknowledge, mark_rolled_out, submit, update_draft, withdraw
+from sandbox.errors import InputError
+from sandbox.ui.common import shown_errors
+from sandbox.workspace import Workspace
+
+STATE_LABEL = {"draft": "Draft", "submitted": "Submitted", "changes_requested": "Changes requested",
+               "approved": "Approved", "rejected": "Rejected", "rolled_out": "Rolled out", "withdrawn": "Withdrawn"}
+
+
+def flash(message: str | None = None) -> None:
+    """Remember ``message`` for the next run, or show (and forget) the remembered one."""
+    if message is not None:
+        st.session_state["council_flash"] = message
+        return
+    if text := st.session_state.pop("council_flash", None):
+        st.success(text)
+
+
+def flags(items: list[Flag]) -> None:
+    """Hard flags in red, soft ones in yellow (with the proposer's reason when acknowledged)."""
+    if not items:
+        st.success("No red flags.")
+    for f in items:
+        fields = f" Fields: {', '.join(f'`{x}`' for x in f.fields)}." if f.fields else ""
+        text = f"**{f.rule}** ({f.severity}): {f.message}.{fields}"
+        if f.severity == "hard":
+            st.error(text)
+        else:
+            ack = f"  \nAcknowledged: _{f.acknowledged}_" if f.acknowledged else "  \nNot acknowledged yet."
+            st.warning(text + ack)
+
+
+def quorum(t: Tally) -> None:
+    seats = ", ".join(f"{seat} ({', '.join(who)})" for seat, who in sorted(t.approvals.items())) or "none yet"
+    st.write(f"**Quorum:** {t.summary()}. Approvals so far: {seats}.")
+
+
+PROPOSAL_PAGE = Path(__file__).parent / "pages" / "proposal.py"
+
+
+def headline(p: Proposal) -> None:
+    """The proposal's id, title and state, and a button that opens it on the proposal page."""
+    left, right = st.columns([6, 1])
+    left.markdown(f"**{p.id}: {p.title}** — {STATE_LABEL[p.state]} · v{p.version} · by {p.proposer}")
+    if right.button("Open", key=f"open-{p.id}"):
+        st.switch_page(PROPOSAL_PAGE, query_params={"id": p.id})
+
+
+def evidence(view: ProposalView) -> None:
+    """The hypothesis result from the Lab and the dataset's release-gate verdicts."""
+    d, ev = view.dataset, view.proposal.evidence or {}
+    if d:
+        cols = st.columns(4)
+        cols[0].metric("Gate", (d.get("gate") or "-").upper())
+        cols[1].metric("Quality", f"{d['quality']:.1%}" if d.get("quality") is not None else "-")
+        cols[2].metric("DCR share", f"{d['dcr_share']:.3f}" if d.get("dcr_share") is not None else "-")
+        cols[3].metric("Fidelity", f"{d['fidelity']:.0%}" if d.get("fidelity") is not None else "-")
+        for reason in d.get("reasons", []):
+            st.caption(f"Gate: {reason}")
+    test = ev.get("test") if isinstance(ev.get("test"), dict) else None
+    if test:
+        st.write(f"**Result on synthetic data:** A {test.get('value_a')} vs B {test.get('value_b')}, "
+                 f"difference {test.get('difference')}, p = {test.get('p_value')}, "
+                 f"{'significant' if test.get('significant') else 'not significant'}.")
+    if ev:
+        with st.expander("Full evidence"):
+            st.json(ev)
+    elif not d:
+        st.caption("No evidence attached.")
+
+
+def proposer_actions(ws: Workspace, user: User, view: ProposalView) -> None:
+    """Acknowledge soft flags, submit, roll out or withdraw (the proposer)."""
+    p = view.proposal
+    if user.name != p.proposer or p.state in ("rolled_out", "withdrawn"):
+        return
+    st.subheader("Your next step")
+    if p.state in ("draft", "changes_requested", "rejected"):
+        for f in view.report.unacknowledged:
+            reason = st.text_input(f"Why go ahead despite {f.rule}?", key=f"ack-{p.id}-{f.rule}")
+            if st.button(f"Acknowledge {f.rule}", key=f"ackb-{p.id}-{f.rule}"):
+                with shown_errors():
+                    acknowledge(ws, user, p.id, f.rule, reason)
+                flash(f"{f.rule} acknowledged.")
+                st.rerun()
+        if st.button("Submit to the council", type="primary", key=f"submit-{p.id}"):
+            with shown_errors():
+                submit(ws, user, p.id)
+            flash(f"{p.id} submitted; council members were notified.")
+            st.rerun()
+    if p.state == "approved" and st.button("Mark as rolled out", key=f"roll-{p.id}"):
+        with shown_errors():
+            mark_rolled_out(ws, user, p.id)
+        flash(f"{p.id} marked as rolled out.")
+        st.rerun()
+    edit_form(ws, user, p)
+    if st.button("Withdraw", key=f"withdraw-{p.id}"):
+        with shown_errors():
+            withdraw(ws, user, p.id)
+        flash(f"{p.id} withdrawn.")
+        st.rerun()
+
+
+def vote_panel(ws: Workspace, user: User, view: ProposalView) -> None:
+    """A council member's vote with its reason."""
+    p = view.proposal
+    if not user.can("proposal.vote") or p.state != "submitted" or user.name == p.proposer:
+        return
+    st.subheader("Your vote")
+    choice = st.radio("Vote", ["approve", "request_changes", "reject"], horizontal=True, key=f"choice-{p.id}",
+                      format_func=lambda c: c.replace("_", " ").capitalize())
+    reason = st.text_area("Reason (required)", key=f"reason-{p.id}")
+    if st.button("Cast vote", type="primary", key=f"vote-{p.id}"):
+        with shown_errors():
+            after = vote(ws, user, p.id, choice, reason)
+        flash(f"Vote recorded; {p.id} is now {STATE_LABEL[after.state].lower()}.")
+        st.rerun()
+
+
+def packet_panel(ws: Workspace, user: User, view: ProposalView) -> None:
+    """Prepare (and log) the rollout packet, then download it."""
+    p = view.proposal
+    if p.state not in ("approved", "rolled_out") or not user.can("proposal.packet"):
+        return
+    st.subheader("Rollout packet")
+    fmt = st.radio("Format", ["md", "json"], horizontal=True, key=f"fmt-{p.id}",
+                   format_func=lambda f: {"md": "Markdown", "json": "JSON"}[f])
+    if st.button("Prepare packet", key=f"prep-{p.id}"):
+        with shown_errors():
+            st.session_state[f"packet-{p.id}"] = (fmt, export_packet(ws, user, p.id, fmt))
+    if prepared := st.session_state.get(f"packet-{p.id}"):
+        kind, text = prepared
+        st.download_button("Download rollout packet", text, file_name=f"{p.id}-rollout.{kind}",
+                           mime="text/markdown" if kind == "md" else "application/json", key=f"dl-{p.id}")
+        st.code(text, language="markdown" if kind == "md" else "json")
+
+
+def edit_form(ws: Workspace, user: User, p: Proposal) -> None:
+    """Change the proposal as YAML (the evidence stays as it is)."""
+    with st.expander("Edit the proposal"):
+        if p.state in ("submitted", "approved"):
+            st.caption("A change to anything but the title sends it back to the council; earlier votes stop counting.")
+        current = yaml.safe_dump(p.draft().model_dump(mode="json", exclude={"evidence"}), sort_keys=False,
+                                 allow_unicode=True)
+        text = st.text_area("Proposal (YAML)", current, height=360, key=f"edit-{p.id}-v{p.version}")
+        if st.button("Save changes", key=f"save-{p.id}"):
+            with shown_errors():
+                try:
+                    changes = yaml.safe_load(text)
+                except yaml.YAMLError as exc:
+                    raise InputError(f"the proposal is not valid YAML: {exc}") from None
+                if not isinstance(changes, dict):
+                    raise InputError("the proposal must be a mapping of fields")
+                after = update_draft(ws, user, p.id, changes)
+            flash(f"{p.id} saved as version {after.version}; it is {STATE_LABEL[after.state].lower()}.")
+            st.rerun()

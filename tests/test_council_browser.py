@@ -1,0 +1,102 @@
+"""The council flow in a real browser (headless Chromium against the real app.py): a marketer proposes,
+sees the red flags and acknowledges them, two council members vote in their own sessions, and the
+marketer downloads the rollout packet of the approved proposal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests import council_support
+from tests.browser import REPO, shot
+from tests.council_support import draft
+from tests.helpers_login import password_of
+
+pytestmark = pytest.mark.browser
+council_ws = council_support.council_ws
+
+
+def _sign_in(pg, url: str, name: str) -> None:
+    pg.goto(url)
+    pg.get_by_label("User name").fill(name)
+    pg.get_by_role("textbox", name="Password").fill(password_of(name))
+    pg.get_by_role("button", name="Sign in").click()
+    pg.get_by_text(f"Signed in as {name}").wait_for()
+
+
+def _open(pg, pid: str) -> None:
+    """Open a proposal from the list on the current page."""
+    pg.locator("div.stHorizontalBlock", has_text=f"{pid}:").get_by_role("button", name="Open").click()
+    pg.get_by_role("heading", name=re.compile(f"^{pid}:")).wait_for()
+
+
+def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, page, tmp_path):
+    assert "council_queue.py" in (REPO / "app.py").read_text(), "add the lines of .council_pages.txt to app.py"
+    url = app_url(council_ws.home)
+
+    # a marketer proposes on "My proposals"
+    _sign_in(page, url, "mark")
+    page.get_by_role("link", name="My proposals").click()
+    editor = page.get_by_label("Proposal", exact=True)
+    proposal = draft(title="Browser flow idea", audience_size=30_000,
+                     message="Last chance: the silver upgrade ends on Sunday")
+    editor.fill(yaml.safe_dump(proposal, sort_keys=False))
+    page.get_by_role("button", name="Create draft").click()
+    created = page.get_by_text(re.compile(r"Draft P-\d+ created"))
+    created.wait_for()
+    pid = re.search(r"P-\d+", created.inner_text())[0]
+    shot(page, "council-1-proposed")
+
+    # the flags show on the proposal page; both soft flags are acknowledged, then it is submitted
+    _open(page, pid)
+    page.get_by_text("large_audience (soft)").wait_for()
+    page.get_by_text("emotional_trigger (soft)").wait_for()
+    shot(page, "council-2-flags")
+    for rule, reason in (("large_audience", "the silver tier has 30,000 customers; all of them are the test"),
+                         ("emotional_trigger", "the upgrade offer really ends on Sunday; no false urgency")):
+        page.get_by_label(f"Why go ahead despite {rule}?").fill(reason)
+        page.get_by_role("button", name=f"Acknowledge {rule}").click()
+        page.get_by_text(f"{rule} acknowledged.").wait_for()
+    page.get_by_role("button", name="Submit to the council").click()
+    page.get_by_text(f"{pid} submitted").wait_for()
+    shot(page, "council-3-submitted")
+
+    # two council members vote, each in their own browser session
+    for name, reason in (("selma", "no data leaves the company; tiers are coarse"),
+                         ("mia", "a fair offer with a real deadline")):
+        member = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        member.set_default_timeout(30_000)
+        _sign_in(member, url, name)
+        member.get_by_role("link", name="Council queue").click()
+        member.get_by_text(f"{pid}: Browser flow idea").wait_for()
+        if name == "selma":
+            shot(member, "council-4-queue")
+        _open(member, pid)
+        member.get_by_text("Approve", exact=True).click()
+        member.get_by_label("Reason (required)").fill(reason)
+        member.get_by_role("button", name="Cast vote").click()
+        member.get_by_text(re.compile(rf"Approvals so far: .*\({name}\)")).wait_for()
+        member.get_by_text("Vote recorded").scroll_into_view_if_needed()
+        shot(member, f"council-5-voted-{name}")
+        member.context.close()
+
+    # approved: the marketer downloads the rollout packet
+    page.get_by_role("link", name="My proposals").click()
+    _open(page, pid)
+    page.get_by_text("Approved · version 1").wait_for()
+    page.get_by_role("button", name="Prepare packet").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download rollout packet").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    shot(page, "council-6-packet")
+    text = path.read_text()
+    assert path.name == f"{pid}-rollout.md"
+    assert text.startswith(f"# Rollout packet {pid}: Browser flow idea")
+    assert "| selma | security | approve |" in text and "| mia | marketing | approve |" in text
+    assert 'FROM "customers"' in text
+    with council_ws.governance() as g:
+        logged = g.execute("SELECT actor FROM audit WHERE action = 'proposal.packet' AND object = ?", [pid]).fetchall()
+    assert logged == [("mark",)]
