@@ -1,5 +1,13 @@
 """The Hypothesis Lab: compare two groups of synthetic customers on one metric.
 
-The statistics live in :mod:`sandbox.lab.stats`; import from there, so that importing the package
-stays cheap (SciPy is loaded only when a test runs).
+* :mod:`sandbox.lab.query` the question as typed models (filters, population, split, metric), compiled to
+  parameterized DuckDB SQL across linked tables;
+* :mod:`sandbox.lab.data` the only way to data (published synthetic datasets, read-only), plus Explore's
+  breakdowns, filtered rows and the linked-table schema;
+* :mod:`sandbox.lab.hypothesis` ``run_hypothesis`` and the rollout ``sample_size``;
+* :mod:`sandbox.lab.proposals` a result saved as a draft for the ethics council;
+* :mod:`sandbox.lab.stats` the statistics; :mod:`sandbox.lab.i18n` words and number formats (en, ru).
+
+Import from the submodules, so that importing the package stays cheap (SciPy is loaded only when a test
+runs). Nothing here opens the vault: the Lab reads synthetic data only.
 """

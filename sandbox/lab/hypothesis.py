@@ -1,0 +1,286 @@
+"""Test one hypothesis on a published synthetic dataset: group A vs group B on one metric.
+
+``run_hypothesis`` compiles the question (:mod:`sandbox.lab.query`), lets DuckDB compute one value per
+unit (or only counts, for rates and category mixes), runs the test that fits the metric
+(:mod:`sandbox.lab.stats`), and words the verdict in English and Russian with the dataset's fidelity
+caveat. Groups under the workspace's ``min_group_size`` get "too small to conclude" instead of a verdict.
+``sample_size`` turns the effect into the number of real customers a rollout needs to confirm it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from sandbox.access import User
+from sandbox.errors import InputError
+from sandbox.lab import i18n, stats
+from sandbox.lab.data import connect, record, run_sql
+from sandbox.lab.query import Metric, Population, Split, compile_population_size, compile_units, validate
+from sandbox.lab.stats import TestResult, chi_square, choose_test, two_proportions
+from sandbox.progress import Progress, silent
+from sandbox.workspace import Workspace
+
+__all__ = ["Group", "HypothesisResult", "HypothesisSpec", "SampleSize", "run_hypothesis", "sample_size"]
+
+_STATS_KIND = {"rate": "rate", "churn": "rate", "mean": "mean", "median": "median", "count": "count",
+               "duration": "duration", "category": "category"}
+_MANN_WHITNEY_EFFICIENCY = 3 / math.pi  # asymptotic relative efficiency vs the t test on normal data
+
+
+class HypothesisSpec(BaseModel):
+    """A question for the Lab: which dataset, who, which two groups, what is measured."""
+
+    dataset: str
+    population: Population
+    split: Split
+    metric: Metric
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+
+    def fields_used(self) -> list[str]:
+        """Every ``table.column`` the question reads, from its filters, split and metric (no repeats)."""
+        refs = [f.ref for f in self.population.filters] + [self.split.ref] + self.metric.refs()
+        if self.split.pick == "first" and self.split.order_by:
+            refs.append(f"{self.split.table}.{self.split.order_by}")
+        return list(dict.fromkeys(refs))
+
+    def metric_label(self, lang: str) -> str:
+        """What the metric is called in texts."""
+        m = self.metric
+        if m.name:
+            return m.name
+        event = m.table + "".join(f" ({f.text()})" for f in m.where)
+        return i18n.tr(lang, f"metric.{m.kind}", column=m.column, table=m.table, event=event,
+                       start=m.start.ref if m.start else "")
+
+    def labels(self, lang: str) -> tuple[str, str]:
+        """How groups A and B are called."""
+        s = self.split
+        values_b = ", ".join(map(str, s.b))
+        below = s.table != self.population.unit and s.pick == "any"
+        first = s.pick == "first"
+        name_b = "group.first" if first else "group.has" if below else "group.values"
+        label_b = s.label_b or i18n.tr(lang, name_b, ref=s.ref, values=values_b)
+        if s.label_a:
+            label_a = s.label_a
+        elif s.a is not None:
+            label_a = i18n.tr(lang, name_b, ref=s.ref, values=", ".join(map(str, s.a)))
+        else:
+            rest = "group.first_rest" if first else "group.has_not" if below else "group.rest"
+            label_a = i18n.tr(lang, rest, ref=s.ref, values=values_b)
+        return label_a, label_b
+
+    def segment_text(self, lang: str) -> str:
+        """The population in words: ``customers where deals.created_at between ...``."""
+        unit = self.population.unit
+        if not self.population.filters:
+            return i18n.tr(lang, "segment.all", unit=unit)
+        return i18n.tr(lang, "segment.where", unit=unit,
+                       conditions="; ".join(f.text() for f in self.population.filters))
+
+
+class Group(BaseModel):
+    """One group's summary."""
+
+    label: dict[str, str]
+    units: int = Field(description="Units of the population in this group.")
+    n: int = Field(description="Units with a value of the metric (the test's sample size).")
+    value: float | None = Field(description="Rate, mean, median or the moved category's share.")
+    sd: float | None = None
+
+
+class SampleSize(BaseModel):
+    """Real customers needed to confirm an effect in a rollout."""
+
+    effect: float | None = Field(description="The difference to detect, in the metric's units (Cramér's V "
+                                             "for a category mix).")
+    n_a: int | None = None
+    n_b: int | None = None
+    total: int | None = None
+    alpha: float
+    power: float
+    ratio: float
+    method: dict[str, str]
+
+
+class HypothesisResult(BaseModel):
+    """The answer: both groups, the test, the verdict in words, and the rollout size."""
+
+    spec: HypothesisSpec
+    source: str
+    fidelity: float | None
+    population: int = Field(description="Units meeting the population filters (in a group or not).")
+    a: Group
+    b: Group
+    categories: list[str] = Field(default_factory=list)
+    test: TestResult
+    too_small: bool
+    min_group_size: int
+    conclusion: dict[str, str]
+    metric_label: dict[str, str]
+    warnings: dict[str, list[str]]
+    sample_size: SampleSize | None
+    seconds: float
+
+    def fields_used(self) -> list[str]:
+        """Every ``table.column`` the question read."""
+        return self.spec.fields_used()
+
+    @property
+    def verdict(self) -> str:
+        """``too_small``, ``significant`` or ``not_significant``."""
+        if self.too_small:
+            return "too_small"
+        return "significant" if self.test.significant else "not_significant"
+
+    def _repr_html_(self) -> str:
+        """How Jupyter shows a result: groups, test and interval, verdict, fidelity caveat, rollout size."""
+        from sandbox.api_html import hypothesis_html
+
+        return hypothesis_html(self)
+
+
+# ---------------------------------------------------------------- running
+
+
+def _values(con: Any, sql: str, params: dict[str, Any]) -> dict[str, np.ndarray]:
+    data = run_sql(con, f"SELECT grp, val FROM ({sql}) t WHERE val IS NOT NULL", params).fetchnumpy()
+    grp, val = np.asarray(data["grp"], dtype=object), np.asarray(data["val"], dtype=float)
+    return {g: val[grp == g] for g in ("A", "B")}
+
+
+def _compare(con: Any, spec: HypothesisSpec, sql: str, params: dict[str, Any],
+             minimum: int) -> tuple[TestResult, dict[str, float | None], list[str]]:
+    """The test, each group's standard deviation, and the categories (category mix only)."""
+    common: dict[str, Any] = dict(confidence=spec.confidence, min_group_size=minimum)
+    kind = _STATS_KIND[spec.metric.kind]
+    if kind == "rate":
+        found = run_sql(con, f"SELECT grp, count(*), coalesce(sum(val), 0) FROM ({sql}) t GROUP BY 1",
+                        params).fetchall()
+        counts = {"A": (0, 0), "B": (0, 0)} | {g: (int(n), int(s)) for g, n, s in found}
+        (n_a, s_a), (n_b, s_b) = counts["A"], counts["B"]
+        sd = {g: math.sqrt(s / n * (1 - s / n)) if n else None for g, (n, s) in counts.items()}
+        return two_proportions(s_a, n_a, s_b, n_b, **common), sd, []
+    if kind == "category":
+        found = run_sql(con, f"SELECT grp, val, count(*) FROM ({sql}) t WHERE val IS NOT NULL GROUP BY 1, 2",
+                        params).fetchall()
+        cats = sorted({str(v) for _, v, _ in found})
+        table = np.zeros((2, len(cats)))
+        for g, v, n in found:
+            table[0 if g == "A" else 1, cats.index(str(v))] = n
+        return chi_square(table, categories=cats or None, **common), {"A": None, "B": None}, cats
+    values = _values(con, sql, params)
+    sd = {g: float(np.std(v, ddof=1)) if len(v) > 1 else None for g, v in values.items()}
+    return choose_test(kind, values["A"], values["B"], **common), sd, []
+
+
+def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, Any], *,
+                   progress: Progress = silent) -> HypothesisResult:
+    """Answer ``spec`` on its published synthetic dataset (audited as ``lab.query``)."""
+    spec = spec if isinstance(spec, HypothesisSpec) else HypothesisSpec.model_validate(spec)
+    started = time.perf_counter()
+    minimum = ws.settings.min_group_size
+    progress("query", 0, 3)
+    with connect(ws, user, spec.dataset) as (con, structure, info):
+        validate(con, structure, spec.population, spec.split, spec.metric)
+        sql, params = compile_units(structure, spec.population, spec.split, spec.metric)
+        population = run_sql(con, *compile_population_size(structure, spec.population)).fetchone()[0]
+        found = run_sql(con, f"SELECT grp, count(*), count(val) FROM ({sql}) t GROUP BY 1", params).fetchall()
+        units = {g: (0, 0) for g in ("A", "B")} | {g: (int(u), int(n)) for g, u, n in found}
+        progress("test", 1, 3)
+        test, sd, cats = _compare(con, spec, sql, params, minimum)
+    progress("conclusion", 2, 3)
+    result = _result(spec, info.source, info.fidelity, population, units, test, sd, cats, minimum,
+                     time.perf_counter() - started)
+    record(ws, user, spec.dataset, {"kind": "hypothesis", "spec": spec.model_dump(mode="json"),
+                                    "n_a": test.n_a, "n_b": test.n_b, "verdict": result.verdict,
+                                    "fields": result.fields_used()})
+    progress("done", 3, 3)
+    return result
+
+
+def _result(spec: HypothesisSpec, source: str, fidelity: float | None, population: int,
+            units: dict[str, tuple[int, int]], test: TestResult, sd: dict[str, float | None], cats: list[str],
+            minimum: int, seconds: float) -> HypothesisResult:
+    labels = {lang: spec.labels(lang) for lang in i18n.LANGS}
+    metric = {lang: spec.metric_label(lang) for lang in i18n.LANGS}
+    conclusion, warnings = {}, {}
+    for lang in i18n.LANGS:
+        conclusion[lang] = stats.conclusion(test, fidelity, lang, label_a=labels[lang][0], label_b=labels[lang][1],
+                                   metric=metric[lang] if spec.metric.kind != "category" else None)
+        missing = [i18n.tr(lang, "warn.missing", n=units[g][0] - units[g][1], g=g)
+                   for g in ("A", "B") if units[g][0] > units[g][1] and spec.metric.kind != "rate"]
+        warnings[lang] = missing + [i18n.warning(w, lang) for w in test.warnings]
+    groups = {g: Group(label={lang: labels[lang][i] for lang in i18n.LANGS}, units=units[g][0],
+                       n=test.n_a if g == "A" else test.n_b,
+                       value=test.value_a if g == "A" else test.value_b, sd=sd[g])
+              for i, g in enumerate(("A", "B"))}
+    result = HypothesisResult(spec=spec, source=source, fidelity=fidelity, population=population, a=groups["A"],
+                              b=groups["B"], categories=cats, test=test, too_small=test.too_small,
+                              min_group_size=minimum, conclusion=conclusion, metric_label=metric,
+                              warnings=warnings, sample_size=None, seconds=seconds)
+    try:
+        result.sample_size = sample_size(result)
+    except InputError:
+        result.sample_size = None
+    return result
+
+
+# ---------------------------------------------------------------- rollout size
+
+
+def _chi_square_n(w: float, df: int, alpha: float, power: float) -> int:
+    """Total sample size for a chi-square test of effect size w (Cohen) with ``df`` degrees of freedom."""
+    from scipy import optimize, stats
+
+    crit = stats.chi2.ppf(1 - alpha, df)
+
+    def gap(n: float) -> float:
+        return float(stats.ncx2.sf(crit, df, n * w * w)) - power
+
+    high = 10.0
+    while gap(high) < 0:
+        high *= 2
+    return math.ceil(optimize.brentq(gap, 1e-6, high))
+
+
+def sample_size(result: HypothesisResult, *, effect: float | None = None, power: float = 0.8,
+                alpha: float | None = None, ratio: float = 1.0) -> SampleSize:
+    """Real units needed to confirm ``effect`` (default: the difference seen on synthetic data).
+
+    ``ratio`` is the size of group B over group A; ``alpha`` defaults to 1 - the result's confidence.
+    Rates use the two-proportion formula, means and counts the t test, medians and durations the t test
+    divided by the Mann-Whitney efficiency 3/π, category mixes the chi-square power with Cramér's V.
+    """
+    alpha = 1 - result.spec.confidence if alpha is None else alpha
+    kind = _STATS_KIND[result.spec.metric.kind]
+    t = result.test
+    method_key = {"rate": "power.rate", "mean": "power.mean", "count": "power.mean", "median": "power.median",
+                  "duration": "power.median", "category": "power.category"}[kind]
+    effect = (t.effect_size if kind == "category" else t.difference) if effect is None else effect
+    words = {lang: i18n.tr(lang, method_key, alpha=i18n.percent(alpha, lang, 0), power=i18n.percent(power, lang, 0))
+             for lang in i18n.LANGS}
+    base: dict[str, Any] = dict(effect=effect, alpha=alpha, power=power, ratio=ratio, method=words)
+    if not effect:
+        return SampleSize(**{**base, "method": {lang: i18n.tr(lang, "power.none") for lang in i18n.LANGS}})
+    if kind == "rate":
+        if t.value_a is None:
+            raise InputError("group A has no rate to start from")
+        n_a = stats.sample_size_proportions(t.value_a, t.value_a + effect, alpha=alpha, power=power, ratio=ratio)
+    elif kind == "category":
+        total = _chi_square_n(abs(effect), max(1, len(result.categories) - 1), alpha, power)
+        n_a = math.ceil(total / (1 + ratio))
+    else:
+        sds = [g.sd for g in (result.a, result.b) if g.sd]
+        if not sds:
+            raise InputError("the groups do not vary, so no sample size can be computed")
+        n_a = stats.sample_size_means(effect, math.sqrt(sum(s * s for s in sds) / len(sds)), alpha=alpha, power=power,
+                                ratio=ratio)
+        if kind in ("median", "duration"):
+            n_a = math.ceil(n_a / _MANN_WHITNEY_EFFICIENCY)
+    n_b = math.ceil(n_a * ratio)
+    return SampleSize(**base, n_a=n_a, n_b=n_b, total=n_a + n_b)

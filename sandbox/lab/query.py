@@ -1,0 +1,615 @@
+"""Lab questions as typed models, compiled to parameterized DuckDB SQL over one published synthetic dataset.
+
+A question has a *unit* (the table whose rows are counted: customers, deals), a *population* (filters
+on the unit table and on any table linked to it), a *split* into group A and group B, and a *metric*
+measured once per unit. Filters, splits and metrics may name any table reachable through the foreign
+keys: an ancestor of the unit is joined (each unit has one), a descendant is reached with ``EXISTS`` or
+an aggregate subquery ("customers with a deal in Q3", "deals per customer").
+
+Values never enter the SQL text: every value is a named parameter cast to its column's type, and every
+identifier is checked against the dataset's ``information_schema`` and quoted. The dataset file holds
+no foreign keys, so the links come from the source's catalog, or are inferred from ``<name>_id`` columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from sandbox.errors import InputError, UnknownObject
+from sandbox.transform import q
+
+__all__ = [
+    "Filter", "Link", "Measure", "Metric", "MetricKind", "Op", "Population", "Ref", "Split", "Structure",
+    "check", "compile_breakdown", "compile_population_size", "compile_rows", "compile_units", "infer_links",
+    "validate",
+]
+
+Op = Literal["=", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is null", "is not null"]
+MetricKind = Literal["rate", "churn", "mean", "median", "count", "duration", "category"]
+NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+           "UBIGINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+_TYPE = re.compile(r"^[A-Z][A-Z0-9_ ,()]*$")
+_LIST_OPS = ("in", "not in")
+_NULL_OPS = ("is null", "is not null")
+_day_bound = re.compile(r"[ T](00:00:00|23:59:59\.999999)$")
+
+
+def is_numeric(sql_type: str) -> bool:
+    """True for DuckDB number types (DECIMAL(p,s) included)."""
+    return sql_type.split("(")[0].strip() in NUMERIC
+
+
+def is_temporal(sql_type: str) -> bool:
+    """True for DATE and TIMESTAMP types."""
+    return sql_type.startswith(("DATE", "TIMESTAMP"))
+
+
+# ---------------------------------------------------------------- the question, as data
+
+
+class Ref(BaseModel):
+    """One column of one table."""
+
+    table: str
+    column: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.table}.{self.column}"
+
+
+class Filter(Ref):
+    """One condition ``table.column op value``; ``in`` takes a list, ``between`` a pair, null tests nothing."""
+
+    op: Op = "="
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Filter:
+        v = self.value
+        if self.op in _NULL_OPS:
+            self.value = None
+        elif self.op in _LIST_OPS:
+            values = list(v) if isinstance(v, list | tuple | set) else [v]
+            if not values or any(x is None for x in values):
+                raise ValueError(f"{self.ref} {self.op}: give one or more values")
+            self.value = values
+        elif self.op == "between":
+            if not isinstance(v, list | tuple) or len(v) != 2 or any(x is None for x in v):
+                raise ValueError(f"{self.ref} between: give two values, low and high")
+            self.value = list(v)
+        elif v is None or isinstance(v, list | tuple | set | dict):
+            raise ValueError(f"{self.ref} {self.op}: give one value (use 'is null' to test for a missing value)")
+        return self
+
+    def values(self) -> list[Any]:
+        """The values as a list (empty for null tests)."""
+        return [] if self.value is None else self.value if isinstance(self.value, list) else [self.value]
+
+    def text(self) -> str:
+        """Readable form, e.g. ``deals.channel in (phone, store)``; whole-day bounds show as the day."""
+        shown = [_day_bound.sub("", str(v)) for v in self.values()]
+        if self.op in _NULL_OPS:
+            return f"{self.ref} {self.op}"
+        if self.op == "between":
+            return f"{self.ref} between {shown[0]} and {shown[1]}"
+        if self.op in _LIST_OPS:
+            return f"{self.ref} {self.op} ({', '.join(shown)})"
+        return f"{self.ref} {self.op} {shown[0]}"
+
+
+class Population(BaseModel):
+    """Who is studied: every row of ``unit`` that meets all ``filters`` (on the unit or linked tables).
+
+    Filters on the same descendant table must all hold for one and the same row of it: ``deals.created_at
+    between Q3`` and ``deals.stage = won`` on unit customers means "has a won deal created in Q3".
+    """
+
+    unit: str
+    filters: list[Filter] = Field(default_factory=list)
+
+
+class Split(Ref):
+    """Group B is the units whose ``column`` is one of ``b``; group A those with one of ``a``, or everyone
+    else when ``a`` is None.
+
+    On a table above the unit (or the unit itself) each unit has one value. On a table below it, ``pick``
+    says which rows count: ``any`` (the unit has such a row; with explicit ``a`` a unit having both kinds
+    of rows is left out) or ``first`` (the value of its earliest row by ``order_by``, the table's first
+    date column by default; units without rows are left out).
+    """
+
+    b: list[Any] = Field(min_length=1)
+    a: list[Any] | None = None
+    pick: Literal["any", "first"] = "any"
+    order_by: str | None = None
+    label_a: str | None = None
+    label_b: str | None = None
+
+    @field_validator("a", "b", mode="before")
+    @classmethod
+    def _as_list(cls, v: Any) -> Any:
+        return v if v is None or isinstance(v, list | tuple) else [v]
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Split:
+        if self.a is not None:
+            if not self.a:
+                raise ValueError("group A needs one or more values (or none at all for 'everyone else')")
+            common = {str(x) for x in self.a} & {str(x) for x in self.b}
+            if common:
+                raise ValueError(f"a value cannot be in both groups: {', '.join(sorted(common))}")
+        return self
+
+
+class Metric(BaseModel):
+    """What is measured once per unit.
+
+    * ``rate`` / ``churn``: 1 when the unit (or a linked row) meets every ``where`` condition, else 0;
+      on a table below the unit: "has such a row" (a customer with a won deal).
+    * ``mean`` / ``median``: the numeric ``column``; below the unit, per unit ``agg`` of its rows that
+      meet ``where`` (``sum``: units without rows count 0; ``mean``: they are left out).
+    * ``count``: number of rows of a table below the unit that meet ``where`` (deals per customer).
+    * ``duration``: days from ``start`` (a date of the unit or above it) to the earliest ``column`` of
+      the rows meeting ``where`` (days from sign-up to the first won deal); units with no such row are
+      left out.
+    * ``category``: the mix of a categorical ``column`` of the unit or a table above it.
+    """
+
+    kind: MetricKind
+    table: str
+    column: str | None = None
+    where: list[Filter] = Field(default_factory=list)
+    agg: Literal["sum", "mean"] = "sum"
+    start: Ref | None = None
+    name: str | None = Field(default=None, description="How to call the metric in texts (else automatic).")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Metric:
+        if self.kind in ("rate", "churn") and not self.where:
+            raise ValueError(f"a {self.kind} needs a condition, e.g. deals.stage = won")
+        if self.kind in ("mean", "median", "duration", "category") and not self.column:
+            raise ValueError(f"a {self.kind} metric needs a column")
+        if self.kind == "duration" and self.start is None:
+            raise ValueError("a duration needs a start date, e.g. customers.signup_date")
+        wrong = [f.ref for f in self.where if f.table != self.table]
+        if wrong:
+            raise ValueError(f"metric conditions must be on table {self.table}: {', '.join(wrong)}")
+        return self
+
+    def refs(self) -> list[str]:
+        """Every ``table.column`` the metric reads."""
+        out = [f"{self.table}.{self.column}"] if self.column else []
+        out += [f.ref for f in self.where]
+        return out + ([self.start.ref] if self.start else [])
+
+    def ref(self) -> str:
+        """Compact description for proposals: ``deals.stage=won``, ``deals.amount``, ``count deals``."""
+        cond = ",".join(f"{f.column}{f.op if f.op != '=' else '='}{','.join(map(str, f.values()))}"
+                        for f in self.where)
+        if self.kind in ("rate", "churn"):
+            return f"{self.table}.{cond}"
+        if self.kind == "count":
+            return f"count {self.table}" + (f" where {cond}" if cond else "")
+        if self.kind == "duration":
+            return f"days {self.start.ref} to first {self.table}.{self.column}"  # type: ignore[union-attr]
+        return f"{self.table}.{self.column}"
+
+
+class Measure(BaseModel):
+    """One column of a breakdown: rows, a rate (share meeting ``column op value``), or a mean/median/sum."""
+
+    kind: Literal["count", "rate", "mean", "median", "sum"]
+    column: str | None = None
+    op: Op = "="
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Measure:
+        if self.kind != "count" and not self.column:
+            raise ValueError(f"a {self.kind} measure needs a column")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The result column's name: ``rows``, ``rate(stage=won)``, ``mean(amount)``."""
+        if self.kind == "count":
+            return "rows"
+        if self.kind == "rate":
+            cond = Filter(table="t", column=self.column or "", op=self.op, value=self.value)
+            return f"rate({cond.text()[2:]})"
+        return f"{self.kind}({self.column})"
+
+
+# ---------------------------------------------------------------- the dataset's structure
+
+
+class Link(BaseModel):
+    """A child table's foreign key to its parent's key."""
+
+    column: str
+    parent: str
+    parent_column: str
+
+
+def infer_links(columns: dict[str, dict[str, str]]) -> dict[str, Link]:
+    """Links guessed from names: a table's key is its first ``*_id`` column; another table holding a
+    column of that name is its child."""
+    keys = {t: next((c for c in cols if c.endswith("_id")), None) for t, cols in columns.items()}
+    links: dict[str, Link] = {}
+    for table, cols in columns.items():
+        for col in cols:
+            parent = next((p for p, k in keys.items() if k == col and p != table), None)
+            if parent is not None and col != keys[table]:
+                links[table] = Link(column=col, parent=parent, parent_column=col)
+                break
+    return links
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What compiling needs to know of a dataset: column types per table and the links between tables."""
+
+    columns: dict[str, dict[str, str]]
+    links: dict[str, Link] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, links: dict[str, Link] | None = None) -> Structure:
+        """Columns from the catalog of the connection's database; links checked against them (inferred when
+        None)."""
+        columns: dict[str, dict[str, str]] = {}
+        for table, column, kind in con.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal "
+                "AND database_name = current_database() ORDER BY table_name, column_index").fetchall():
+            columns.setdefault(table, {})[column] = kind
+        if links is None:
+            links = infer_links(columns)
+        usable = {t: lk for t, lk in links.items() if t in columns and lk.column in columns[t]
+                  and lk.parent in columns and lk.parent_column in columns[lk.parent]}
+        return cls(columns=columns, links=usable)
+
+    def chain(self, table: str) -> list[str]:
+        """The table, its parent, grandparent, ... up to its root."""
+        out = [table]
+        while out[-1] in self.links and self.links[out[-1]].parent not in out:
+            out.append(self.links[out[-1]].parent)
+        return out
+
+    def route(self, unit: str, table: str) -> tuple[list[str], list[str]]:
+        """(tables above ``unit`` to join, up to the common ancestor; tables below it, down to ``table``)."""
+        up, target = self.chain(unit), self.chain(table)
+        common = next((t for t in up if t in target), None)
+        if common is None:
+            raise InputError(f"table {table!r} is not linked to {unit!r} in this dataset")
+        return up[1:up.index(common) + 1], list(reversed(target[:target.index(common)]))
+
+    def temporal(self, table: str) -> str | None:
+        """The first date or timestamp column of a table."""
+        return next((c for c, k in self.columns[table].items() if is_temporal(k)), None)
+
+
+# ---------------------------------------------------------------- validation (every problem at once)
+
+
+def _problems_of(structure: Structure, refs: Iterable[tuple[str, str | None]]) -> list[str]:
+    found: list[str] = []
+    for table, column in refs:
+        if table not in structure.columns:
+            found.append(f"no table {table!r} (tables: {', '.join(sorted(structure.columns))})")
+        elif column is not None and column not in structure.columns[table]:
+            found.append(f"no column {column!r} in table {table!r}")
+    return list(dict.fromkeys(found))
+
+
+def _check_names(structure: Structure, refs: Iterable[tuple[str, str | None]]) -> None:
+    found = _problems_of(structure, refs)
+    if found:
+        raise UnknownObject("; ".join(found))
+
+
+def _check_values(con: duckdb.DuckDBPyConnection, structure: Structure, filters: Iterable[Filter]) -> None:
+    """Every value must convert to its column's type; report all that do not."""
+    found = []
+    for f in filters:
+        kind = _sql_type(structure, f.table, f.column)
+        for v in f.values():
+            try:
+                con.execute(f"SELECT CAST($v AS {kind})", {"v": v}).fetchone()
+            except duckdb.Error:
+                found.append(f"{f.ref}: {v!r} is not a valid {kind.lower()}")
+    if found:
+        raise InputError("; ".join(found))
+
+
+def _sql_type(structure: Structure, table: str, column: str) -> str:
+    """The type a value compared with this column is cast to: DOUBLE for any number (so that 2.5 stays 2.5
+    next to an integer column and 1000 fits next to a DECIMAL(4,1)), TIMESTAMP for a DATE, else the column's."""
+    kind = structure.columns[table][column]
+    if not _TYPE.match(kind):
+        raise InputError(f"column {table}.{column} has an unsupported type {kind!r}")
+    if is_numeric(kind):
+        return "DOUBLE"
+    return "TIMESTAMP" if kind == "DATE" else kind
+
+
+# ---------------------------------------------------------------- compiling
+
+
+class _Sql:
+    """Builds one query: named parameters, the unit's joins to its ancestors, subqueries below it."""
+
+    def __init__(self, structure: Structure, unit: str) -> None:
+        if unit not in structure.columns:
+            raise UnknownObject(f"no table {unit!r} (tables: {', '.join(sorted(structure.columns))})")
+        self.s, self.unit = structure, unit
+        self.params: dict[str, Any] = {}
+        self.alias: dict[str, str] = {unit: "u"}
+        self.joins: list[str] = []
+        self._n = 0
+
+    def param(self, value: Any, kind: str) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"CAST(${name} AS {kind})"
+
+    def _fresh(self) -> str:
+        self._n += 1
+        return f"s{self._n}"
+
+    def ancestor(self, table: str) -> str:
+        """Alias of the unit or one of its ancestors, joining the chain up to it on first use."""
+        chain = self.s.chain(self.unit)
+        for child, parent in zip(chain, chain[1:chain.index(table) + 1], strict=False):
+            if parent not in self.alias:
+                link = self.s.links[child]
+                self.alias[parent] = f"a{len(self.alias)}"
+                self.joins.append(f"LEFT JOIN {q(parent)} {self.alias[parent]} ON {self.alias[parent]}."
+                                  f"{q(link.parent_column)} = {self.alias[child]}.{q(link.column)}")
+        return self.alias[table]
+
+    def condition(self, alias: str, f: Filter) -> str:
+        col = f"{alias}.{q(f.column)}"
+        if f.op in _NULL_OPS:
+            return f"{col} {f.op.upper()}"
+        kind = _sql_type(self.s, f.table, f.column)
+        if f.op in _LIST_OPS:
+            items = ", ".join(self.param(v, kind) for v in f.values())
+            return f"{col} {f.op.upper()} ({items})"
+        if f.op == "between":
+            return f"{col} BETWEEN {self.param(f.value[0], kind)} AND {self.param(f.value[1], kind)}"
+        return f"{col} {f.op} {self.param(f.value, kind)}"
+
+    def below(self, table: str, select: str, filters: Iterable[Filter] = ()) -> str:
+        """A correlated subquery over the rows of ``table`` (below the unit) linked to the current unit.
+
+        ``select`` is a template whose ``{a}`` stands for the alias of ``table`` in the subquery.
+        """
+        up, down = self.s.route(self.unit, table)
+        prev = self.ancestor(up[-1] if up else self.unit)
+        frm: list[str] = []
+        where: list[str] = []
+        for t in down:
+            a, link = self._fresh(), self.s.links[t]
+            on = f"{a}.{q(link.column)} = {prev}.{q(link.parent_column)}"
+            frm.append(f"{q(t)} {a}" if not frm else f"JOIN {q(t)} {a} ON {on}")
+            if len(frm) == 1:
+                where.append(on)
+            prev = a
+        where += [self.condition(prev, f) for f in filters]
+        return f"(SELECT {select.format(a=prev)} FROM {' '.join(frm)} WHERE {' AND '.join(where)})"
+
+    def is_below(self, table: str) -> bool:
+        return bool(self.s.route(self.unit, table)[1])
+
+    def direct(self, table: str, column: str) -> str:
+        """The value of ``table.column`` for the unit (``table`` is the unit or above it)."""
+        return f"{self.ancestor(table)}.{q(column)}"
+
+    def all_of(self, table: str, filters: list[Filter]) -> str:
+        """Filters on one table as one condition (one ``EXISTS`` when the table is below the unit)."""
+        if self.is_below(table):
+            return f"EXISTS {self.below(table, '1', filters)}"
+        alias = self.ancestor(table)
+        return " AND ".join(self.condition(alias, f) for f in filters) or "TRUE"
+
+    def semi(self, table: str, filters: list[Filter]) -> str:
+        """Filters on a table above the unit as a semi-join (``fk IN (SELECT key ...)``): cheaper than
+        joining every parent row when only the filter needs it."""
+        path = self.s.chain(self.unit)[:self.s.chain(self.unit).index(table) + 1]
+        sql = ""
+        for i in range(len(path) - 1, 0, -1):
+            t, a, link = path[i], self._fresh(), self.s.links[path[i - 1]]
+            conds = ([self.condition(a, f) for f in filters] if i == len(path) - 1
+                     else [f"{a}.{q(self.s.links[t].column)} IN ({sql})"])
+            sql = f"SELECT {a}.{q(link.parent_column)} FROM {q(t)} {a} WHERE {' AND '.join(conds)}"
+        return f"u.{q(self.s.links[self.unit].column)} IN ({sql})"
+
+    def where(self, filters: list[Filter]) -> str:
+        """The population's filters: grouped by table, ``EXISTS`` below the unit, semi-joins above it."""
+        by_table: dict[str, list[Filter]] = {}
+        for f in filters:
+            by_table.setdefault(f.table, []).append(f)
+        parts = [self.semi(t, fs) if t != self.unit and t not in self.alias and t in self.s.chain(self.unit)
+                 else self.all_of(t, fs) for t, fs in by_table.items()]
+        return " AND ".join(f"({p})" for p in parts) or "TRUE"
+
+    def source(self) -> str:
+        return f"FROM {q(self.unit)} u {' '.join(self.joins)}"
+
+
+def _split_sql(b: _Sql, split: Split) -> tuple[str, str]:
+    """SQL conditions (group B, group A)."""
+    kind = _sql_type(b.s, split.table, split.column)
+
+    def isin(col: str, values: list[Any]) -> str:
+        return f"{col} IN ({', '.join(b.param(v, kind) for v in values)})"
+
+    if not b.is_below(split.table):
+        col = b.direct(split.table, split.column)
+        in_b = isin(col, split.b)
+        return in_b, isin(col, split.a) if split.a is not None else f"COALESCE(NOT {in_b}, TRUE)"
+    if split.pick == "first":
+        order = split.order_by or b.s.temporal(split.table)
+        if order is None:
+            raise InputError(f"table {split.table!r} has no date column to tell its first row; name one in order_by")
+        col = b.below(split.table, f"arg_min({{a}}.{q(split.column)}, {{a}}.{q(order)})")
+        in_b = isin(col, split.b)
+        return in_b, isin(col, split.a) if split.a is not None else f"NOT {in_b}"
+
+    def has(values: list[Any]) -> str:
+        cond = Filter(table=split.table, column=split.column, op="in", value=values)
+        return f"EXISTS {b.below(split.table, '1', [cond])}"
+
+    if split.a is None:
+        has_b = has(split.b)
+        return has_b, f"NOT {has_b}"
+    return f"{has(split.b)} AND NOT {has(split.a)}", f"{has(split.a)} AND NOT {has(split.b)}"
+
+
+def _metric_sql(b: _Sql, m: Metric) -> str:
+    """The per-unit value of the metric (NULL where a unit has none)."""
+    below = b.is_below(m.table)
+    if m.kind in ("rate", "churn"):
+        return f"CASE WHEN {b.all_of(m.table, m.where)} THEN 1 ELSE 0 END"
+    if m.kind == "count":
+        if not below:
+            raise InputError(f"count needs a table below {b.unit!r} (e.g. deals per customer); {m.table!r} is not")
+        return f"COALESCE({b.below(m.table, 'count(*)', m.where)}, 0)"
+    kind = b.s.columns[m.table][m.column or ""]
+    if m.kind in ("mean", "median"):
+        if not is_numeric(kind):
+            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not numbers; a {m.kind} needs numbers")
+        if not below:
+            col = b.direct(m.table, m.column or "")
+            return f"CASE WHEN {b.all_of(m.table, m.where)} THEN CAST({col} AS DOUBLE) END" if m.where else \
+                f"CAST({col} AS DOUBLE)"
+        agg = "sum" if m.agg == "sum" else "avg"
+        sub = b.below(m.table, f"CAST({agg}({{a}}.{q(m.column or '')}) AS DOUBLE)", m.where)
+        return f"COALESCE({sub}, 0)" if m.agg == "sum" else sub
+    if m.kind == "duration" and m.start is not None:
+        start = m.start
+        if b.is_below(start.table) or not is_temporal(b.s.columns[start.table][start.column]):
+            raise InputError(f"the start {start.ref} must be a date of {b.unit!r} or of a table above it")
+        if not is_temporal(kind):
+            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not dates; a duration needs dates")
+        if below:
+            event = b.below(m.table, f"min({{a}}.{q(m.column or '')})", m.where)
+        else:
+            col = b.direct(m.table, m.column or "")
+            event = f"CASE WHEN {b.all_of(m.table, m.where)} THEN {col} END" if m.where else col
+        return f"date_diff('second', CAST({b.direct(start.table, start.column)} AS TIMESTAMP), " \
+               f"CAST({event} AS TIMESTAMP)) / 86400.0"
+    if below:
+        raise InputError(f"a category mix reads a column of {b.unit!r} or a table above it; {m.table!r} is below")
+    return f"CAST({b.direct(m.table, m.column or '')} AS VARCHAR)"
+
+
+def _all_filters(population: Population, split: Split | None, metric: Metric | None) -> list[Filter]:
+    out = list(population.filters) + (list(metric.where) if metric else [])
+    if split is not None:
+        out += [Filter(table=split.table, column=split.column, op="in", value=split.b)]
+        if split.a is not None:
+            out.append(Filter(table=split.table, column=split.column, op="in", value=split.a))
+    return out
+
+
+def _names(population: Population, split: Split | None, metric: Metric | None) -> Iterator[tuple[str, str | None]]:
+    yield population.unit, None
+    for f in _all_filters(population, split, metric):
+        yield f.table, f.column
+    if split is not None and split.order_by:
+        yield split.table, split.order_by
+    if metric is not None:
+        yield metric.table, metric.column
+        if metric.start is not None:
+            yield metric.start.table, metric.start.column
+
+
+def check(structure: Structure, population: Population, split: Split | None = None,
+          metric: Metric | None = None) -> None:
+    """Every table and column must exist and be linked to the unit; raise once, naming all that are not."""
+    _check_names(structure, _names(population, split, metric))
+    unlinked = []
+    for table in dict.fromkeys(t for t, _ in _names(population, split, metric)):
+        try:
+            structure.route(population.unit, table)
+        except InputError:
+            unlinked.append(table)
+    if unlinked:
+        raise InputError(f"not linked to {population.unit!r} in this dataset: {', '.join(unlinked)}")
+
+
+def validate(con: duckdb.DuckDBPyConnection, structure: Structure, population: Population,
+             split: Split | None = None, metric: Metric | None = None) -> None:
+    """``check`` the names, then every filter value against its column's type (all problems at once)."""
+    check(structure, population, split, metric)
+    _check_values(con, structure, _all_filters(population, split, metric))
+
+
+def compile_units(structure: Structure, population: Population, split: Split,
+                  metric: Metric) -> tuple[str, dict[str, Any]]:
+    """SQL giving one row per unit of the population in group A or B: ``grp`` ('A'/'B') and ``val``."""
+    check(structure, population, split, metric)
+    b = _Sql(structure, population.unit)
+    in_b, in_a = _split_sql(b, split)
+    value = _metric_sql(b, metric)
+    where = b.where(population.filters)
+    sql = (f"SELECT grp, val FROM (SELECT CASE WHEN {in_b} THEN 'B' WHEN {in_a} THEN 'A' END AS grp, "
+           f"{value} AS val {b.source()} WHERE {where}) units WHERE grp IS NOT NULL")
+    return sql, b.params
+
+
+def compile_population_size(structure: Structure, population: Population) -> tuple[str, dict[str, Any]]:
+    """SQL counting the units of the population."""
+    check(structure, population)
+    b = _Sql(structure, population.unit)
+    where = b.where(population.filters)
+    return f"SELECT count(*) {b.source()} WHERE {where}", b.params
+
+
+def compile_breakdown(structure: Structure, population: Population, group_by: str, measures: list[Measure],
+                      *, bucket: Literal["none", "month", "year"] = "none",
+                      limit: int = 50) -> tuple[str, dict[str, Any]]:
+    """SQL grouping the population's units by a column of the unit table: one column per measure."""
+    check(structure, population)
+    b = _Sql(structure, population.unit)
+    table = population.unit
+    _check_names(structure, [(table, group_by), *((table, m.column) for m in measures if m.column)])
+    group = f"u.{q(group_by)}"
+    if bucket != "none":
+        if not is_temporal(structure.columns[table][group_by]):
+            raise InputError(f"{table}.{group_by} is not a date; it cannot be grouped by {bucket}")
+        group = f"CAST(date_trunc('{bucket}', {group}) AS DATE)"
+    parts = [f"{group} AS \"group\"", "count(*) AS rows", "sum(count(*)) OVER () AS __population"]
+    for m in measures:
+        if m.kind == "count":
+            continue
+        col = f"u.{q(m.column or '')}"
+        if m.kind == "rate":
+            cond = b.condition("u", Filter(table=table, column=m.column or "", op=m.op, value=m.value))
+            parts.append(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {q(m.key)}")
+            continue
+        if not is_numeric(structure.columns[table][m.column or ""]):
+            raise InputError(f"{table}.{m.column} is not a number; a {m.kind} needs numbers")
+        fn = {"mean": "avg", "median": "median", "sum": "sum"}[m.kind]
+        parts.append(f"CAST({fn}({col}) AS DOUBLE) AS {q(m.key)}")
+    where = b.where(population.filters)
+    sql = (f"SELECT {', '.join(parts)} {b.source()} WHERE {where} GROUP BY 1 "
+           f"ORDER BY rows DESC, 1 LIMIT {int(limit)}")
+    return sql, b.params
+
+
+def compile_rows(structure: Structure, population: Population, *, limit: int,
+                 offset: int) -> tuple[str, dict[str, Any]]:
+    """SQL for one page of the population's unit rows, in storage order."""
+    check(structure, population)
+    b = _Sql(structure, population.unit)
+    where = b.where(population.filters)
+    return (f"SELECT u.* {b.source()} WHERE {where} ORDER BY u.rowid LIMIT {int(limit)} OFFSET {int(offset)}",
+            b.params)
