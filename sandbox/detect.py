@@ -572,6 +572,15 @@ def _id_kind(p: _Profile, identifier: IdentifierKind) -> Kind:
 
 
 def _free_text(p: _Profile, evidence: list[str]) -> ColumnEntry | None:
+    if p.kind == "categorical" and p.n and p.distinct.astype(str).str.contains(r"\s").mean() >= 0.5:
+        # templated notes repeat, so they may not look like free text; identifiers inside still count
+        found = _embedded(p)
+        if found:
+            parts = ", ".join(f"{label} in {_pct(hits / len(p.distinct))}" for label, hits in found)
+            evidence.append(f"strings with spaces; identifiers inside: {parts} of distinct sampled values")
+            entry = _entry(p, "direct_identifier", evidence, identifier="free_text", purpose="habit")
+            entry.kind = "text"
+            return entry
     if p.kind != "text":
         return None
     found = _embedded(p)

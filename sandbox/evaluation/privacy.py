@@ -28,6 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "DcrHistogram",
     "LeakLocation",
     "LeakResult",
     "PrivacyResult",
@@ -44,6 +45,14 @@ _MISSING = "\x00<missing>"
 _BLOCK = 1024
 _BASELINE_ROWS = 10_000  # holdout rows whose distance to train estimates the baseline median
 _SUBSTRING_MIN = 6
+
+
+class DcrHistogram(BaseModel):
+    """Synthetic rows by distance to their closest train row and to their closest holdout row."""
+
+    edges: list[float] = Field(description="Bin edges from 0 to the largest distance (bins + 1 values).")
+    train_counts: list[int] = Field(description="Synthetic rows per bin by distance to the closest train row.")
+    holdout_counts: list[int] = Field(description="The same by distance to the closest holdout row.")
 
 
 class PrivacyResult(BaseModel):
@@ -68,6 +77,8 @@ class PrivacyResult(BaseModel):
     columns: list[str]
     sampled: bool
     note: str | None = None
+    dcr_histogram: DcrHistogram | None = Field(
+        default=None, description="Distance histograms (only when asked for with histogram_bins).")
 
 
 class LeakLocation(BaseModel):
@@ -210,6 +221,15 @@ def _distances(samples: list[pd.DataFrame], kinds: dict[str, ColumnKind], seed: 
     return [syn_train, syn_train2, syn_holdout, base, base2]
 
 
+def _histogram(to_train: np.ndarray, to_holdout: np.ndarray, bins: int) -> DcrHistogram:
+    """Both distance arrays counted in the same equal-width bins from 0 to the largest distance."""
+    top = float(max(to_train.max(initial=0.0), to_holdout.max(initial=0.0))) or 1.0
+    edges = np.linspace(0.0, top, bins + 1)
+    return DcrHistogram(edges=[round(float(e), 6) for e in edges],
+                        train_counts=np.histogram(to_train, edges)[0].tolist(),
+                        holdout_counts=np.histogram(to_holdout, edges)[0].tolist())
+
+
 def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return frame if len(frame) <= n else frame.sample(n=n, random_state=seed)
 
@@ -221,12 +241,15 @@ def distance_to_closest_records(
     columns: Sequence[str] | None = None,
     max_rows: int = 50_000,
     seed: int = 0,
+    histogram_bins: int | None = None,
 ) -> PrivacyResult:
     """Compare synthetic rows' distance to train rows with their distance to unseen holdout rows.
 
     Train and holdout are subsampled to the same size (at most ``max_rows``), the synthetic rows to at
-    most ``max_rows``; identical-match shares use every row (hashing is cheap). Columns default to those
-    present in all three frames; pass ``columns`` to leave out keys and identifiers.
+    most ``max_rows``; identical-match shares compare every synthetic row with those equal-sized samples.
+    Columns default to those present in all three frames; pass ``columns`` to leave out keys and identifiers. With
+    ``histogram_bins``, the result also holds ``dcr_histogram``: how many synthetic rows lie at each
+    distance from their closest train row and from their closest holdout row.
 
     Raises:
         ValueError: a frame is empty or a requested column is missing.
@@ -235,7 +258,7 @@ def distance_to_closest_records(
     kinds = {c: column_kind(train[c]) for c in columns}
     canon = [pd.DataFrame({c: _canonical(f[c], kinds[c]) for c in columns})
              for f in (train, holdout, synthetic)]
-    train_hashes, holdout_hashes, synthetic_hashes = (_row_hashes(f) for f in canon)
+    synthetic_hashes = _row_hashes(canon[2])
 
     n_ref = min(len(train), len(holdout), max_rows)
     n_syn = min(len(synthetic), max_rows)
@@ -250,8 +273,9 @@ def distance_to_closest_records(
             if sampled else None)
     return PrivacyResult(
         dcr_share=float(closer.mean()),
-        identical_match_share_train=float(np.isin(synthetic_hashes, train_hashes).mean()),
-        identical_match_share_holdout=float(np.isin(synthetic_hashes, holdout_hashes).mean()),
+        # equal-sized train and holdout samples: a bigger train split would otherwise match more by chance alone
+        identical_match_share_train=float(np.isin(synthetic_hashes, _row_hashes(samples[0])).mean()),
+        identical_match_share_holdout=float(np.isin(synthetic_hashes, _row_hashes(samples[1])).mean()),
         median_dcr_train=float(np.median(np.sqrt(syn_train / scale))),
         median_dcr_holdout=float(np.median(np.sqrt(syn_holdout / scale))),
         median_dcr_baseline=float(np.median(np.sqrt(base / scale))),
@@ -264,6 +288,8 @@ def distance_to_closest_records(
         columns=list(columns),
         sampled=sampled,
         note=note,
+        dcr_histogram=(_histogram(np.sqrt(syn_train / scale), np.sqrt(syn_holdout / scale), histogram_bins)
+                       if histogram_bins else None),
     )
 
 

@@ -1,0 +1,129 @@
+"""Plotly figures of a gate report, shared by the app page and the HTML export.
+
+Each function takes a part of the report dict (aggregates only, as stored by ``sandbox.gate``) and
+returns a figure, or None when the report has nothing to draw. Plotly is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+REAL = "#1f77b4"
+SYNTHETIC = "#ff7f0e"
+TRAIN = "#d62728"
+HOLDOUT = "#2ca02c"
+_LAYOUT: dict[str, Any] = {"template": "plotly_white", "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+                           "legend": {"orientation": "h", "y": -0.2}}
+
+
+def _figure() -> go.Figure:
+    import plotly.graph_objects as go
+
+    return go.Figure()
+
+
+def quality_tables_figure(quality: dict[str, Any]) -> go.Figure | None:
+    """Column-shape and pair-trend scores of every table (0 to 1, higher is closer to real data)."""
+    tables = quality.get("tables") or {}
+    scores = {t: s for t, s in tables.items() if isinstance(s, dict)}
+    if not scores:
+        return None
+    fig = _figure()
+    for key, name in (("column_shapes", "column shapes"), ("column_pair_trends", "column pair trends"),
+                      ("cardinality", "children per parent")):
+        values = [scores[t].get(key) for t in scores]
+        if any(v is not None for v in values):
+            fig.add_bar(x=list(scores), y=values, name=name)
+    fig.update_layout(title="Quality per table", yaxis={"range": [0, 1], "title": "score"}, barmode="group",
+                      height=340, **_LAYOUT)
+    return fig
+
+
+def quality_columns_figure(quality: dict[str, Any]) -> go.Figure | None:
+    """Every column's shape score as a horizontal bar, worst first."""
+    columns = [c for c in quality.get("columns") or [] if c.get("score") is not None]
+    if not columns:
+        return None
+    several = len({c["table"] for c in columns}) > 1
+    columns.sort(key=lambda c: c["score"], reverse=True)
+    labels = [f"{c['table']}.{c['column']}" if several else c["column"] for c in columns]
+    scores = [c["score"] for c in columns]
+    fig = _figure()
+    fig.add_bar(x=scores, y=labels, orientation="h", marker_color=[_score_colour(s) for s in scores],
+                hovertext=[c["metric"] for c in columns], name="score")
+    fig.update_layout(title="Quality per column (how closely each column's distribution matches real data)",
+                      xaxis={"range": [0, 1], "title": "score"}, height=max(300, 22 * len(columns) + 90),
+                      showlegend=False, **_LAYOUT)
+    return fig
+
+
+def _score_colour(score: float) -> str:
+    return "#2ca02c" if score >= 0.9 else "#ffbf00" if score >= 0.75 else "#d62728"
+
+
+def dcr_figure(histogram: dict[str, Any], table: str) -> go.Figure:
+    """Synthetic rows by distance to the closest train row versus the closest unseen holdout row."""
+    edges = histogram["edges"]
+    centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    width = (edges[1] - edges[0]) if len(edges) > 1 else 1.0
+    fig = _figure()
+    fig.add_bar(x=centers, y=histogram["train_counts"], width=width, name="to closest training row",
+                marker_color=TRAIN, opacity=0.6)
+    fig.add_bar(x=centers, y=histogram["holdout_counts"], width=width, name="to closest unseen (holdout) row",
+                marker_color=HOLDOUT, opacity=0.6)
+    fig.update_layout(title=f"{table}: distance of synthetic rows to real rows (0 = identical)", barmode="overlay",
+                      xaxis={"title": "distance"}, yaxis={"title": "synthetic rows"}, height=340, **_LAYOUT)
+    return fig
+
+
+def fidelity_figure(points: dict[str, Any], measure: str = "rate") -> go.Figure | None:
+    """Real versus synthetic segment effect, one dot per segment, with the line where they agree."""
+    shown = points.get("points") or []
+    if not shown:
+        return None
+    fig = _figure()
+    for significant, name, colour in ((True, "clear effect on real data", REAL),
+                                      (False, "no clear effect on real data", "#9e9e9e")):
+        group = [p for p in shown if p["significant"] is significant]
+        if group:
+            fig.add_scatter(x=[p["real_effect"] for p in group], y=[p["synthetic_effect"] for p in group],
+                            mode="markers", name=name, marker={"color": colour, "size": 8, "opacity": 0.8},
+                            text=[f"{p['segment']} ({p['n_real']} real rows)" for p in group],
+                            hovertemplate="%{text}<br>real %{x:.3f}<br>synthetic %{y:.3f}<extra></extra>")
+    values = [p["real_effect"] for p in shown] + [p["synthetic_effect"] for p in shown]
+    lo, hi = min(values), max(values)
+    fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="same effect", line={"dash": "dash", "color": "#444"})
+    unit = "difference in rate" if measure == "rate" else "difference in mean"
+    fig.update_layout(title="Segment effects: real data vs synthetic data", height=460,
+                      xaxis={"title": f"real effect ({unit})", "zeroline": True},
+                      yaxis={"title": f"synthetic effect ({unit})", "zeroline": True}, **_LAYOUT)
+    return fig
+
+
+def distribution_figure(histogram: dict[str, Any], table: str) -> go.Figure:
+    """Share of real and synthetic rows per bar; a real bar with too few rows is left empty."""
+    bins = histogram["bins"]
+    labels = [b["label"] + ("*" if b["real_share"] is None else "") for b in bins]
+    fig = _figure()
+    fig.add_bar(x=labels, y=[b["real_share"] for b in bins], name="real (holdout)", marker_color=REAL)
+    fig.add_bar(x=labels, y=[b["synthetic_share"] for b in bins], name="synthetic", marker_color=SYNTHETIC)
+    fig.update_layout(title=f"{table}.{histogram['column']}", barmode="group", height=300,
+                      yaxis={"title": "share of rows", "tickformat": ".0%"}, **_LAYOUT)
+    return fig
+
+
+def correlation_figure(matrix: dict[str, Any], table: str) -> go.Figure:
+    """Heatmap of synthetic minus real correlation per column pair (0 = same as real data)."""
+    import plotly.graph_objects as go
+
+    columns = matrix["columns"]
+    fig = go.Figure(go.Heatmap(z=matrix["difference"], x=columns, y=columns, zmin=-1, zmax=1, zmid=0,
+                             colorscale="RdBu_r", colorbar={"title": "synthetic - real"},
+                             hovertemplate="%{y} x %{x}: %{z:.3f}<extra></extra>"))
+    side = max(360, 24 * len(columns) + 140)
+    fig.update_layout(title=f"{table}: correlation difference", height=side, yaxis={"autorange": "reversed"},
+                      template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
