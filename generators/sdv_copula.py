@@ -34,6 +34,8 @@ def _copula(frame: pd.DataFrame, table: Table, seed: int) -> Any:
         columns[name] = {"sdtype": _SDTYPES[kind]}
         if kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(frame[name]):
             columns[name]["datetime_format"] = "%Y-%m-%d %H:%M:%S"
+        elif kind == "datetime":  # SDV reads datetimes as nanoseconds: DuckDB's microseconds would land in 1970
+            frame = frame.assign(**{name: frame[name].dt.as_unit("ns")})
     metadata = Metadata.load_from_dict({"tables": {"t": {"columns": columns}}})
     synth = GaussianCopulaSynthesizer(metadata)
     synth.fit({"t": frame[list(columns)]})
@@ -78,6 +80,8 @@ class GaussianCopulaGenerator(Generator):
         for column, dtype in self._dtypes[name].items():
             if pd.api.types.is_integer_dtype(dtype) and frame[column].notna().all():
                 frame[column] = frame[column].round().astype(dtype)
+            elif pd.api.types.is_datetime64_any_dtype(dtype):  # back to the training data's unit (SDV works in ns)
+                frame[column] = frame[column].astype(dtype)
         return frame
 
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
@@ -114,6 +118,9 @@ class GaussianCopulaGenerator(Generator):
                 frame[spec.primary_key] = keys
             for other in spec.foreign_keys[1:]:
                 frame[other.column] = rng.integers(0, max(1, root_rows.get(other.parent, 1)), len(frame))
+            for column, col_spec in spec.columns.items():  # keys outside any link (a person id, a product id)
+                if col_spec.kind == "key" and column not in frame.columns:
+                    frame[column] = keys
             yield emit(name, frame, rng)
             yield from descend(name, keys, rng)
 
