@@ -6,11 +6,14 @@ and made visible in one step (rename + one governance transaction); on any failu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,15 +23,30 @@ from pydantic import BaseModel
 from sandbox import audit, catalog_store
 from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
-from sandbox.errors import CatalogError, InputError
+from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.keys import infer_foreign_keys, infer_primary_keys
 from sandbox.progress import Progress, silent
-from sandbox.pseudonymize import register_udf
-from sandbox.sources import SourceTable, attach, cleanup, define_view, explain, mixed_type_column, resolve
-from sandbox.transform import plan_table, q, quasi_identifiers
+from sandbox.pseudonymize import key_id, register_udf
+from sandbox.scrub import register_scrub_udf
+from sandbox.sources import (
+    SourceTable,
+    attach,
+    cleanup,
+    define_view,
+    explain,
+    mixed_type_column,
+    out_of_memory,
+    resolve,
+)
+from sandbox.transform import digest_columns, is_free_text, plan_table, q, quasi_identifiers
 from sandbox.workspace import Workspace
 
 SAMPLE_ROWS = 5000
+MEMORY_LIMIT = "1GB"  # DuckDB's working memory during ingest; larger exports spill to a private temp folder
+MEMORY_LIMIT_ENV = "SANDBOX_INGEST_MEMORY_LIMIT"
+SPILL_PREFIX = "sandbox-ingest-"  # + pid: folders of dead processes are swept by the next ingest
+MIN_DIGEST_CHARS = 5  # shorter values are too common to identify anyone (see _identifier_digests)
+KEY_ID = "pseudonym_key_id"  # governance meta: which key the active vault snapshots are pseudonymized with
 _SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -92,8 +110,24 @@ def build_catalog(con: duckdb.DuckDBPyConnection, tables: list[SourceTable], sou
         cat.tables[t.name] = entry
     if problems:
         raise InputError("; ".join(problems))
+    _check_kept_text(cat)
     _confirm(cat, user, accept_proposed)
     return cat
+
+
+def _check_kept_text(cat: Catalog) -> None:
+    """``keep_text`` is for free text that has a purpose; every misuse is listed at once."""
+    problems = []
+    for t, te in cat.tables.items():
+        for c, e in te.columns.items():
+            if not e.keep_text:
+                continue
+            if not is_free_text(e):
+                problems.append(f"{t}.{c} is not free text (kind {e.kind})")
+            elif e.purpose == "habit":
+                problems.append(f"{t}.{c} has purpose 'habit'; set 'useful' or 'essential' to keep it")
+    if problems:
+        raise CatalogError("keep_text: true applies to free-text columns with a purpose: " + "; ".join(problems))
 
 
 def _confirm(cat: Catalog, user: User, accept_proposed: bool) -> None:
@@ -146,7 +180,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, s
                         f"SELECT {select}, {holdout} AS _holdout FROM {q('raw_' + t.name)}")
             return warnings
         except duckdb.ConversionException as exc:
-            column = mixed_type_column(exc)
+            column = mixed_type_column(exc, t.columns)
             if t.fmt != "csv" or not column or column in t.text_columns:
                 raise explain(exc, t) from None
             t.text_columns.append(column)
@@ -170,25 +204,87 @@ def _inherit_holdout(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) ->
 
 def _identifier_digests(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
     """Keyed digests of every identifier and key value, so the gate can scan synthetic data for leaks
-    without the vault ever holding the raw values."""
-    parts = [f"SELECT pseudonym(CAST({q(c)} AS VARCHAR)) AS digest FROM {q('raw_' + t)} WHERE {q(c)} IS NOT NULL"
-             for t, te in cat.tables.items() for c, e in te.columns.items()
-             if e.cls in {"direct_identifier", "key"} and e.kind != "text" and e.identifier != "free_text"]
-    body = " UNION ".join(parts) if parts else "SELECT NULL::VARCHAR AS digest WHERE false"
-    con.execute(f"CREATE TABLE snap._identifier_digests AS {body}")
+    without the vault ever holding the raw values.
+
+    ``kind`` says whether a digest comes from a direct identifier or a key column. Values shorter than
+    ``MIN_DIGEST_CHARS`` identify nobody (an item number "3", a first name "Ann") and are left out: a
+    synthetic "3" would otherwise count as a leak.
+    """
+    con.execute("CREATE TABLE snap._identifier_digests (digest VARCHAR, kind VARCHAR)")
+    for t, te in cat.tables.items():
+        for c in digest_columns(te):
+            kind = "key" if te.columns[c].cls == "key" or c == te.primary_key else "identifier"
+            # one column at a time, repeated values (a customer id in every order) dropped before the keyed
+            # hash, which is the slow part: memory stays bounded by one column's distinct values
+            con.execute(f"INSERT INTO snap._identifier_digests SELECT pseudonym(v), '{kind}' FROM "
+                        f"(SELECT DISTINCT CAST({q(c)} AS VARCHAR) AS v FROM {q('raw_' + t)} "
+                        f"WHERE length(CAST({q(c)} AS VARCHAR)) >= {MIN_DIGEST_CHARS})")
 
 
 def _k_anonymity(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> dict:
+    """Group sizes of the table's quasi-identifier combinations as stored in the vault (after generalization).
+
+    ``min_group`` is the k the table actually achieves; ``rows_below_k`` and ``groups_below_k`` count the
+    rows and combinations rarer than the catalog's k (an empty value is a value of its own).
+    """
     entry = cat.tables[name]
     qis = quasi_identifiers(entry, plan_table(name, entry, cat))
     if not qis:
-        return {"quasi_identifiers": [], "min_group": None, "rows_below_k": 0}
+        return {"quasi_identifiers": [], "k": cat.k_anonymity, "min_group": None, "rows_below_k": 0,
+                "groups_below_k": 0}
     cols = ", ".join(q(c) for c in qis)
-    smallest, below = con.execute(
-        f"SELECT min(n), coalesce(sum(n) FILTER (WHERE n < {cat.k_anonymity}), 0) "
+    smallest, below, groups = con.execute(
+        f"SELECT min(n), coalesce(sum(n) FILTER (WHERE n < {cat.k_anonymity}), 0), "
+        f"count(*) FILTER (WHERE n < {cat.k_anonymity}) "
         f"FROM (SELECT count(*) AS n FROM snap.{q(name)} GROUP BY {cols})"
     ).fetchone()
-    return {"quasi_identifiers": qis, "k": cat.k_anonymity, "min_group": int(smallest), "rows_below_k": int(below)}
+    return {"quasi_identifiers": qis, "k": cat.k_anonymity, "min_group": int(smallest), "rows_below_k": int(below),
+            "groups_below_k": int(groups)}
+
+
+def _sweep_spill_folders() -> None:
+    """Delete spill folders left by ingest processes that were killed (they may hold raw values)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid = folder.name[len(SPILL_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue  # another user's live process
+
+
+def connect() -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """An in-memory DuckDB connection with bounded memory that spills to a new private temp folder.
+
+    The folder (mode 0700, in the system temp directory, never in the workspace) may receive raw
+    values while large tables are sorted or joined; the caller deletes it with ``shutil.rmtree``.
+    """
+    _sweep_spill_folders()
+    spill = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or MEMORY_LIMIT
+    try:
+        con = duckdb.connect(config={"memory_limit": limit, "temp_directory": str(spill)})
+    except duckdb.Error as exc:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise InputError(f"{MEMORY_LIMIT_ENV}={limit!r} is not a valid DuckDB memory limit: {exc}") from None
+    with contextlib.suppress(duckdb.InvalidInputException):  # Jupyter without ipywidgets refuses it (and draws none)
+        con.execute("SET enable_progress_bar = false")  # progress is the caller's (CLI bar), not DuckDB's stderr
+    return con, spill
+
+
+def check_key(g: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Refuse to mix keys in one vault: the key's id must match the one recorded by earlier ingests."""
+    row = g.execute("SELECT value FROM meta WHERE key = ?", [KEY_ID]).fetchone()
+    if row is None:
+        g.execute("INSERT INTO meta VALUES (?, ?)", [KEY_ID, key_id(key)])
+    elif row[0] != key_id(key):
+        raise IntegrityError(
+            "the pseudonymization key is not the one the vault is pseudonymized with: if a key rotation was "
+            "interrupted, run `sandbox key rotate --resume`; if one finished while this ran, run this again; "
+            "otherwise restore the key file the vault was made with")
 
 
 def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, catalog_file: str | Path | None = None,
@@ -198,15 +294,19 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
     require(user, "ingest")
     if not _SOURCE_NAME.match(source):
         raise InputError(f"source name {source!r} must be lowercase letters, digits and _ (starting with a letter)")
-    tables = resolve(paths)
+    key = ws.pseudonym_key()
+    with ws.governance() as g:  # fail fast; checked again when the snapshot is registered
+        check_key(g, key)
     given = Catalog.read(catalog_file) if catalog_file else catalog_store.latest(ws, source)
+    tables = resolve(paths)
     share = ws.settings.holdout_share if holdout_share is None else holdout_share
     if given is not None and holdout_share is None:
         share = given.holdout_share
     snapshot = f"{source}-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
     final, tmp = ws.vault_path(snapshot), ws.vault_path(snapshot + ".tmp")
-    con = duckdb.connect()
-    register_udf(con, ws.pseudonym_key())
+    con, spill = connect()
+    register_udf(con, key)
+    register_scrub_udf(con)
     try:
         progress("reading", 0, 4)
         warnings = attach(con, tables)
@@ -239,13 +339,16 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         os.chmod(tmp, 0o600)
         os.replace(tmp, final)
         try:
-            version = _register(ws, user, cat, snapshot, fp, counts, kanon, dropped)
+            version = _register(ws, user, cat, snapshot, fp, counts, kanon, dropped, key)
         except BaseException:
             final.unlink(missing_ok=True)
             raise
         progress("done", 4, 4)
+    except duckdb.OutOfMemoryException:
+        raise out_of_memory() from None
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         cleanup(tables)
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -255,10 +358,11 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
 
 
 def _register(ws: Workspace, user: User, cat: Catalog, snapshot: str, fp: str, counts: dict, kanon: dict,
-              dropped: dict) -> int:
+              dropped: dict, key: bytes) -> int:
     now = datetime.now(UTC).replace(tzinfo=None)
     with ws.governance() as g:
         g.begin()
+        check_key(g, key)
         version = catalog_store.save(g, cat, user)
         g.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')",
                   [snapshot, cat.source, version, fp, json.dumps({n: c[0] for n, c in counts.items()}),

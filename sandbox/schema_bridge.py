@@ -11,7 +11,8 @@ def generator_schema(catalog: Catalog) -> Schema:
     """Vault columns plus synthetic-only identifier columns, with the catalog's keys."""
     tables: dict[str, Table] = {}
     for name, entry in catalog.tables.items():
-        columns = {o.column: Column(kind=o.kind) for o in plan_table(name, entry, catalog)}
+        # kept free text (scrubbed) stays in the vault only: generators never see it
+        columns = {o.column: Column(kind=o.kind) for o in plan_table(name, entry, catalog) if o.kind != "text"}
         for col, kind in synthetic_only_identifiers(entry).items():
             columns[col] = Column(kind="identifier", identifier=kind, synthetic_only=True)
         sequence = next((c for c, col in columns.items() if col.kind == "datetime"), None)

@@ -40,6 +40,7 @@ class SourceTable:
     inner_table: str = ""  # for duckdb files
     text_columns: list[str] = field(default_factory=list)  # columns forced to VARCHAR (mixed types)
     read_path: Path | None = None  # transcoded copy for non-UTF-8 input (system temp, deleted after)
+    columns: list[str] = field(default_factory=list)  # the header, once the view is defined
 
     def reader_sql(self) -> str:
         """SQL that reads this table."""
@@ -166,7 +167,7 @@ def attach(con: duckdb.DuckDBPyConnection, tables: list[SourceTable]) -> list[st
                 con.execute(f'SELECT count(COLUMNS(*)) FROM "raw_{t.name}"').fetchall()
                 break
             except duckdb.ConversionException as exc:
-                column = mixed_type_column(exc)
+                column = mixed_type_column(exc, t.columns)
                 if not column or column in t.text_columns:
                     raise explain(exc, t) from None
                 t.text_columns.append(column)
@@ -178,6 +179,7 @@ def attach(con: duckdb.DuckDBPyConnection, tables: list[SourceTable]) -> list[st
 
 
 def define_view(con: duckdb.DuckDBPyConnection, t: SourceTable) -> None:
+    """(Re)create the view ``raw_<table>`` and record the table's column names."""
     try:
         con.execute(f'CREATE OR REPLACE VIEW "raw_{t.name}" AS {t.reader_sql()}')
         columns = con.execute(f'SELECT * FROM "raw_{t.name}" LIMIT 0').description
@@ -185,22 +187,35 @@ def define_view(con: duckdb.DuckDBPyConnection, t: SourceTable) -> None:
         raise explain(exc, t) from None
     if not columns:
         raise InputError(f"{t.path.name}: no columns found")
+    t.columns = [c[0] for c in columns]
 
 
 def explain(exc: duckdb.Error, t: SourceTable) -> InputError:
-    """Turn a DuckDB read error into a message naming file, column and line, without any value."""
+    """Turn a DuckDB read error into a message naming file, column and line, without any value.
+
+    DuckDB's own message quotes the offending line and value, so only a line number and a column name
+    that is one of the table's columns are taken from it; nothing else of its text is passed on.
+    """
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return out_of_memory()
     text = str(exc)
     if t.fmt == "csv":
         ragged = _find_ragged_row(t)
         if ragged:
             return InputError(ragged)
-    column = re.search(r'column "?([^"\n]+?)"?[.\s]', text)
-    line = re.search(r"[Ll]ine:? (\d+)", text)
+    column = _named_column(text, t.columns)
+    line = re.search(r"^[^\n]*?\b[Ll]ine:? (\d+)", text)
     where = f"{t.path.name} (table {t.name}"
-    where += f", column {column.group(1)}" if column else ""
+    where += f", column {column}" if column else ""
     where += f", line {line.group(1)}" if line else ""
     kind = "a value does not match the column's type" if "convert" in text.lower() else "the file cannot be parsed"
     return InputError(f"{where}): {kind}")
+
+
+def out_of_memory() -> InputError:
+    """DuckDB ran out of the memory it was given: say which setting to raise."""
+    return InputError("reading the export needed more memory than DuckDB was given; set "
+                      "SANDBOX_INGEST_MEMORY_LIMIT higher (for example 4GB) and run the command again")
 
 
 def _find_ragged_row(t: SourceTable) -> str | None:
@@ -216,11 +231,26 @@ def _find_ragged_row(t: SourceTable) -> str | None:
     return None
 
 
-def mixed_type_column(exc: duckdb.Error) -> str | None:
-    """The column named by a DuckDB type-conversion error, if that is what it is."""
+def _named_column(text: str, columns: list[str]) -> str | None:
+    """The first column DuckDB's message names that really is one of ``columns`` (never a quoted value)."""
+    known = set(columns)
+    for m in re.finditer(r'column "([^"\n]+)"|[Cc]olumn (\S+)', text):
+        name = m.group(1) if m.group(1) is not None else m.group(2).strip('".,')
+        if name in known:
+            return name
+    return None
+
+
+def mixed_type_column(exc: duckdb.Error, columns: list[str] | None = None) -> str | None:
+    """The column named by a DuckDB type-conversion error, if that is what it is.
+
+    With ``columns``, only one of those names is returned (anything else in the message may be a value).
+    """
     text = str(exc)
     if "convert" not in text.lower():
         return None
+    if columns is not None:
+        return _named_column(text, columns)
     m = re.search(r'column "([^"]+)"', text) or re.search(r"column (\S+)", text)
     return m.group(1).strip('".,') if m else None
 

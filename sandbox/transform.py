@@ -22,7 +22,7 @@ class Output:
 
     column: str
     sql: str
-    kind: str  # numerical | categorical | datetime | key
+    kind: str  # numerical | categorical | datetime | key | text (kept free text, never given to generators)
 
 
 def _is_key(table: TableEntry, column: str) -> bool:
@@ -62,18 +62,29 @@ def _plain(col: str, entry: ColumnEntry) -> Output:
     return Output(col, f"CAST({c} AS VARCHAR)", "categorical")
 
 
+def is_free_text(entry: ColumnEntry) -> bool:
+    """A free-text column: dropped at ingest unless the catalog keeps it (then scrubbed)."""
+    return entry.kind == "text" or entry.identifier == "free_text"
+
+
 def plan_table(name: str, table: TableEntry, catalog: Catalog, today: date | None = None) -> list[Output]:
-    """The vault columns of one table (dropped columns are simply absent)."""
+    """The vault columns of one table (dropped columns are simply absent).
+
+    Keys become keyed pseudonyms; direct identifiers, "habit" columns and free text are dropped, except
+    free text the catalog keeps (``keep_text``), whose identifiers are replaced by placeholders.
+    """
     today = today or date.today()
     out: list[Output] = []
     for col, entry in table.columns.items():
         if _is_key(table, col):
             out.append(Output(col, f"pseudonym(CAST({q(col)} AS VARCHAR))", "key"))
+        elif entry.keep_text and is_free_text(entry) and entry.purpose != "habit":
+            out.append(Output(col, f"scrub_text(CAST({q(col)} AS VARCHAR))", "text"))
         elif entry.purpose == "habit" or entry.cls == "direct_identifier":
-            continue  # dropped; kept free text is handled by the scrubber in a later step
+            continue
         elif entry.cls == "key":
             out.append(Output(col, f"pseudonym(CAST({q(col)} AS VARCHAR))", "key"))
-        elif entry.kind == "text":
+        elif is_free_text(entry):
             continue
         elif entry.cls == "quasi_identifier":
             out.append(_generalized(col, entry, f"raw_{name}", catalog.k_anonymity, today))
@@ -90,6 +101,33 @@ def synthetic_only_identifiers(table: TableEntry) -> dict[str, str]:
         if e.cls == "direct_identifier" and e.identifier in FAKEABLE and e.purpose != "habit"
         and not _is_key(table, col)
     }
+
+
+def fate(table: TableEntry, column: str, outputs: list[Output]) -> str:
+    """What the vault holds of ``column``: pseudonym, generalized, scrubbed text, kept, or dropped."""
+    by_column = {o.column: o for o in outputs}
+    if column not in by_column:
+        return "dropped"
+    kind = by_column[column].kind
+    if kind == "key":
+        return "pseudonym"
+    if kind == "text":
+        return "scrubbed text"
+    entry = table.columns[column]
+    if entry.cls == "quasi_identifier" and entry.generalize != "none":
+        return f"generalized ({entry.generalize})"
+    return "kept"
+
+
+def pseudonymized_columns(table: TableEntry, outputs: list[Output]) -> list[str]:
+    """Vault columns that hold keyed pseudonyms."""
+    return [o.column for o in outputs if o.kind == "key"]
+
+
+def digest_columns(table: TableEntry) -> list[str]:
+    """Source columns whose keyed digests the vault keeps for the gate's leak scan (identifiers and keys)."""
+    return [c for c, e in table.columns.items()
+            if (e.cls in {"direct_identifier", "key"} or _is_key(table, c)) and not is_free_text(e)]
 
 
 def quasi_identifiers(table: TableEntry, outputs: list[Output]) -> list[str]:
