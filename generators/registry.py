@@ -10,6 +10,7 @@ from generators.base import Generator, GeneratorError
 # name -> "module:Class"; modules are imported lazily so that start-up stays fast.
 _BACKENDS: dict[str, str] = {
     "gaussian_copula": "generators.sdv_copula:GaussianCopulaGenerator",
+    "cart": "generators.cart:CartGenerator",
 }
 DEFAULT = "gaussian_copula"
 

@@ -1,0 +1,317 @@
+"""Sequential CART over the variables of one table (synthpop-style), with privacy controls inside.
+
+Every variable is modelled by a decision tree on (at most ``max_parents`` of) the variables before it,
+plus context columns such as the parent row of a child table. Sampling routes synthetic rows to the
+tree's leaves and draws a training value from the same leaf. Privacy controls:
+
+* leaves hold at least ``min_leaf`` rows, and trees are pruned on held-out rows (reduced-error pruning),
+  so that no leaf describes a handful of training rows that happen to look alike;
+* numbers are clipped to the k-th smallest and largest training values (extremes single people out);
+* a drawn number is moved by Gaussian noise with the leaf's kernel bandwidth (Silverman's rule), or,
+  for values fewer than k rows hold, at least the distance to the k-th nearest training value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.tree._tree import Tree
+
+__all__ = ["Params", "SequentialCart", "Var"]
+
+_MAX_CLASSES = 64  # a classification tree splits on the most frequent levels; leaves keep them all
+_BINS = 16  # for the mutual information that picks each tree's predictors
+
+
+@dataclass(frozen=True)
+class Params:
+    """How the trees are grown and values drawn (see the module docstring)."""
+
+    min_leaf: int = 60
+    min_count: int = 5
+    smoothing: float = 1.0
+    smooth_common: bool | Literal["auto"] = False
+    prune: Literal["none", "categorical", "all"] = "all"
+    validation: float = 0.25
+    max_parents: int | None = None
+    rank_split: bool = True
+
+
+@dataclass
+class Var:
+    """One modelled variable: categorical codes or numbers (NaN = missing, flagged by ``missing``)."""
+
+    name: str
+    kind: Literal["cat", "num"]
+    in_x: bool = True  # whether later trees may split on it
+    decimals: int | None = None  # numeric rounding in model space
+    missing: str | None = None  # name of the 0/1 variable that says where this one is missing
+    # fitted state
+    xcol: int = -1
+    parents: np.ndarray | None = None  # predictor columns the tree splits on
+    tree: Tree | None = None  # features renumbered to columns of the full predictor matrix
+    node_leaf: np.ndarray | None = None  # per tree node: its leaf number (-1 for inner nodes)
+    node_start: np.ndarray | None = None  # per tree node: where its leaf's donors start
+    node_size: np.ndarray | None = None
+    start: np.ndarray | None = None
+    size: np.ndarray | None = None
+    values: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    lo: float = -np.inf
+    hi: float = np.inf
+
+
+class SequentialCart:
+    """Trees over ``vars`` in order; context columns come first in the predictor matrix."""
+
+    def __init__(self, vars: list[Var], params: Params, seed: int = 0) -> None:
+        self.vars = vars
+        self.params = params
+        self.seed = seed
+        self.n_context = 0
+        self.width = 0
+
+    def fit(self, context: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
+        """Fit every tree; return the predictor matrix of the training rows (context + vars)."""
+        n, self.n_context = context.shape
+        self.width = self.n_context + sum(v.in_x for v in self.vars)
+        x = np.empty((n, self.width), dtype=np.float32)
+        x[:, : self.n_context] = context
+        binned = [_binned(context[:, j], False) for j in range(self.n_context)]
+        for i, var in enumerate(self.vars):
+            y = data[var.name]
+            rows = np.flatnonzero(~np.isnan(y)) if var.kind == "num" else np.arange(n)
+            var.parents = self._parents(binned, y, var.kind == "cat", rows)
+            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=self.seed * 7919 + i)
+            if var.in_x:
+                var.xcol = len(binned)
+                x[:, var.xcol] = y
+                binned.append(_binned(y, var.kind == "cat"))
+        return x
+
+    def _parents(self, binned: list[np.ndarray], y: np.ndarray, categorical: bool, rows: np.ndarray) -> np.ndarray:
+        """The predictor columns of a tree: all earlier ones, or the ``max_parents`` most informative."""
+        limit = self.params.max_parents
+        if limit is None or len(binned) <= limit:
+            return np.arange(len(binned))
+        target = _binned(y[rows], categorical)
+        gain = [_mutual_information(target, b[rows]) for b in binned]
+        return np.sort(np.argsort(gain, kind="stable")[::-1][:limit])
+
+    def _fit_var(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int) -> None:
+        if var.kind == "num":
+            y = self._prepare_numeric(var, y)
+        if y.size == 0:
+            y = np.array([np.nan if var.kind == "num" else 0])
+            var.scale = np.zeros(1)
+            x = x[:1]
+        leaf = np.zeros(y.size, dtype=np.int64)
+        if x.shape[1] and y.size >= 2 * self.params.min_leaf:
+            leaf = self._grow(var, x, y, seed)
+        order = np.argsort(leaf, kind="stable")
+        var.size = np.bincount(leaf, minlength=int(leaf.max()) + 1)
+        var.start = np.concatenate([[0], np.cumsum(var.size)[:-1]])
+        var.values = y[order]
+        if var.node_leaf is not None:
+            inner = var.node_leaf < 0
+            var.node_start = np.where(inner, 0, var.start[np.maximum(var.node_leaf, 0)])
+            var.node_size = np.where(inner, 0, var.size[np.maximum(var.node_leaf, 0)])
+        if var.kind == "num":
+            assert var.scale is not None
+            self._leaf_scale(var, var.scale[order])
+
+    def _grow(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+        """Grow (and prune) the tree of ``var``; return every training row's leaf number."""
+        target = self._split_target(var, y)
+        prune = self.params.prune == "all" or (self.params.prune == "categorical" and var.kind == "cat")
+        held_out = np.zeros(y.size, dtype=bool)
+        if prune:
+            held_out = np.random.default_rng(seed).random(y.size) < self.params.validation
+        model = DecisionTreeClassifier if var.kind == "cat" else DecisionTreeRegressor
+        tree = model(min_samples_leaf=self.params.min_leaf, random_state=seed)
+        tree.fit(x[~held_out], target[~held_out])
+        if prune and held_out.any():
+            top = _prune(tree, x[~held_out], target[~held_out], x[held_out], target[held_out])
+        else:
+            top = np.arange(tree.tree_.node_count)
+        is_leaf = tree.tree_.children_left == -1
+        kept = np.unique(top[is_leaf])
+        var.node_leaf = np.full(tree.tree_.node_count, -1, dtype=np.int64)
+        var.node_leaf[is_leaf] = np.searchsorted(kept, top[is_leaf])
+        leaf = var.node_leaf[tree.tree_.apply(x)]
+        assert var.parents is not None
+        var.tree = _renumbered(tree.tree_, var.parents)
+        return leaf
+
+    def _split_target(self, var: Var, y: np.ndarray) -> np.ndarray:
+        if var.kind == "cat":
+            return np.minimum(y, _MAX_CLASSES - 1)
+        return rankdata(y) / y.size if self.params.rank_split else y
+
+    def _prepare_numeric(self, var: Var, y: np.ndarray) -> np.ndarray:
+        """Clip extremes to the k-th order statistics; give rare values a noise scale."""
+        if y.size == 0:
+            return y
+        ordered = np.sort(y)
+        k = min(self.params.min_count, (y.size + 1) // 2)
+        var.lo, var.hi = float(ordered[k - 1]), float(ordered[-k])
+        y = np.clip(y, var.lo, var.hi)
+        var.scale = _rare_scale(np.clip(ordered, var.lo, var.hi), y, self.params.min_count)
+        return y
+
+    def _leaf_scale(self, var: Var, rare: np.ndarray) -> None:
+        """Noise per donor: the leaf's bandwidth (all values, or rare ones only), at least ``rare``."""
+        assert var.values is not None and var.start is not None and var.size is not None
+        bandwidth = np.repeat(_leaf_bandwidth(var.values, var.start, var.size), var.size)
+        common = self.params.smooth_common
+        if common == "auto":  # continuous columns: more distinct values than sqrt(rows)
+            common = np.unique(var.values).size ** 2 > var.values.size
+        if common:
+            var.scale = np.where(bandwidth > 0, bandwidth, rare)
+        else:
+            var.scale = np.where(rare > 0, np.maximum(bandwidth, rare), 0.0)
+
+    def sample(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Draw one synthetic row per context row; return the predictor matrix and every variable."""
+        m = context.shape[0]
+        x = np.empty((m, self.width), dtype=np.float32)
+        x[:, : self.n_context] = context
+        out: dict[str, np.ndarray] = {}
+        for var in self.vars:
+            assert var.start is not None and var.size is not None and var.values is not None
+            u = rng.random(m)
+            if var.tree is None:
+                idx = (u * var.size[0]).astype(np.int64)
+            else:
+                node = var.tree.apply(x)
+                idx = var.node_start[node] + (u * var.node_size[node]).astype(np.int64)
+            values = var.values[idx]
+            if var.kind == "num":
+                values = self._smooth(var, values, idx, rng)
+                if var.missing is not None:
+                    values[out[var.missing] == 1] = np.nan
+            out[var.name] = values
+            if var.in_x:
+                x[:, var.xcol] = values
+        return x, out
+
+    def _smooth(self, var: Var, values: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        assert var.scale is not None
+        noise = rng.standard_normal(values.size)
+        if self.params.smoothing > 0:
+            values = np.clip(values + noise * var.scale[idx] * self.params.smoothing, var.lo, var.hi)
+        if var.decimals is not None:
+            values = np.round(values, var.decimals)
+        return values
+
+
+def _renumbered(tree: Tree, columns: np.ndarray) -> Tree:
+    """A copy of ``tree`` whose split features index the full predictor matrix instead of ``columns``."""
+    state = tree.__getstate__()
+    nodes = state["nodes"].copy()
+    feature = nodes["feature"]
+    nodes["feature"] = np.where(feature >= 0, columns[np.maximum(feature, 0)], feature)
+    out = Tree(int(columns.max()) + 1, np.asarray(tree.n_classes, dtype=np.intp), tree.n_outputs)
+    out.__setstate__({**state, "nodes": nodes})
+    return out
+
+
+def _prune(tree: DecisionTreeClassifier | DecisionTreeRegressor, x_fit: np.ndarray, y_fit: np.ndarray,
+           x_val: np.ndarray, y_val: np.ndarray) -> np.ndarray:
+    """Reduced-error pruning on held-out rows; returns, per node, the node that acts as its leaf.
+
+    A subtree is cut when its node, as one leaf, predicts the held-out rows at least as well (log-loss
+    with add-one smoothing for categories, squared error for numbers) as the subtree.
+    """
+    t = tree.tree_
+    fit_path = tree.decision_path(x_fit).T.tocsr().astype(np.float64)
+    val_path = tree.decision_path(x_val).T.tocsr().astype(np.float64)
+    if isinstance(tree, DecisionTreeClassifier):
+        k = int(max(y_fit.max(), y_val.max())) + 1
+        prior = (np.bincount(y_fit, minlength=k) + 1.0) / (y_fit.size + k)
+        n_fit, n_val = fit_path @ _onehot(y_fit, k), val_path @ _onehot(y_val, k)
+        p = (n_fit + prior) / (n_fit.sum(axis=1, keepdims=True) + 1.0)
+        as_leaf = -(n_val * np.log(p)).sum(axis=1)
+    else:
+        mean = (fit_path @ y_fit) / np.maximum(np.asarray(fit_path.sum(axis=1)).ravel(), 1)
+        n_val = np.asarray(val_path.sum(axis=1)).ravel()
+        as_leaf = val_path @ (y_val**2) - 2 * mean * (val_path @ y_val) + n_val * mean**2
+    left, right = t.children_left, t.children_right
+    loss = np.asarray(as_leaf, dtype=np.float64).copy()
+    cut = np.zeros(t.node_count, dtype=bool)
+    for node in range(t.node_count - 1, -1, -1):  # children are numbered after their parent
+        if left[node] != -1:
+            below = loss[left[node]] + loss[right[node]]
+            cut[node] = loss[node] <= below
+            loss[node] = min(loss[node], below)
+    top = np.full(t.node_count, -1, dtype=np.int64)
+    for node in range(t.node_count):
+        if top[node] == -1 and (cut[node] or left[node] == -1):
+            top[node] = node
+        if left[node] != -1 and top[node] != -1:
+            top[left[node]] = top[right[node]] = top[node]
+    return top
+
+
+def _onehot(y: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((y.size, k))
+    out[np.arange(y.size), y] = 1.0
+    return out
+
+
+def _rare_scale(ordered: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Per value: 0 when at least ``k`` rows hold it, else the distance to its k-th nearest other row."""
+    uniq, first, counts = np.unique(ordered, return_index=True, return_counts=True)
+    last = first + counts - 1
+    n = ordered.size
+    below = np.where(first - k >= 0, uniq - ordered[np.maximum(first - k, 0)], np.inf)
+    above = np.where(last + k < n, ordered[np.minimum(last + k, n - 1)] - uniq, np.inf)
+    scale = np.minimum(below, above)
+    spread = float(np.std(ordered)) if n > 1 else 0.0
+    scale = np.where(np.isinf(scale), spread, scale)
+    scale[counts >= k] = 0.0
+    return scale[np.searchsorted(uniq, y)]
+
+
+def _leaf_bandwidth(values: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Silverman's rule per leaf: 0.9 min(sd, IQR / 1.34) n^(-1/5); 0 where the IQR is 0."""
+    leaf = np.repeat(np.arange(size.size), size)
+    order = np.lexsort((values, leaf))
+    v = values[order]  # sorted within each leaf
+    n = size.astype(np.float64)
+    q1 = v[start + np.floor(0.25 * (size - 1)).astype(np.int64)]
+    q3 = v[start + np.floor(0.75 * (size - 1)).astype(np.int64)]
+    mean = np.bincount(leaf, weights=values, minlength=size.size) / n
+    var = np.bincount(leaf, weights=values**2, minlength=size.size) / n - mean**2
+    sd = np.sqrt(np.maximum(var, 0.0))
+    out = 0.9 * np.minimum(sd, (q3 - q1) / 1.34) * n ** -0.2
+    out[size < 2] = 0.0
+    return out
+
+
+def _binned(values: np.ndarray, categorical: bool) -> np.ndarray:
+    """Codes 0.._BINS for mutual information: top levels, or quantile bins (missing = its own bin)."""
+    present = ~np.isnan(values)
+    if categorical:
+        return np.minimum(np.nan_to_num(values), _BINS - 1).astype(np.int64)
+    if not present.any():
+        return np.zeros(values.size, dtype=np.int64)
+    edges = np.unique(np.quantile(values[present], np.linspace(0, 1, _BINS + 1)[1:-1]))
+    out = np.searchsorted(edges, values, side="right").astype(np.int64)
+    out[~present] = edges.size + 1
+    return out
+
+
+def _mutual_information(a: np.ndarray, b: np.ndarray) -> float:
+    """Plug-in mutual information minus the Miller-Madow bias (ka - 1)(kb - 1) / 2n."""
+    ka, kb = int(a.max()) + 1, int(b.max()) + 1
+    joint = np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb) / a.size
+    pa, pb = joint.sum(axis=1, keepdims=True), joint.sum(axis=0, keepdims=True)
+    nz = joint > 0
+    mi = float((joint[nz] * np.log(joint[nz] / (pa @ pb)[nz])).sum())
+    used_a, used_b = int((pa > 0).sum()), int((pb > 0).sum())
+    return mi - (used_a - 1) * (used_b - 1) / (2 * a.size)

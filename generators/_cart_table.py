@@ -1,0 +1,248 @@
+"""One table of the CART generator: real columns -> modelled variables -> Arrow columns.
+
+Datetimes are modelled as offsets: the table's anchor datetime (its ``sequence_index``, else its first
+complete datetime column) as the offset from the parent's anchor, or for event sequences as the gap
+from the previous event of the same parent; every other datetime as the offset from the row's anchor.
+Derived variables (children counts, references counts) are synthesised like any other column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from generators._cart_codec import CategoricalCodec, Codec, DatetimeCodec, NumericCodec, fit_codec
+from generators._cart_model import Params, SequentialCart, Var, _binned, _mutual_information
+from generators.schema import Table
+
+__all__ = ["TableModel", "Settings"]
+
+_HASH_KEYS = np.random.default_rng(20240917).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+_FILTER_BITS = 20
+
+
+@dataclass(frozen=True)
+class Settings(Params):
+    """Model settings shared by every table."""
+
+    order: Literal["mutual_information", "types", "schema"] = "mutual_information"
+    other_label: str = "Other"
+    threads: int = 0  # batches of a standalone table made in parallel; 0 = up to 4 CPUs
+
+    def problems(self) -> list[str]:
+        """Every invalid setting at once (empty when all are usable)."""
+        found = []
+        if self.order not in ("mutual_information", "types", "schema"):
+            found.append(f"order must be mutual_information, types or schema, not {self.order!r}")
+        if self.prune not in ("none", "categorical", "all"):
+            found.append(f"prune must be none, categorical or all, not {self.prune!r}")
+        if self.smooth_common not in (True, False, "auto"):
+            found.append(f"smooth_common must be true, false or 'auto', not {self.smooth_common!r}")
+        for name in ("min_leaf", "min_count"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                found.append(f"{name} must be a positive integer, not {getattr(self, name)!r}")
+        if self.max_parents is not None and (not isinstance(self.max_parents, int) or self.max_parents < 1):
+            found.append(f"max_parents must be a positive integer or None, not {self.max_parents!r}")
+        if not 0 <= self.validation < 1:
+            found.append(f"validation must be in [0, 1), not {self.validation!r}")
+        if self.smoothing < 0:
+            found.append(f"smoothing must not be negative, not {self.smoothing!r}")
+        return found
+
+    def params(self) -> Params:
+        return Params(**{f.name: getattr(self, f.name) for f in fields(Params)})
+
+
+@dataclass
+class TableModel:
+    """The fitted model of one table."""
+
+    columns: list[str]
+    codecs: dict[str, Codec] = field(default_factory=dict)
+    derived: list[str] = field(default_factory=list)
+    anchor: str | None = None
+    sequence: bool = False
+    model: SequentialCart | None = None
+    rare_rows: np.ndarray | None = None  # sorted hashes of rows fewer than k training rows share
+    rare_bits: np.ndarray | None = None  # a bitmap of their top bits, to test most rows in one lookup
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, spec: Table, settings: Settings, seed: int, context: np.ndarray,
+            derived: dict[str, np.ndarray], parent_anchor: np.ndarray | None,
+            group: np.ndarray | None) -> tuple[TableModel, np.ndarray, np.ndarray | None]:
+        """Fit on ``df`` (child rows sorted by parent, then position); return model, X and anchor times."""
+        columns = [c for c in spec.data_columns() if spec.columns[c].kind != "identifier"]
+        table = cls(columns=columns, derived=list(derived))
+        data: dict[str, np.ndarray] = {}
+        for col in columns:
+            codec = fit_codec(df[col], spec.columns[col].kind, settings.min_count, settings.other_label)
+            table.codecs[col] = codec
+            data[col] = codec.encode(df[col])
+        table._choose_anchor(spec, data, group)
+        table._rare_rows(data, settings.min_count)
+        anchor_abs = table._to_offsets(data, parent_anchor, group)
+        data.update({k: np.asarray(v, dtype=np.float64) for k, v in derived.items()})
+        table.model = SequentialCart(table._variables(data, settings.order), settings.params(), seed=seed)
+        for var in table.model.vars:
+            if var.kind == "cat" and var.name not in data:  # missingness flag of a numeric variable
+                data[var.name] = np.isnan(data[var.name.removesuffix("#na")]).astype(np.int32)
+        x = table.model.fit(context, data)
+        return table, x, anchor_abs
+
+    def _choose_anchor(self, spec: Table, data: dict[str, np.ndarray], group: np.ndarray | None) -> None:
+        dates = [c for c in self.columns if isinstance(self.codecs[c], DatetimeCodec)]
+        if spec.sequence_index in dates and group is not None:
+            self.anchor, self.sequence = spec.sequence_index, True
+            return
+        complete = [c for c in dates if not np.isnan(data[c]).any()]
+        self.anchor = complete[0] if complete else None
+
+    def _to_offsets(self, data: dict[str, np.ndarray], parent_anchor: np.ndarray | None,
+                    group: np.ndarray | None) -> np.ndarray | None:
+        """Replace absolute datetimes in ``data`` by offsets; return the absolute anchor times."""
+        if self.anchor is None:
+            return None
+        anchor = data[self.anchor].copy()
+        for col in self.columns:
+            if isinstance(self.codecs[col], DatetimeCodec) and col != self.anchor:
+                data[col] = data[col] - anchor
+        base = parent_anchor if parent_anchor is not None else np.zeros_like(anchor)
+        if self.sequence:
+            assert group is not None
+            first = np.r_[True, group[1:] != group[:-1]]
+            prev = np.r_[np.nan, anchor[:-1]]
+            data[self.anchor] = anchor - np.where(first, base, prev)
+        else:
+            data[self.anchor] = anchor - base
+        return anchor
+
+    def _variables(self, data: dict[str, np.ndarray], order: str) -> list[Var]:
+        names = self.columns + self.derived
+        if order == "mutual_information" and len(names) > 2:
+            names = _mi_order(names, data, self.codecs)
+        elif order == "types":
+            names = _type_order(names, self.codecs)
+        out: list[Var] = []
+        for name in names:
+            codec = self.codecs.get(name)
+            if isinstance(codec, CategoricalCodec):
+                out.append(Var(name, "cat"))
+                continue
+            decimals = codec.decimals if isinstance(codec, NumericCodec) else (0 if codec is None else None)
+            missing = None
+            if np.isnan(data[name]).any():
+                missing = f"{name}#na"
+                out.append(Var(missing, "cat", in_x=False))
+            out.append(Var(name, "num", decimals=decimals, missing=missing))
+        return out
+
+    def sample(self, context: np.ndarray, rng: np.random.Generator, parent_anchor: np.ndarray | None,
+               group: np.ndarray | None) -> tuple[np.ndarray, dict[str, pa.Array], dict[str, np.ndarray],
+                                                  np.ndarray | None]:
+        """Synthetic rows for ``context``: predictor matrix, Arrow columns, derived values, anchor times."""
+        assert self.model is not None
+        x, values = self.model.sample(context, rng)
+        anchor_abs = self._from_offsets(values, parent_anchor, group)
+        for _ in range(3):
+            hit = self._copies(values)
+            if hit.size == 0:
+                break
+            x[hit], again = self.model.sample(context[hit], rng)
+            anchor_hit = self._from_offsets(again, None if parent_anchor is None else parent_anchor[hit], None)
+            for name, v in again.items():
+                values[name][hit] = v
+            if anchor_abs is not None and anchor_hit is not None:
+                anchor_abs[hit] = anchor_hit
+        arrays = {c: self.codecs[c].decode(values[c]) for c in self.columns}
+        return x, arrays, {d: values[d] for d in self.derived}, anchor_abs
+
+    def _row_hashes(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """One 64-bit hash per row of the table's own columns, at output precision."""
+        h = np.zeros(len(values[self.columns[0]]), dtype=np.uint64)
+        for i, col in enumerate(self.columns):
+            codec = self.codecs[col]
+            if isinstance(codec, CategoricalCodec):
+                bits = np.asarray(values[col]).astype(np.uint64)
+            else:
+                v = codec.round(values[col]) if isinstance(codec, DatetimeCodec) else values[col]
+                bits = (np.nan_to_num(np.asarray(v, dtype=np.float64), nan=1.5e300) + 0.0).view(np.uint64)
+            h += (bits ^ (bits >> np.uint64(29))) * _HASH_KEYS[i % _HASH_KEYS.size]
+        return h ^ (h >> np.uint64(31))
+
+    def _rare_rows(self, data: dict[str, np.ndarray], k: int) -> None:
+        """Remember training rows that fewer than ``k`` rows share (a unique row is a person)."""
+        if not self.columns or self.sequence:
+            return
+        uniq, counts = np.unique(self._row_hashes(data), return_counts=True)
+        self.rare_rows = uniq[counts < k]
+        self.rare_bits = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        self.rare_bits[self.rare_rows >> np.uint64(64 - _FILTER_BITS)] = True
+
+    def _copies(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Rows equal to a rare training row: they are drawn again."""
+        if self.rare_rows is None or self.rare_rows.size == 0 or self.rare_bits is None:
+            return np.zeros(0, dtype=np.int64)
+        h = self._row_hashes(values)
+        maybe = np.flatnonzero(self.rare_bits[h >> np.uint64(64 - _FILTER_BITS)])
+        pos = np.minimum(np.searchsorted(self.rare_rows, h[maybe]), self.rare_rows.size - 1)
+        return maybe[self.rare_rows[pos] == h[maybe]]
+
+    def _from_offsets(self, values: dict[str, np.ndarray], parent_anchor: np.ndarray | None,
+                      group: np.ndarray | None) -> np.ndarray | None:
+        if self.anchor is None:
+            return None
+        offset = values[self.anchor]
+        base = parent_anchor if parent_anchor is not None else np.zeros_like(offset)
+        if self.sequence:
+            assert group is not None
+            anchor = _cumulative_by_group(offset, base, group)
+        else:
+            anchor = base + offset
+        values[self.anchor] = anchor
+        for col in self.columns:
+            if isinstance(self.codecs[col], DatetimeCodec) and col != self.anchor:
+                values[col] = values[col] + anchor
+        return anchor
+
+
+def _cumulative_by_group(gaps: np.ndarray, base: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Event times: the parent's anchor plus the running sum of gaps within each (contiguous) group."""
+    filled = np.where(np.isnan(gaps), 0.0, gaps)
+    total = np.cumsum(filled)
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    before = np.repeat(total[first] - filled[first], np.diff(np.r_[first, group.size]))
+    out = base + total - before
+    out[np.isnan(gaps)] = np.nan
+    return out
+
+
+def _type_order(names: list[str], codecs: dict[str, Codec]) -> list[str]:
+    """Categorical columns first (fewest levels first), then numbers and datetimes, derived last."""
+    def key(name: str) -> tuple[int, int]:
+        codec = codecs.get(name)
+        if isinstance(codec, CategoricalCodec):
+            return (0, len(codec.levels))
+        return (1, 0) if codec is not None else (2, 0)
+
+    return sorted(names, key=key)
+
+
+
+def _mi_order(names: list[str], data: dict[str, np.ndarray], codecs: dict) -> list[str]:
+    """Most connected column first, then always the one sharing most information with those placed."""
+    codes = {n: _binned(np.asarray(data[n], dtype=np.float64), isinstance(codecs.get(n), CategoricalCodec))
+             for n in names}
+    k = len(names)
+    mi = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i + 1, k):
+            mi[i, j] = mi[j, i] = _mutual_information(codes[names[i]], codes[names[j]])
+    placed = [int(np.argmax(mi.sum(axis=1)))]
+    while len(placed) < k:
+        rest = [i for i in range(k) if i not in placed]
+        placed.append(rest[int(np.argmax([mi[i, placed].sum() for i in rest]))])
+    return [names[i] for i in placed]
