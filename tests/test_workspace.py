@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,23 +37,26 @@ def test_world_readable_key_file_is_refused(tmp_path: Path):
         ws.pseudonym_key()
 
 
-def _hold_governance(home: str, seconds: float) -> None:
-    ws = Workspace(Path(home))
-    with ws.governance():
-        time.sleep(seconds)
+HOLDER = """
+import sys, time
+from pathlib import Path
+from sandbox.workspace import Workspace
+with Workspace(Path(sys.argv[1])).governance():
+    print("holding", flush=True)
+    time.sleep(1.5)
+"""
 
 
 def test_second_process_waits_for_the_governance_store(tmp_path: Path):
     home = tmp_path / "ws"
     Workspace(home)
-    holder = multiprocessing.get_context("spawn").Process(target=_hold_governance, args=(str(home), 1.5))
-    holder.start()
-    time.sleep(1.0)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(home)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     started = time.monotonic()
     with Workspace(home).governance() as g:  # waits, then works: no DuckDB lock error
         g.execute("SELECT 1").fetchone()
-    assert time.monotonic() - started > 0.1
-    holder.join()
+    assert time.monotonic() - started > 0.5
+    assert holder.wait(timeout=30) == 0
 
 
 def test_busy_store_gives_a_clear_error_after_the_timeout(tmp_path: Path):

@@ -80,6 +80,7 @@ def current_user() -> User:
         forget_session()
         login_form(ws, str(exc))
         st.stop()
+        raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
     st.session_state[USER_KEY] = user
     return user
 
