@@ -150,8 +150,13 @@ def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], s
     # identical matches are judged per table: the table where train matches exceed holdout matches the most
     copied = max(tables.values(),
                  key=lambda r: r["identical_match_share_train"] - r["identical_match_share_holdout"])
+    n = copied["rows_synthetic"]
+    a, b = copied["identical_match_share_train"] * n, copied["identical_match_share_holdout"] * n
     return {
         "dcr_share": worst["dcr_share"],
+        # McNemar-style z of train matches over holdout matches: small low-dimensional tables match real rows
+        # by chance, so an excess must also be more than noise before it counts as copying
+        "identical_match_z": (a - b) / (a + b) ** 0.5 if a + b > 0 else 0.0,
         "identical_match_share_train": copied["identical_match_share_train"],
         "identical_match_share_holdout": copied["identical_match_share_holdout"],
         "median_dcr_train": worst["median_dcr_train"],
@@ -168,7 +173,8 @@ def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
     if p["dcr_share"] > t.max_dcr_share:
         reasons.append(f"DCR share {p['dcr_share']:.3f} is above {t.max_dcr_share} (rows sit closer to training "
                        "data than to unseen people: memorization)")
-    if p["identical_match_share_train"] > p["identical_match_share_holdout"] + t.identical_match_margin:
+    excess = p["identical_match_share_train"] > p["identical_match_share_holdout"] + t.identical_match_margin
+    if excess and p.get("identical_match_z", float("inf")) > 1.96:
         reasons.append(f"identical matches with training rows ({p['identical_match_share_train']:.4f}) exceed "
                        f"those with holdout rows ({p['identical_match_share_holdout']:.4f}): copied records")
     if p["leaked_values"] > t.max_leaked_values:
