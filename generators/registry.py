@@ -12,7 +12,7 @@ _BACKENDS: dict[str, str] = {
     "gaussian_copula": "generators.sdv_copula:GaussianCopulaGenerator",
     "cart": "generators.cart:CartGenerator",
 }
-DEFAULT = "gaussian_copula"
+DEFAULT = "cart"
 
 
 def register(name: str, target: str) -> None:
