@@ -278,7 +278,8 @@ def demo(
         app_py = Path(__file__).resolve().parent.parent / "app.py"
         out.print(f"opening the app on http://localhost:{port} (Ctrl+C to stop)")
         raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_py),
-                                          "--server.port", str(port), "--server.headless", "true"]))
+                                          "--server.port", str(port), "--server.headless", "true",
+                                          "--browser.gatherUsageStats", "false"]))
 
 
 key_app = typer.Typer(help="The pseudonymization key.", no_args_is_help=True)
