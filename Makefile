@@ -37,7 +37,7 @@ test: setup browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: setup
-	$(BIN)/python bench/generators.py
+	$(BIN)/python bench/bench_generators.py
 
 clean:
 	rm -rf $(VENV) workspace

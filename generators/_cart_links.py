@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from generators.base import GeneratorError
-from generators.schema import ForeignKey, Schema
+from generators.schema import ForeignKey, Schema, Table
 
 __all__ = [
     "Link",
@@ -44,8 +43,8 @@ class Prepared:
     refs: dict[str, np.ndarray] = field(default_factory=dict)  # secondary fk column -> row index
 
 
-
 def root_of(schema: Schema, table: str) -> str:
+    """The root table whose tree ``table`` belongs to (following first foreign keys)."""
     while (fk := schema.parent_of(table)) is not None:
         table = fk.parent
     return table
@@ -54,7 +53,7 @@ def root_of(schema: Schema, table: str) -> str:
 def root_order(schema: Schema) -> list[str]:
     """Root tables so that a tree referenced by a second foreign key is generated before its users."""
     roots = schema.roots()
-    needs = {r: set() for r in roots}
+    needs: dict[str, set[str]] = {r: set() for r in roots}
     for t, spec in schema.tables.items():
         for fk in spec.foreign_keys[1:]:
             a, b = root_of(schema, fk.parent), root_of(schema, t)
@@ -68,11 +67,13 @@ def root_order(schema: Schema) -> list[str]:
 
 
 def generation_order(schema: Schema, root_order: list[str]) -> list[str]:
+    """Every table, root tree by root tree, parents before children."""
     full = schema.order()
     return [t for r in root_order for t in full if root_of(schema, t) == r]
 
 
-def is_fk(spec: Any, col: str) -> bool:
+def is_fk(spec: Table, col: str) -> bool:
+    """True when ``col`` is one of the table's foreign keys."""
     return any(fk.column == col for fk in spec.foreign_keys)
 
 
@@ -131,7 +132,7 @@ def prepare(t: str, df: pd.DataFrame, schema: Schema, prepared: dict[str, Prepar
 
 
 def derived_columns(t: str, schema: Schema, prepared: dict[str, Prepared],
-             links: dict[str, list[Link]]) -> dict[str, np.ndarray]:
+                    links: dict[str, list[Link]]) -> dict[str, np.ndarray]:
     """Children counts per child table, and popularity per table that references this one."""
     n = len(prepared[t].df)
     out = {}
@@ -148,6 +149,7 @@ def derived_columns(t: str, schema: Schema, prepared: dict[str, Prepared],
 
 
 def rows_or_nan(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` by index; NaN rows where the index is -1 (a reference that resolved to nothing)."""
     out = x[np.maximum(rows, 0)]
     out[rows < 0] = np.nan
     return out

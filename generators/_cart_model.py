@@ -2,13 +2,17 @@
 
 Every variable is modelled by a decision tree on (at most ``max_parents`` of) the variables before it,
 plus context columns such as the parent row of a child table. Sampling routes synthetic rows to the
-tree's leaves and draws a training value from the same leaf. Privacy controls:
+tree's leaves and draws a training value from the same leaf (donors are stored per leaf, so a draw is
+``values[start[leaf] + floor(u * size[leaf])]``). Privacy controls:
 
-* leaves hold at least ``min_leaf`` rows, and trees are pruned on held-out rows (reduced-error pruning),
-  so that no leaf describes a handful of training rows that happen to look alike;
+* leaves hold at least ``min_leaf`` rows (default 60), and each tree is grown on 75% of the rows and
+  pruned on the other 25% (reduced-error pruning: a subtree is cut when its root, as one leaf, predicts
+  the held-out rows as well). Structure learnt on one part and donors drawn from all rows is what
+  brought the DCR share down (Telco 0.557 -> 0.527 for categorical trees alone, 0.507 for all trees);
 * numbers are clipped to the k-th smallest and largest training values (extremes single people out);
-* a drawn number is moved by Gaussian noise with the leaf's kernel bandwidth (Silverman's rule), or,
-  for values fewer than k rows hold, at least the distance to the k-th nearest training value.
+* a number that fewer than k training rows hold is moved by Gaussian noise: the leaf's kernel bandwidth
+  (Silverman's rule, synthpop's ``smoothing="density"``) and at least the distance to its k-th nearest
+  training value; values many rows share are kept (``smooth_common`` smooths those too).
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ class SequentialCart:
             y = data[var.name]
             rows = np.flatnonzero(~np.isnan(y)) if var.kind == "num" else np.arange(n)
             var.parents = self._parents(binned, y, var.kind == "cat", rows)
-            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=self.seed * 7919 + i)
+            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=_derived_seed(self.seed, i))
             if var.in_x:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
@@ -207,6 +211,11 @@ class SequentialCart:
         if var.decimals is not None:
             values = np.round(values, var.decimals)
         return values
+
+
+def _derived_seed(*parts: int) -> int:
+    """A 32-bit seed (what sklearn accepts) drawn from any tuple of integers."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
 
 
 def _renumbered(tree: Tree, columns: np.ndarray) -> Tree:

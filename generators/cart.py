@@ -70,15 +70,15 @@ class CartGenerator(Generator):
             raise GeneratorError("invalid cart settings: " + "; ".join(problems))
         self._models: dict[str, TableModel] = {}
         self._links: dict[str, list[Link]] = {}
-        self.root_order: list[str] = []
-        self.key_base: dict[str, dict[str, int]] = {}
+        self._roots: list[str] = []
+        self._key_bases: dict[str, dict[str, int]] = {}
 
     # ------------------------------------------------------------------------------------ fitting
 
     def _fit(self, tables: dict[str, pd.DataFrame], schema: Schema) -> None:
-        self.root_order = root_order(schema)
-        order = generation_order(schema, self.root_order)
-        tree_rank = {t: self.root_order.index(root_of(schema, t)) for t in schema.tables}
+        self._roots = root_order(schema)
+        order = generation_order(schema, self._roots)
+        tree_rank = {t: self._roots.index(root_of(schema, t)) for t in schema.tables}
         self._links = {
             t: [Link(fk, tree_rank[fk.parent] < tree_rank[t]) for fk in schema.tables[t].foreign_keys[1:]]
             for t in schema.tables
@@ -88,7 +88,7 @@ class CartGenerator(Generator):
             prepared[t] = prepare(t, tables[t], schema, prepared)
         for t in order:
             spec = schema.tables[t]
-            self.key_base[t] = {c: key_base(tables[t][c]) for c, s in spec.columns.items()
+            self._key_bases[t] = {c: key_base(tables[t][c]) for c, s in spec.columns.items()
                                  if s.kind == "key" and c in tables[t] and not is_fk(spec, c)}
         xs: dict[str, np.ndarray] = {}
         anchors: dict[str, np.ndarray | None] = {}
@@ -123,7 +123,7 @@ class CartGenerator(Generator):
         assert self.schema is not None
         run = _Run(self, root_rows, seed, batch_rows)
         threads = self._settings.threads or min(4, os.cpu_count() or 1)
-        for root in self.root_order:
+        for root in self._roots:
             sizes = [min(batch_rows, root_rows[root] - start) for start in range(0, root_rows[root], batch_rows)]
             if threads > 1 and len(sizes) > 1 and run.standalone(root):
                 yield from run.emit_parallel(root, sizes, threads)
@@ -221,7 +221,7 @@ class _Run:
             start = self.counter[table]
             self.counter[table] += m
         return {c: base + start + np.arange(m, dtype=np.int64)
-                for c, base in self.gen.key_base[table].items()}
+                for c, base in self.gen._key_bases[table].items()}
 
     def _batch(self, table: str, m: int, arrays: dict[str, pa.Array], keys: dict[str, np.ndarray],
                parent: _Parent | None, refs: dict[str, np.ndarray], rng: np.random.Generator) -> pa.RecordBatch:
@@ -250,15 +250,15 @@ class _Run:
 
     def _ref_keys(self, table: str, col: str, rows: np.ndarray) -> pa.Array:
         fk = next(f for f in self.schema.tables[table].foreign_keys if f.column == col)
-        base = self.gen.key_base[fk.parent][fk.parent_column]
+        base = self.gen._key_bases[fk.parent][fk.parent_column]
         return pa.array(base + rows, type=pa.int64(), mask=rows < 0)
 
     def _draw_refs(self, table: str, link: Link, m: int, rng: np.random.Generator) -> np.ndarray:
         """Row indices of the referenced table: its synthesised popularity, consumed without replacement."""
         key = (table, link.fk.column)
-        if key not in self.pools:
+        if key not in self.pools:  # not generated before this table: any row made so far (or to be made)
             made = self.counter[link.fk.parent] or self.root_rows.get(link.fk.parent, 0)
-            return rng.integers(0, max(made, 1), size=m)
+            return rng.integers(0, made, size=m) if made else np.full(m, -1, dtype=np.int64)
         pool, used, weights = self.pools[key]
         take = pool[used: used + m]
         self.pools[key] = (pool, used + take.size, weights)

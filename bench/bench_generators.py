@@ -1,0 +1,405 @@
+"""Benchmark every registered generator, side by side with plain SDV GaussianCopula, on the shared data.
+
+Single tables (Bank Marketing, Telco): a 50/50 train/holdout split; as many synthetic rows as holdout
+rows; quality, segment fidelity and privacy scored against the holdout with ``sandbox.evaluation``.
+Linked tables (Olist): fit on every table, multi-table quality, referential integrity, KS distance of
+children per parent; SDV HMASynthesizer against cart on customers -> orders. Last, sampling throughput
+of a fitted single-table cart model into DuckDB, with peak memory, in a fresh process.
+
+Run: ``python bench/bench_generators.py --datasets bank,telco,olist [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generators import registry  # noqa: E402
+from generators.base import Generator  # noqa: E402
+from generators.schema import Column, ForeignKey, Schema, Table  # noqa: E402
+
+DATA = Path(os.environ.get("CRM_DATASETS", ROOT.parent / "shared" / "datasets"))
+SPLIT_SEED = 0
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+def _kinds(df: pd.DataFrame, key: str | None) -> Table:
+    columns = {}
+    for c in df.columns:
+        if c == key:
+            columns[c] = Column(kind="key")
+        elif pd.api.types.is_numeric_dtype(df[c]) and df[c].nunique() > 2:
+            columns[c] = Column(kind="numerical")
+        else:
+            columns[c] = Column(kind="categorical")
+    return Table(primary_key=key, columns=columns)
+
+
+def load_bank() -> tuple[pd.DataFrame, Schema, str]:
+    """UCI Bank Marketing (41,188 contacts); target ``y``."""
+    df = pd.read_csv(DATA / "bank-marketing" / "bank-additional-full.csv", sep=";")
+    return df, Schema(tables={"contacts": _kinds(df, None)}), "y"
+
+
+def load_telco() -> tuple[pd.DataFrame, Schema, str]:
+    """IBM Telco churn (7,043 customers); ``TotalCharges`` read as a number; target ``Churn``."""
+    df = pd.read_csv(DATA / "telco-churn" / "Telco-Customer-Churn.csv")
+    df["TotalCharges"] = pd.to_numeric(df["TotalCharges"].str.strip(), errors="coerce")
+    return df, Schema(tables={"customers": _kinds(df, "customerID")}), "Churn"
+
+
+_OLIST_DATES = {
+    "orders": ["order_purchase_timestamp", "order_approved_at", "order_delivered_carrier_date",
+               "order_delivered_customer_date", "order_estimated_delivery_date"],
+    "order_items": ["shipping_limit_date"],
+    "order_reviews": ["review_creation_date", "review_answer_timestamp"],
+}
+
+
+def load_olist() -> tuple[dict[str, pd.DataFrame], Schema]:
+    """Olist: customers -> orders -> items, payments, reviews (free text dropped); products, sellers."""
+    folder = DATA / "olist-ecommerce"
+    names = ["customers", "orders", "order_items", "order_payments", "order_reviews", "products", "sellers"]
+    tables = {n: pd.read_csv(folder / f"olist_{n}_dataset.csv") for n in names}
+    tables["order_reviews"] = tables["order_reviews"].drop(
+        columns=["review_comment_title", "review_comment_message"])
+    for name, cols in _OLIST_DATES.items():
+        for c in cols:
+            tables[name][c] = pd.to_datetime(tables[name][c])
+    key, num, cat, when = (Column(kind=k) for k in ("key", "numerical", "categorical", "datetime"))
+
+    def fk(column: str, parent: str) -> ForeignKey:
+        return ForeignKey(column=column, parent=parent, parent_column=column)
+
+    product_numbers = ["product_name_lenght", "product_description_lenght", "product_photos_qty",
+                       "product_weight_g", "product_length_cm", "product_height_cm", "product_width_cm"]
+    schema = Schema(tables={
+        "customers": Table(primary_key="customer_id", columns={
+            "customer_id": key, "customer_unique_id": Column(kind="identifier", identifier="other"),
+            "customer_zip_code_prefix": num, "customer_city": cat, "customer_state": cat}),
+        "orders": Table(primary_key="order_id", foreign_keys=[fk("customer_id", "customers")], columns={
+            "order_id": key, "customer_id": key, "order_status": cat, **dict.fromkeys(_OLIST_DATES["orders"], when)}),
+        "order_items": Table(
+            foreign_keys=[fk("order_id", "orders"), fk("product_id", "products"), fk("seller_id", "sellers")],
+            columns={"order_id": key, "order_item_id": num, "product_id": key, "seller_id": key,
+                     "shipping_limit_date": when, "price": num, "freight_value": num}),
+        "order_payments": Table(foreign_keys=[fk("order_id", "orders")], columns={
+            "order_id": key, "payment_sequential": num, "payment_type": cat, "payment_installments": num,
+            "payment_value": num}),
+        "order_reviews": Table(foreign_keys=[fk("order_id", "orders")], columns={
+            "review_id": key, "order_id": key, "review_score": num,
+            "review_creation_date": when, "review_answer_timestamp": when}),
+        "products": Table(primary_key="product_id", columns={
+            "product_id": key, "product_category_name": cat, **dict.fromkeys(product_numbers, num)}),
+        "sellers": Table(primary_key="seller_id", columns={
+            "seller_id": key, "seller_zip_code_prefix": num, "seller_city": cat, "seller_state": cat}),
+    })
+    return tables, schema
+
+
+def split(df: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A 50/50 train/holdout split."""
+    order = np.random.default_rng(seed).permutation(len(df))
+    half = len(df) // 2
+    return df.iloc[order[:half]].reset_index(drop=True), df.iloc[order[half:]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------ generators
+
+
+@dataclass
+class Run:
+    """A fitted-and-sampled generator with its timings."""
+
+    synthetic: dict[str, pd.DataFrame]
+    fit_s: float
+    sample_s: float
+
+
+def run_ours(name: str, tables: Mapping[str, pd.DataFrame], schema: Schema, rows: int | None) -> Run:
+    start = time.perf_counter()
+    model = registry.create(name, seed=0).fit(tables, schema)
+    fitted = time.perf_counter()
+    synthetic = model.sample_frames(rows=rows)
+    return Run(synthetic, fitted - start, time.perf_counter() - fitted)
+
+
+def _sdv_metadata(tables: Mapping[str, pd.DataFrame], schema: Schema) -> object:
+    from sdv.metadata import Metadata
+
+    sdtypes = {"numerical": "numerical", "categorical": "categorical", "datetime": "datetime",
+               "boolean": "boolean", "key": "id", "identifier": "id"}
+    meta: dict = {"tables": {}, "relationships": []}
+    for name, spec in schema.tables.items():
+        cols = {c: {"sdtype": sdtypes[s.kind]} for c, s in spec.columns.items() if c in tables[name]}
+        meta["tables"][name] = {"columns": cols}
+        if spec.primary_key:
+            meta["tables"][name]["primary_key"] = spec.primary_key
+        meta["relationships"] += [
+            {"parent_table_name": fk.parent, "parent_primary_key": fk.parent_column,
+             "child_table_name": name, "child_foreign_key": fk.column} for fk in spec.foreign_keys]
+    return Metadata.load_from_dict(meta)
+
+
+def run_sdv_copula(df: pd.DataFrame, schema: Schema, rows: int) -> Run:
+    """Plain SDV GaussianCopulaSynthesizer, used directly (not through our interface)."""
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    (name,) = schema.tables
+    start = time.perf_counter()
+    synth = GaussianCopulaSynthesizer(_sdv_metadata({name: df}, schema))
+    synth.fit({name: df})
+    fitted = time.perf_counter()
+    out = synth.sample(rows)
+    out = out[name] if isinstance(out, dict) else out
+    return Run({name: out}, fitted - start, time.perf_counter() - fitted)
+
+
+def run_hma(tables: Mapping[str, pd.DataFrame], schema: Schema) -> Run:
+    from sdv.multi_table import HMASynthesizer
+
+    start = time.perf_counter()
+    synth = HMASynthesizer(_sdv_metadata(tables, schema), verbose=False)
+    synth.fit(dict(tables))
+    fitted = time.perf_counter()
+    (root,) = schema.roots()
+    out = synth.sample(num_rows=len(tables[root]), main_table_name=root)
+    return Run(out, fitted - start, time.perf_counter() - fitted)
+
+
+# --------------------------------------------------------------------------------------- metrics
+
+
+def single_scores(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
+                  target: str) -> dict[str, float | None]:
+    from sandbox.evaluation.fidelity import segment_fidelity
+    from sandbox.evaluation.privacy import distance_to_closest_records
+    from sandbox.evaluation.quality import single_table_quality
+
+    (spec,) = schema.tables.values()
+    cols = [c for c, s in spec.columns.items() if s.kind not in ("key", "identifier")]
+    quality = single_table_quality(holdout[cols], synthetic[cols], {c: spec.columns[c].kind for c in cols})
+    fidelity = segment_fidelity(holdout[cols], synthetic[cols], target)
+    privacy = distance_to_closest_records(train[cols], holdout[cols], synthetic[cols])
+    return {"quality": quality.overall, "sign": fidelity.sign_agreement, "rank": fidelity.rank_correlation,
+            "dcr": privacy.dcr_share, "id_train": privacy.identical_match_share_train,
+            "id_holdout": privacy.identical_match_share_holdout}
+
+
+def referential_integrity(synthetic: Mapping[str, pd.DataFrame], schema: Schema) -> float:
+    """Share of foreign key values (over every foreign key) that resolve to a parent row."""
+    hits = total = 0
+    for name, spec in schema.tables.items():
+        for fk in spec.foreign_keys:
+            values = synthetic[name][fk.column]
+            hits += int(values.isin(synthetic[fk.parent][fk.parent_column]).sum())
+            total += len(values)
+    return hits / total if total else 1.0
+
+
+def children_ks(real: Mapping[str, pd.DataFrame], synthetic: Mapping[str, pd.DataFrame],
+                schema: Schema) -> dict[str, float]:
+    """KS distance of the number of children per parent row, per foreign key."""
+    from scipy.stats import ks_2samp
+
+    out = {}
+    for name, spec in schema.tables.items():
+        for fk in spec.foreign_keys:
+            per_parent = [
+                t[fk.parent][fk.parent_column].map(t[name][fk.column].value_counts()).fillna(0).to_numpy()
+                for t in (real, synthetic)]
+            out[f"{name}.{fk.column}"] = float(ks_2samp(*per_parent).statistic)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- output
+
+
+def table(header: list[str], rows: list[list[object]]) -> str:
+    def fmt(v: object) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.4f}" if abs(v) < 1 else f"{v:.1f}"
+        return str(v)
+
+    cells = [header] + [[fmt(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------ parts
+
+
+def bench_single(name: str, loader: Callable[[], tuple[pd.DataFrame, Schema, str]], quick: bool) -> None:
+    df, schema, target = loader()
+    if quick:
+        df = df.sample(n=min(len(df), 8000), random_state=SPLIT_SEED)
+    train, holdout = split(df)
+    (tname,) = schema.tables
+    print(f"\n## {name}: {len(train):,} train / {len(holdout):,} holdout rows, target {target}")
+    rows = []
+    runs: dict[str, Callable[[], Run]] = {
+        g: (lambda g=g: run_ours(g, {tname: train}, schema, len(holdout))) for g in registry.names()}
+    runs["sdv GaussianCopula (direct)"] = lambda: run_sdv_copula(train, schema, len(holdout))
+    for label, run in runs.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run()
+        scores = single_scores(train, holdout, result.synthetic[tname], schema, target)
+        rows.append([label, *scores.values(), result.fit_s, result.sample_s])
+    print(table(["generator", "quality", "sign agreement", "rank corr", "DCR share", "identical train",
+                 "identical holdout", "fit s", "sample s"], rows))
+
+
+def bench_olist(quick: bool) -> None:
+    from sandbox.evaluation.quality import multi_table_quality
+
+    tables, schema = load_olist()
+    print(f"\n## olist: {', '.join(f'{t} {len(f):,}' for t, f in tables.items())} rows")
+    rows = []
+    for g in registry.names():
+        result = run_ours(g, tables, schema, None)
+        quality = multi_table_quality(tables, result.synthetic, schema)
+        ks = children_ks(tables, result.synthetic, schema)
+        worst = max(ks, key=ks.get)
+        rows.append([g, quality.overall, referential_integrity(result.synthetic, schema), ks[worst], worst,
+                     result.fit_s, result.sample_s])
+    print(table(["generator", "multi-table quality", "RI", "max KS children/parent", "where",
+                 "fit s", "sample s"], rows))
+    if "cart" in registry.names():
+        ks = children_ks(tables, run_ours("cart", tables, schema, None).synthetic, schema)
+        print("cart KS children per parent: " + ", ".join(f"{k} {v:.4f}" for k, v in ks.items()))
+    bench_hma(tables, schema, quick)
+
+
+def bench_hma(tables: dict[str, pd.DataFrame], schema: Schema, quick: bool) -> None:
+    from sandbox.evaluation.quality import multi_table_quality
+
+    sub = Schema(tables={t: schema.tables[t] for t in ("customers", "orders")})
+    n = 1500 if quick else 3000
+    customers = tables["customers"].sample(n=n, random_state=SPLIT_SEED)
+    pair = {"customers": customers,
+            "orders": tables["orders"][tables["orders"]["customer_id"].isin(customers["customer_id"])]}
+    full = {t: tables[t] for t in ("customers", "orders")}
+    print(f"\n## customers -> orders: SDV HMASynthesizer vs cart ({n:,} sampled customers; "
+          "HMA on all 15,000 took 73 s fit + 251 s sample when measured, so it is re-run on a sample)")
+    rows = []
+    for label, data, runner in (
+        ("sdv HMASynthesizer", pair, lambda d: run_hma(d, sub)),
+        ("cart", pair, lambda d: run_ours("cart", d, sub, None)),
+        ("cart (all 15,000)", full, lambda d: run_ours("cart", d, sub, None)),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = runner(data)
+        quality = multi_table_quality(data, result.synthetic, sub)
+        rows.append([label, quality.overall, referential_integrity(result.synthetic, sub),
+                     result.fit_s, result.sample_s, result.fit_s + result.sample_s])
+    print(table(["generator", "multi-table quality", "RI", "fit s", "sample s", "total s"], rows))
+    hma, cart = rows[0], rows[1]
+    print(f"speed-up of cart over HMA on the same sample: {hma[5] / cart[5]:.1f}x")
+
+
+def bench_throughput(rows: int) -> None:
+    df, schema, _ = load_bank()
+    train, _ = split(df)
+    model = registry.create("cart", seed=0).fit({"contacts": train}, schema)
+    print(f"\n## sampling throughput (cart, Bank Marketing model, {len(train.columns)} columns, fresh process each)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.pkl"
+        model.save(path)
+        for n, db in ((min(rows, 1_000_000), ":memory:"), (rows, str(Path(tmp) / "out.duckdb"))):
+            cmd = [sys.executable, __file__, "--stream", str(path), str(n), db]
+            out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+            where = "an in-memory DuckDB" if db == ":memory:" else "a DuckDB file (memory_limit 1GB)"
+            print(f"{out['rows']:,} rows into {where} in {out['seconds']:.1f} s = "
+                  f"{out['rows'] / out['seconds']:,.0f} rows/s; peak RSS {out['peak_mb']:,.0f} MB "
+                  f"({out['start_mb']:,.0f} MB after imports and loading the model)")
+
+
+def stream(path: str, rows: int, db: str) -> None:
+    """Child process: load a model, stream ``rows`` rows into DuckDB, report time and peak memory.
+
+    DuckDB pulls the batches through one Arrow RecordBatchReader while the generator makes the next ones,
+    so at most a few batches are ever in memory.
+    """
+    import itertools
+
+    import duckdb
+    import pyarrow as pa
+
+    def mb() -> float:
+        """Peak resident memory of this process (VmHWM: ru_maxrss would include the parent's, kept over exec)."""
+        try:
+            status = Path("/proc/self/status").read_text()
+            return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+        except (OSError, StopIteration):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    con = duckdb.connect(db)
+    if db != ":memory:":
+        con.execute("SET memory_limit='1GB'")
+    model = Generator.load(path)
+    (table,) = model.schema.tables
+    start_mb = mb()
+    start = time.perf_counter()
+    batches = (batch for _, batch in model.sample(rows=rows, batch_rows=100_000))
+    first = next(batches)
+    con.register("synthetic", pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches)))
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM synthetic")
+    written = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.close()
+    print(json.dumps({"rows": written, "seconds": time.perf_counter() - start, "peak_mb": mb(),
+                      "start_mb": start_mb}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="bank,telco,olist", help="comma-separated: bank, telco, olist")
+    parser.add_argument("--quick", action="store_true", help="smaller samples; 1M rows for throughput")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows for the throughput run (default 10M, 1M with --quick; 0 skips it)")
+    parser.add_argument("--stream", nargs=3, metavar=("MODEL", "ROWS", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stream:
+        stream(args.stream[0], int(args.stream[1]), args.stream[2])
+        return
+    print(f"generators: {', '.join(registry.names())} (default {registry.DEFAULT}); "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    wanted = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    loaders = {"bank": ("Bank Marketing", load_bank), "telco": ("Telco churn", load_telco)}
+    for name in wanted:
+        if name in loaders:
+            bench_single(*loaders[name], args.quick)
+        elif name == "olist":
+            bench_olist(args.quick)
+        else:
+            parser.error(f"unknown dataset {name!r}; choose from bank, telco, olist")
+    rows = args.rows if args.rows is not None else 1_000_000 if args.quick else 10_000_000
+    if rows:
+        bench_throughput(rows)
+
+
+if __name__ == "__main__":
+    main()
