@@ -16,11 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # before bench/, whose generators.py would shadow the generators package
+sys.path.insert(0, str(REPO))
+
+from evaluation_speed import resample  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from generators import registry  # noqa: E402
 from sandbox.access import User  # noqa: E402
@@ -35,14 +36,6 @@ DEFAULT = SHARED / "datasets" / "bank-marketing" / "bank-additional-full.csv"
 NN_LIMIT_S = 60.0
 STEWARD = User(name="bench", role="steward")
 
-
-def resample(real: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """``n`` rows drawn with replacement, numeric columns jittered by 1% of their std."""
-    rng = np.random.default_rng(seed)
-    rows = real.sample(n=n, replace=True, random_state=seed).reset_index(drop=True)
-    for column in rows.select_dtypes("number"):
-        rows[column] = rows[column] + rng.normal(0.0, 0.01 * real[column].std(), n)
-    return rows
 
 
 def row(phase: str, seconds: float, note: str = "") -> None:

@@ -16,9 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-# bench/ holds a script named generators.py: keep it from shadowing the generators package
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import duckdb  # noqa: E402
 
 from sandbox.access import User  # noqa: E402

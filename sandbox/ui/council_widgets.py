@@ -149,6 +149,17 @@ def packet_panel(ws: Workspace, user: User, view: ProposalView) -> None:
         st.code(text, language="markdown" if kind == "md" else "json")
 
 
+def parse_proposal_yaml(text: str, hint: str = "") -> dict:
+    """A proposal written as YAML in a text area, as a dict (clear errors for bad YAML or a non-mapping)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"the proposal is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"the proposal must be a mapping of fields{hint}")
+    return data
+
+
 def edit_form(ws: Workspace, user: User, p: Proposal) -> None:
     """Change the proposal as YAML (the evidence stays as it is)."""
     with st.expander("Edit the proposal"):
@@ -159,12 +170,6 @@ def edit_form(ws: Workspace, user: User, p: Proposal) -> None:
         text = st.text_area("Proposal (YAML)", current, height=360, key=f"edit-{p.id}-v{p.version}")
         if st.button("Save changes", key=f"save-{p.id}"):
             with shown_errors():
-                try:
-                    changes = yaml.safe_load(text)
-                except yaml.YAMLError as exc:
-                    raise InputError(f"the proposal is not valid YAML: {exc}") from None
-                if not isinstance(changes, dict):
-                    raise InputError("the proposal must be a mapping of fields")
-                after = update_draft(ws, user, p.id, changes)
+                after = update_draft(ws, user, p.id, parse_proposal_yaml(text))
             flash(f"{p.id} saved as version {after.version}; it is {STATE_LABEL[after.state].lower()}.")
             st.rerun()

@@ -1,14 +1,12 @@
 """My proposals: what I proposed, where each stands and what I should do next; a new draft from YAML."""
 
 import streamlit as st
-import yaml
 
 from sandbox.council.views import my_proposals
 from sandbox.council.workflow import create_draft
 from sandbox.datasets import list_datasets
-from sandbox.errors import InputError
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import flash, headline
+from sandbox.ui.council_widgets import flash, headline, parse_proposal_yaml
 
 TEMPLATE = """title: {title}
 hypothesis: We believe that [change] for [segment] will [outcome] because [reason].
@@ -51,12 +49,6 @@ if user.can("proposal.create"):
                         key="new_proposal_yaml")
     if st.button("Create draft", type="primary"):
         with shown_errors():
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise InputError(f"the proposal is not valid YAML: {exc}") from None
-            if not isinstance(data, dict):
-                raise InputError("the proposal must be a mapping of fields (title: ..., dataset: ...)")
-            p = create_draft(ws, user, data)
+            p = create_draft(ws, user, parse_proposal_yaml(text, " (title: ..., dataset: ...)"))
         flash(f"Draft {p.id} created; open it to check its flags and submit it.")
         st.rerun()
