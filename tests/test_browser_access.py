@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def _sign_in(page, name: str) -> None:
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password", exact=True).fill(password_of(name))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_marketer_is_kept_from_vault_and_admin_pages_and_admin_reads_the_audit_log(world: World, app_url, page):
@@ -50,6 +50,6 @@ def test_marketer_is_kept_from_vault_and_admin_pages_and_admin_reads_the_audit_l
     page.get_by_role("heading", name="Audit log").wait_for()
     page.get_by_label("Who").fill("mark")
     page.get_by_label("Action (or prefix ending in '.')").fill("login")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.get_by_text("3 newest matching events").wait_for()  # the marketer's three sign-ins
     shot(page, "access-admin-audit-log")

@@ -17,7 +17,7 @@ def test_marketer_sees_published_dataset_and_browses_it(demo_workspace, app_url,
     page.goto(url)
     page.get_by_label("User name").fill("mark")
     page.get_by_label("Password", exact=True).fill(password_of("mark"))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_text(dataset).first.wait_for()
     page.get_by_text("PASS").first.wait_for()
     shot(page, "datasets")

@@ -25,19 +25,19 @@ def test_marketer_builds_tests_and_saves_a_hypothesis(demo_workspace, app_url, p
     page.goto(app_url(ws.home))
     page.get_by_label("User name").fill(MARKETER.name)
     page.get_by_role("textbox", name="Password").fill(password_of(MARKETER.name))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="Hypothesis Lab").click()
     page.get_by_text("Test the hypothesis").wait_for()
 
     choose(page, "Split by column", "channel")
     group_b = page.locator(".st-key-lab_b_deals_channel")
     group_b.wait_for()
-    group_b.get_by_role("button", name="Remove email").click()  # the first value is preselected
+    group_b.get_by_role("button", name="Remove email", exact=True).click()  # the first value is preselected
     choose(page, "Group B (the segment or treatment)", "phone")
     page.get_by_text("chosen values").click()
     page.locator(".st-key-lab_a_deals_channel").wait_for()
     choose(page, "Group A (the comparison)", "email")
-    page.get_by_role("button", name="Test the hypothesis").click()
+    page.get_by_role("button", name="Test the hypothesis", exact=True).click()
 
     verdict = page.get_by_text("higher than in deals.channel = email")
     verdict.wait_for()
@@ -51,7 +51,7 @@ def test_marketer_builds_tests_and_saves_a_hypothesis(demo_workspace, app_url, p
     page.get_by_label("Title").fill("Call new leads first")
     page.get_by_label("We believe that ... (the change)").fill("calling new leads before emailing them")
     page.get_by_label("will ... (the outcome)").fill("win more deals")
-    page.get_by_role("button", name="Save draft proposal").click()
+    page.get_by_role("button", name="Save draft proposal", exact=True).click()
     page.get_by_text("Saved as draft proposal").wait_for()
     shot(page, "lab-saved")
 

@@ -19,7 +19,7 @@ def test_steward_opens_the_gate_report_and_sees_the_verdict_and_charts(demo_work
     page.goto(app_url(ws.home))
     page.get_by_label("User name").fill("stella")
     page.get_by_label("Password", exact=True).fill(password_of("stella"))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Gate report").click()
     page.get_by_role("heading", name="Release gate report").wait_for()
     page.get_by_text("PASS").first.wait_for()
@@ -29,6 +29,6 @@ def test_steward_opens_the_gate_report_and_sees_the_verdict_and_charts(demo_work
     page.set_viewport_size({"width": 1400, "height": 4200})  # the app scrolls inside; show verdict to fidelity
     page.wait_for_timeout(2500)  # let plotly redraw at the new size before the screenshot
     assert dataset in page.content()
-    assert page.get_by_role("button", name="Download the report (HTML)").is_visible()
+    assert page.get_by_role("button", name="Download the report (HTML)", exact=True).is_visible()
     path = shot(page, "gate_report")
     assert path.stat().st_size > 50_000

@@ -22,13 +22,13 @@ def _sign_in(pg, url: str, name: str) -> None:
     pg.goto(url)
     pg.get_by_label("User name").fill(name)
     pg.get_by_role("textbox", name="Password").fill(password_of(name))
-    pg.get_by_role("button", name="Sign in").click()
+    pg.get_by_role("button", name="Sign in", exact=True).click()
     pg.get_by_text(f"Signed in as {name}").wait_for()
 
 
 def _open(pg, pid: str) -> None:
     """Open a proposal from the list on the current page."""
-    pg.locator("div.stHorizontalBlock", has_text=f"{pid}:").get_by_role("button", name="Open").click()
+    pg.locator("div.stHorizontalBlock", has_text=f"{pid}:").get_by_role("button", name="Open", exact=True).click()
     pg.get_by_role("heading", name=re.compile(f"^{pid}:")).wait_for()
 
 
@@ -43,7 +43,7 @@ def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, pag
     proposal = draft(title="Browser flow idea", audience_size=30_000,
                      message="Last chance: the silver upgrade ends on Sunday")
     editor.fill(yaml.safe_dump(proposal, sort_keys=False))
-    page.get_by_role("button", name="Create draft").click()
+    page.get_by_role("button", name="Create draft", exact=True).click()
     created = page.get_by_text(re.compile(r"Draft P-\d+ created"))
     created.wait_for()
     pid = re.search(r"P-\d+", created.inner_text())[0]
@@ -57,9 +57,9 @@ def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, pag
     for rule, reason in (("large_audience", "the silver tier has 30,000 customers; all of them are the test"),
                          ("emotional_trigger", "the upgrade offer really ends on Sunday; no false urgency")):
         page.get_by_label(f"Why go ahead despite {rule}?").fill(reason)
-        page.get_by_role("button", name=f"Acknowledge {rule}").click()
+        page.get_by_role("button", name=f"Acknowledge {rule}", exact=True).click()
         page.get_by_text(f"{rule} acknowledged.").wait_for()
-    page.get_by_role("button", name="Submit to the council").click()
+    page.get_by_role("button", name="Submit to the council", exact=True).click()
     page.get_by_text(f"{pid} submitted").wait_for()
     shot(page, "council-3-submitted")
 
@@ -76,7 +76,7 @@ def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, pag
         _open(member, pid)
         member.get_by_text("Approve", exact=True).click()
         member.get_by_label("Reason (required)").fill(reason)
-        member.get_by_role("button", name="Cast vote").click()
+        member.get_by_role("button", name="Cast vote", exact=True).click()
         member.get_by_text(re.compile(rf"Approvals so far: .*\({name}\)")).wait_for()
         member.get_by_text("Vote recorded").scroll_into_view_if_needed()
         shot(member, f"council-5-voted-{name}")
@@ -86,9 +86,9 @@ def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, pag
     page.get_by_role("link", name="My proposals").click()
     _open(page, pid)
     page.get_by_text("Approved · version 1").wait_for()
-    page.get_by_role("button", name="Prepare packet").click()
+    page.get_by_role("button", name="Prepare packet", exact=True).click()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download rollout packet").click()
+        page.get_by_role("button", name="Download rollout packet", exact=True).click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     shot(page, "council-6-packet")
