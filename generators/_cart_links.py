@@ -17,7 +17,6 @@ __all__ = [
     "derived_columns",
     "generation_order",
     "is_fk",
-    "key_base",
     "prepare",
     "root_of",
     "root_order",
@@ -75,20 +74,6 @@ def generation_order(schema: Schema, root_order: list[str]) -> list[str]:
 def is_fk(spec: Table, col: str) -> bool:
     """True when ``col`` is one of the table's foreign keys."""
     return any(fk.column == col for fk in spec.foreign_keys)
-
-
-def key_base(values: pd.Series) -> int:
-    """First fresh key: above every real key that reads as a number, so no real key is ever reused."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        top = float(values.max()) if values.notna().any() else 0.0
-    else:
-        text = values.dropna().astype(str).str.strip()
-        digits = text[text.str.fullmatch(r"\d{1,18}")]
-        top = float(digits.astype("int64").max()) if len(digits) else 0.0
-    if not np.isfinite(top) or top < 1:
-        return 1
-    base = 10 ** len(str(int(top)))
-    return int(base) if base < 2**61 else 1
 
 
 def row_index(values: pd.Series, keys: pd.Series) -> np.ndarray:

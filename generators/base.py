@@ -13,10 +13,25 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from generators.schema import Schema
+
+
+def key_base(values: pd.Series) -> int:
+    """First fresh key: above every real key that reads as a number, so no real key is ever reused."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        top = float(values.max()) if values.notna().any() else 0.0
+    else:
+        text = values.dropna().astype(str).str.strip()
+        digits = text[text.str.fullmatch(r"\d{1,18}")]
+        top = float(digits.astype("int64").max()) if len(digits) else 0.0
+    if not np.isfinite(top) or top < 1:
+        return 1
+    base = 10 ** len(str(int(top)))
+    return int(base) if base < 2**61 else 1
 
 
 class GeneratorError(Exception):
@@ -67,7 +82,7 @@ class Generator(ABC):
         rows: int | None = None,
         scale: float | None = None,
         seed: int | None = None,
-        batch_rows: int = 100_000,
+        batch_rows: int = 250_000,
     ) -> Iterator[Batch]:
         """Stream synthetic batches: ``rows`` root rows, or ``scale`` times the training size."""
         if self.schema is None:
@@ -87,7 +102,7 @@ class Generator(ABC):
         parts: dict[str, list[pa.RecordBatch]] = {}
         for table, batch in self.sample(rows=rows, scale=scale, seed=seed):
             parts.setdefault(table, []).append(batch)
-        return {t: pa.Table.from_batches(b).to_pandas() for t, b in parts.items()}
+        return {t: _dense(pa.Table.from_batches(b)).to_pandas() for t, b in parts.items()}
 
     def root_rows(self, rows: int | None, scale: float | None) -> dict[str, int]:
         """How many rows to make of each root table."""
@@ -116,3 +131,11 @@ class Generator(ABC):
 
     @abstractmethod
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]: ...
+
+
+def _dense(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded columns decoded to their value type (plain strings in pandas, not categoricals)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    return table

@@ -28,14 +28,13 @@ from generators._cart_links import (
     derived_columns,
     generation_order,
     is_fk,
-    key_base,
     prepare,
     root_of,
     root_order,
     rows_or_nan,
 )
 from generators._cart_table import Settings, TableModel
-from generators.base import Batch, Generator, GeneratorError
+from generators.base import Batch, Generator, GeneratorError, key_base
 from generators.schema import Schema
 
 __all__ = ["CartGenerator"]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from generators.base import Batch, Generator, GeneratorError
+from generators.base import Batch, Generator, GeneratorError, key_base
 from generators.schema import Schema, Table
 
 _SDTYPES = {"numerical": "numerical", "categorical": "categorical", "datetime": "datetime", "boolean": "boolean"}
@@ -53,8 +53,12 @@ class GaussianCopulaGenerator(Generator):
         self._models: dict[str, Any] = {}
         self._child_counts: dict[str, np.ndarray] = {}
         self._dtypes: dict[str, dict[str, Any]] = {}
+        self._key_bases: dict[str, int] = {}  # first fresh key per table: above every real key
         for name, frame in tables.items():
             spec = schema.tables[name]
+            own = [c for c, s in spec.columns.items() if s.kind == "key" and c in frame
+                   and c not in {fk.column for fk in spec.foreign_keys}]
+            self._key_bases[name] = max([key_base(frame[c]) for c in own], default=1)
             learn = [c for c in spec.data_columns() if spec.columns[c].kind != "identifier"]
             self._dtypes[name] = {c: frame[c].dtype for c in learn}
             self._models[name] = _copula(frame, spec, self.seed) if learn else None
@@ -112,12 +116,14 @@ class GaussianCopulaGenerator(Generator):
 
         def finish(name: str, frame: pd.DataFrame, rng: np.random.Generator) -> Iterator[Batch]:
             spec = schema.tables[name]
-            keys = np.arange(next_key[name], next_key[name] + len(frame), dtype=np.int64)
+            start = self._key_bases[name] + next_key[name]
+            keys = np.arange(start, start + len(frame), dtype=np.int64)
             next_key[name] += len(frame)
             if spec.primary_key:
                 frame[spec.primary_key] = keys
             for other in spec.foreign_keys[1:]:
-                frame[other.column] = rng.integers(0, max(1, root_rows.get(other.parent, 1)), len(frame))
+                made = max(1, root_rows.get(other.parent, 1))
+                frame[other.column] = self._key_bases[other.parent] + rng.integers(0, made, len(frame))
             for column, col_spec in spec.columns.items():  # keys outside any link (a person id, a product id)
                 if col_spec.kind == "key" and column not in frame.columns:
                     frame[column] = keys
