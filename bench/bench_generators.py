@@ -329,25 +329,23 @@ def bench_throughput(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.pkl"
         model.save(path)
-        for n, db in ((min(rows, 1_000_000), ":memory:"), (rows, str(Path(tmp) / "out.duckdb"))):
-            cmd = [sys.executable, __file__, "--stream", str(path), str(n), db]
+        for n, where in ((min(rows, 1_000_000), "none"), (min(rows, 1_000_000), "file"), (rows, "file")):
+            cmd = [sys.executable, __file__, "--stream", str(path), str(n), where if where == "none" else tmp]
             out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            where = "an in-memory DuckDB" if db == ":memory:" else "a DuckDB file (memory_limit 1GB)"
-            print(f"{out['rows']:,} rows into {where} in {out['seconds']:.1f} s = "
+            what = ("generated (Arrow batches, no DuckDB)" if where == "none"
+                    else "written into a DuckDB file by sandbox.synthesize.write_batches")
+            print(f"{out['rows']:,} rows {what} in {out['seconds']:.1f} s = "
                   f"{out['rows'] / out['seconds']:,.0f} rows/s; peak RSS {out['peak_mb']:,.0f} MB "
                   f"({out['start_mb']:,.0f} MB after imports and loading the model)")
 
 
-def stream(path: str, rows: int, db: str) -> None:
-    """Child process: load a model, stream ``rows`` rows into DuckDB, report time and peak memory.
+def stream(path: str, rows: int, where: str) -> None:
+    """Child process: load a model, stream ``rows`` rows (into DuckDB unless ``where`` is "none").
 
-    DuckDB pulls the batches through one Arrow RecordBatchReader while the generator makes the next ones,
-    so at most a few batches are ever in memory.
+    The product's writer inserts each batch while the generator's threads make the next ones, so at
+    most a few batches are ever in memory.
     """
-    import itertools
-
-    import duckdb
-    import pyarrow as pa
+    from sandbox.synthesize import write_batches
 
     def mb() -> float:
         """Peak resident memory of this process (VmHWM: ru_maxrss would include the parent's, kept over exec)."""
@@ -357,19 +355,14 @@ def stream(path: str, rows: int, db: str) -> None:
         except (OSError, StopIteration):
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    con = duckdb.connect(db)
-    if db != ":memory:":
-        con.execute("SET memory_limit='1GB'")
     model = Generator.load(path)
     (table,) = model.schema.tables
     start_mb = mb()
     start = time.perf_counter()
-    batches = (batch for _, batch in model.sample(rows=rows, batch_rows=100_000))
-    first = next(batches)
-    con.register("synthetic", pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches)))
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM synthetic")
-    written = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    con.close()
+    if where == "none":
+        written = sum(batch.num_rows for _, batch in model.sample(rows=rows))
+    else:
+        written = write_batches(Path(where) / "out.duckdb", model.sample(rows=rows), rows, table)[table]
     print(json.dumps({"rows": written, "seconds": time.perf_counter() - start, "peak_mb": mb(),
                       "start_mb": start_mb}))
 
@@ -380,7 +373,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller samples; 1M rows for throughput")
     parser.add_argument("--rows", type=int, default=None,
                         help="rows for the throughput run (default 10M, 1M with --quick; 0 skips it)")
-    parser.add_argument("--stream", nargs=3, metavar=("MODEL", "ROWS", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--stream", nargs=3, metavar=("MODEL", "ROWS", "WHERE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stream:
         stream(args.stream[0], int(args.stream[1]), args.stream[2])

@@ -28,6 +28,8 @@ from sandbox.transform import q
 from sandbox.vault import latest_snapshot, open_snapshot, read_split
 from sandbox.workspace import Workspace
 
+WRITE_MEMORY_LIMIT = "1GB"  # DuckDB's buffer while writing: keeps 10M-row writes well under 2 GB of RSS
+
 
 def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: str,
                   progress: Progress = silent) -> dict[str, int]:
@@ -35,7 +37,7 @@ def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: 
     tmp = path.with_suffix(".writing")
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"memory_limit": WRITE_MEMORY_LIMIT})
     try:
         for table, batch in batches:
             view = pa.Table.from_batches([batch])
