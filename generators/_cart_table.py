@@ -98,7 +98,7 @@ class TableModel:
         table._rare_rows(data, settings.min_count, settings.cell_bins)
         anchor_abs = table._to_offsets(data, parent_anchor, group)
         data.update({k: np.asarray(v, dtype=np.float64) for k, v in derived.items()})
-        variables = table._variables(data, settings.order)
+        variables = table._variables(data, settings.order, settings.focus)
         for var in variables:
             if var.kind == "cat" and var.name not in data:  # missingness flag of a numeric variable
                 data[var.name] = np.isnan(data[var.name.removesuffix("#na")]).astype(np.int32)
@@ -133,12 +133,15 @@ class TableModel:
             data[self.anchor] = anchor - base
         return anchor
 
-    def _variables(self, data: dict[str, np.ndarray], order: str) -> list[Var]:
+    def _variables(self, data: dict[str, np.ndarray], order: str, focus: tuple[str, ...] = ()) -> list[Var]:
+        """The modelled variables in order; focus columns first, so every later tree can split on them."""
         names = self.columns + self.derived
         if order == "mutual_information" and len(names) > 2:
             names = _mi_order(names, data, self.codecs)
         elif order == "types":
             names = _type_order(names, self.codecs)
+        first = [n for n in focus if n in names]
+        names = first + [n for n in names if n not in first]
         out: list[Var] = []
         for name in names:
             codec = self.codecs.get(name)

@@ -50,6 +50,7 @@ class Generator(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    accepts_focus: ClassVar[bool] = False  # takes a ``focus`` setting: outcome columns to keep faithful
 
     def __init__(self, seed: int = 0, **settings: Any) -> None:
         self.seed = seed

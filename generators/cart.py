@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,7 @@ class CartGenerator(Generator):
     """Sequential decision trees per column; linked tables through synthesised children counts."""
 
     name = "cart"
+    accepts_focus = True
     description = "Sequential CART (synthpop-style) with leaf-level privacy controls; any depth of tables."
 
     def __init__(self, seed: int = 0, **settings: Any) -> None:
@@ -63,7 +64,10 @@ class CartGenerator(Generator):
         unknown = sorted(set(settings) - known)
         if unknown:
             raise GeneratorError(f"unknown cart settings {unknown}; known: {', '.join(sorted(known))}")
-        self._settings = Settings(**settings)
+        focus = settings.get("focus", ())
+        if isinstance(focus, str) or not all(isinstance(f, str) for f in focus):
+            raise GeneratorError(f"focus must be a list of column names (TABLE.COLUMN or COLUMN), not {focus!r}")
+        self._settings = Settings(**{**settings, "focus": tuple(focus)})
         problems = self._settings.problems()
         if problems:
             raise GeneratorError("invalid cart settings: " + "; ".join(problems))
@@ -95,11 +99,17 @@ class CartGenerator(Generator):
             prep = prepared[t]
             context, parent_anchor = self._train_context(t, schema, prep, xs, anchors)
             model, xs[t], anchors[t] = TableModel.fit(
-                prep.df, schema.tables[t], self._settings, seed=self.seed * 1000 + i, context=context,
+                prep.df, schema.tables[t], self._table_settings(t), seed=self.seed * 1000 + i, context=context,
                 derived=derived_columns(t, schema, prepared, self._links), parent_anchor=parent_anchor,
                 group=prep.group,
             )
             self._models[t] = model
+
+    def _table_settings(self, table: str) -> Settings:
+        """The settings with ``focus`` narrowed to this table's columns (``TABLE.COLUMN`` or a bare name)."""
+        mine = tuple(f.split(".", 1)[1] if f.startswith(f"{table}.") else f
+                     for f in self._settings.focus if f.startswith(f"{table}.") or "." not in f)
+        return replace(self._settings, focus=mine)
 
     def _train_context(self, t: str, schema: Schema, prep: Prepared, xs: dict[str, np.ndarray],
                        anchors: dict[str, np.ndarray | None]) -> tuple[np.ndarray, np.ndarray | None]:

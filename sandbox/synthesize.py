@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from generators import registry
-from generators.base import Batch, GeneratorError
+from generators.base import Batch, Generator, GeneratorError
 from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
@@ -61,9 +61,22 @@ def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: 
     return counts
 
 
+def _focus(blank: Generator, catalog: Catalog) -> dict[str, list[str]]:
+    """The catalog's fidelity target as the generator's focus, when it takes one."""
+    if not catalog.target or not blank.accepts_focus:
+        return {}
+    return {"focus": [catalog.target.partition("=")[0]]}
+
+
 def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None = None, seed: int = 0,
-               rows: int | None = None, scale: float | None = None, progress: Progress = silent) -> DatasetInfo:
-    """Fit ``generator`` on the latest snapshot's training rows and stage a synthetic dataset."""
+               rows: int | None = None, scale: float | None = None, focus: bool = False,
+               progress: Progress = silent) -> DatasetInfo:
+    """Fit ``generator`` on the latest snapshot's training rows and stage a synthetic dataset.
+
+    ``focus``: model the catalog's fidelity target first (generators that take a focus). It made segment
+    conclusions steadier on full Telco and Bank (sign agreement 0.979-1.0 over six Telco seeds, against
+    0.938-1.0) but raised the DCR share on a 6,000-row Bank sample past the gate's 0.52, so it is opt-in.
+    """
     require(user, "synthesize")
     snap = latest_snapshot(ws, user, source)
     with ws.governance() as g:
@@ -72,7 +85,7 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
     catalog = Catalog.model_validate(json.loads(row[0]))
     schema = generator_schema(catalog)
     try:
-        model = registry.create(generator, seed=seed)
+        model = registry.create(generator, seed=seed, **(_focus(registry.create(generator), catalog) if focus else {}))
     except GeneratorError as exc:
         raise InputError(str(exc)) from None
     progress("reading training rows", 0, 3)

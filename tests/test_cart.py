@@ -223,6 +223,8 @@ def test_batches_stream_parents_first(olist: tuple) -> None:
 def test_errors_say_what_to_do(telco: tuple) -> None:
     with pytest.raises(GeneratorError, match="unknown cart settings"):
         CartGenerator(min_leaves=3)
+    with pytest.raises(GeneratorError, match="focus must be a list of column names"):
+        CartGenerator(focus="customers.Churn")
     with pytest.raises(NotFittedError, match="fit"):
         list(CartGenerator().sample(rows=5))
 

@@ -3,6 +3,7 @@ faithful, and the high-fidelity generator (cart, to become registry.DEFAULT) pas
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sandbox.datasets import publish
 from sandbox.errors import GateFailed
 from sandbox.gate import evaluate
 from sandbox.ingest import ingest
+from sandbox.models import load_model
 from sandbox.synthesize import synthesize
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD, shared_file
@@ -153,3 +155,16 @@ def test_cart_passes_the_gate_and_copula_is_clearly_less_faithful(bank_ws, bank_
     assert (low["sign_agreement"] <= high["sign_agreement"] - 0.05
             or low["rank_correlation"] <= high["rank_correlation"] - 0.05), (low, high)
     assert low["mae"] > high["mae"]
+
+
+@pytest.mark.skipif(not CART_READY, reason=CART_SKIP)
+def test_focus_models_the_catalog_target_first(bank_ws):
+    info = synthesize(bank_ws, STEWARD, "bank", generator="cart", seed=1, focus=True)
+    with bank_ws.governance() as g:
+        model_id, settings = g.execute(
+            "SELECT m.id, m.settings FROM models m JOIN datasets d ON d.model_id = m.id WHERE d.id = ?",
+            [info.id]).fetchone()
+    assert json.loads(settings) == {"focus": ["bank.y"]}
+    chain = load_model(bank_ws, model_id)._models["bank"].model.vars
+    assert chain[0].name == "y"  # every later column's tree can split on the outcome
+    assert chain[1].tree is not None  # its only predictor is y: the split on the outcome survives pruning
