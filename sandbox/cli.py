@@ -264,7 +264,8 @@ def _print_catalog(cat: Any, kanon: dict, wide: bool) -> None:
 @app.command()
 def demo(
     no_app: bool = typer.Option(False, "--no-app", help="Run the pipeline but do not start the app."),
-    customers: int = typer.Option(10_000, "--customers", help="Size of the demo CRM."),
+    customers: int = typer.Option(20_000, "--customers", help="Size of the demo CRM (below ~20,000 the support "
+                                  "tickets table sits at the gate's DCR limit)."),
     locale: str = typer.Option("en_US", "--locale", help="en_US or ru_RU."),
     port: int = typer.Option(8501, "--port"),
 ) -> None:

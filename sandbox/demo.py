@@ -18,7 +18,7 @@ DEMO_SOURCE = "demo_crm"
 DEMO_TARGET = "deals.stage=won"
 
 
-def run_demo(ws: Workspace, user: User, *, customers: int = 10_000, locale: str = "en_US", seed: int = 0,
+def run_demo(ws: Workspace, user: User, *, customers: int = 20_000, locale: str = "en_US", seed: int = 0,
              generator: str | None = None, progress: Progress = silent) -> str:
     """Make the demo export (outside the workspace), ingest, synthesize, evaluate, publish; return a summary."""
     with tempfile.TemporaryDirectory(prefix="crm-demo-export-") as folder:
