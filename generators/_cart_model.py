@@ -44,6 +44,7 @@ class Params:
     max_parents: int | None = None
     rank_split: bool = True
     focus: tuple[str, ...] = ()  # outcome columns: modelled first, and splits on them are never pruned
+    lookups: bool = True  # values an earlier column determines are looked up, not drawn from a leaf
 
 
 @dataclass
@@ -68,6 +69,9 @@ class Var:
     scale: np.ndarray | None = None
     lo: float = -np.inf
     hi: float = np.inf
+    lookup_col: int = -1  # predictor column whose value determines this variable (see _lookup)
+    lookup_keys: np.ndarray | None = None  # sorted values of that column ...
+    lookup_values: np.ndarray | None = None  # ... and the value each one determines
 
 
 class SequentialCart:
@@ -88,6 +92,14 @@ class SequentialCart:
         x[:, : self.n_context] = context
         binned = [_binned(context[:, j], False) for j in range(self.n_context)]
         focus: list[int] = []  # predictor columns of the focus variables
+        cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+        def groups(j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Distinct values of predictor column ``j``, each row's group and group sizes (computed once)."""
+            if j not in cache:
+                cache[j] = np.unique(x[:, j], return_inverse=True, return_counts=True)
+            return cache[j]
+
         for i, var in enumerate(self.vars):
             y = data[var.name]
             rows = np.flatnonzero(~np.isnan(y)) if var.kind == "num" else np.arange(n)
@@ -95,6 +107,8 @@ class SequentialCart:
             protect = np.flatnonzero(np.isin(var.parents, focus))
             self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=_derived_seed(self.seed, i),
                           protect=protect)
+            if self.params.lookups and "#" not in var.name and var.missing is None and not np.isnan(y).any():
+                _lookup(var, [groups(j) for j in range(len(binned))], y, self.params.min_count)
             if var.in_x:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
@@ -147,7 +161,7 @@ class SequentialCart:
         if prune and held_out.any():
             top = _prune(tree, x[~held_out], target[~held_out], x[held_out], target[held_out], protect)
         else:
-            top = np.arange(tree.tree_.node_count)
+            top = np.where(tree.tree_.children_left == -1, np.arange(tree.tree_.node_count), -1)  # leaves only
         cut = _truncated(tree.tree_, top)
         is_leaf = cut.children_left == -1
         var.node_leaf = np.full(cut.node_count, -1, dtype=np.int64)
@@ -204,6 +218,12 @@ class SequentialCart:
                 values = self._smooth(var, values, idx, rng)
                 if var.missing is not None:
                     values[out[var.missing] == 1] = np.nan
+            if var.lookup_keys is not None:
+                assert var.lookup_values is not None
+                u = x[:, var.lookup_col]
+                pos = np.minimum(np.searchsorted(var.lookup_keys, u), var.lookup_keys.size - 1)
+                hit = var.lookup_keys[pos] == u
+                values = np.where(hit, var.lookup_values[pos], values).astype(values.dtype, copy=False)
             out[var.name] = values
             if var.in_x:
                 x[:, var.xcol] = values
@@ -217,6 +237,45 @@ class SequentialCart:
         if var.decimals is not None:
             values = np.round(values, var.decimals)
         return values
+
+
+def _lookup(var: Var, columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]], y: np.ndarray, k: int,
+            purity: float = 0.99, chance: float = 0.01) -> None:
+    """Find an earlier column that determines ``var`` for most rows (city -> region, price index -> month).
+
+    A tree whose leaves hold at least ``min_leaf`` rows cannot follow a mapping with many small groups (Bank
+    at 2,000 training rows: 26 price-index values -> 10 months, month/price-index pair trend 0.26 against
+    0.95 between real halves). A value of the column is kept in the lookup when at least ``k`` rows hold it,
+    at least ``purity`` of them share one value of ``var``, and the group is big enough that such purity is
+    not chance: the most common value's overall share, to the power of the group size, is below ``chance``
+    (with 89% "no", a group of five all-"no" rows proves nothing). The column covering most rows this way
+    wins; under a fifth of the rows covered, no lookup. Values of the lookup are shared by at least ``k``
+    rows, so it reproduces no individual. ``columns``: per earlier predictor column, ``np.unique`` of it
+    with inverse and counts.
+    """
+    n = y.size
+    y_codes, y_counts = np.unique(y, return_inverse=True, return_counts=True)[1:]
+    if y_counts.size < 2 or n == 0:
+        return
+    top = y_counts.max() / n
+    min_group = max(k, int(np.ceil(np.log(chance) / np.log(top))) if top < 1 else n + 1)
+    best = (0.2 * n, -1, None, None)
+    for col, (keys, gid, sizes) in enumerate(columns):
+        if keys.size < 2 or keys.size > n // min_group:
+            continue
+        pairs, pair_counts = np.unique(gid.astype(np.int64) * y_counts.size + y_codes, return_counts=True)
+        group = pairs // y_counts.size
+        mode_count = np.zeros(keys.size, dtype=np.int64)
+        np.maximum.at(mode_count, group, pair_counts)
+        mode_code = np.zeros(keys.size, dtype=np.int64)
+        is_mode = pair_counts == mode_count[group]
+        mode_code[group[is_mode][::-1]] = (pairs % y_counts.size)[is_mode][::-1]  # lowest code among ties
+        good = (sizes >= min_group) & (mode_count >= purity * sizes) & ~np.isnan(keys)
+        covered = float(sizes[good].sum())
+        if covered > best[0]:
+            best = (covered, col, keys[good], np.unique(y)[mode_code[good]])
+    if best[1] >= 0:
+        var.lookup_col, var.lookup_keys, var.lookup_values = best[1], best[2], best[3]
 
 
 def _derived_seed(*parts: int) -> int:

@@ -236,3 +236,28 @@ def test_parallel_batches_match_one_thread(telco: tuple) -> None:
     batches = list(four.sample(rows=1000, batch_rows=150))
     assert [b.num_rows for _, b in batches] == [150] * 6 + [100]
     assert _ipc(batches) == _ipc(list(one.sample(rows=1000, batch_rows=150)))
+
+
+def test_values_an_earlier_column_determines_stay_consistent() -> None:
+    """Bank's macro figures are one combination per month; at 2,000 rows leaves of 60 cannot follow 26
+    combinations, lookups do (measured: 0.99 of rows keep a real combination, 0.73-0.74 without)."""
+    bank = pd.read_csv(shared_file("bank-marketing", "bank-additional-full.csv"), sep=";").sample(2000, random_state=1)
+    kinds = {c: "numerical" if pd.api.types.is_numeric_dtype(bank[c]) and bank[c].nunique() > 2 else "categorical"
+             for c in bank.columns}
+    schema = Schema(tables={"contacts": Table(columns={c: Column(kind=k) for c, k in kinds.items()})})
+    macro = ["cons.conf.idx", "cons.price.idx", "emp.var.rate", "nr.employed"]
+    real = set(map(tuple, bank[macro].to_numpy()))
+
+    def consistent(**settings: object) -> float:
+        synthetic = CartGenerator(seed=0, **settings).fit({"contacts": bank}, schema).sample_frames()["contacts"]
+        return float(np.mean([tuple(r) in real for r in synthetic[macro].to_numpy()]))
+
+    with_lookups, without = consistent(), consistent(lookups=False)
+    assert with_lookups >= 0.98 and without < with_lookups - 0.1, (with_lookups, without)
+
+
+def test_unpruned_trees_fit_and_sample(telco: tuple) -> None:
+    train, _, schema = telco
+    synthetic = CartGenerator(seed=2, prune="none").fit({"customers": train}, schema).sample_frames(rows=500)
+    assert len(synthetic["customers"]) == 500
+    assert synthetic["customers"]["Churn"].nunique() == 2
