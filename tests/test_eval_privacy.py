@@ -64,6 +64,17 @@ def test_unequal_sizes_are_sampled_to_equal_and_said(thirds):
     assert "600" in result.note and "seed 3" in result.note
 
 
+def test_sampled_rows_do_not_depend_on_the_order_rows_arrive_in(thirds):
+    """DuckDB returns a table's rows in no fixed order; the same rows must give the same shares."""
+    train, holdout, fresh = thirds
+    first = distance_to_closest_records(train, holdout.iloc[:800], fresh, seed=1)
+    shuffled = [f.sample(frac=1.0, random_state=11) for f in (train, holdout.iloc[:800], fresh)]
+    again = distance_to_closest_records(*shuffled, seed=1)
+    assert first.sampled
+    assert (again.dcr_share, again.identical_match_share_train) == (first.dcr_share,
+                                                                     first.identical_match_share_train)
+
+
 def test_distance_by_hand():
     """Two columns: x scaled by the train range 0..10, c a 0/1 mismatch; d = sqrt(sum delta^2 / 2)."""
     train = pd.DataFrame({"x": [0.0, 10.0], "c": ["a", "b"]})
