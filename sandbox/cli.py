@@ -127,8 +127,8 @@ def synthesize(
     seed: int = typer.Option(0, "--seed"),
     rows: int | None = typer.Option(None, "--rows", help="Number of root rows to generate."),
     scale: float | None = typer.Option(None, "--scale", help="Size relative to the training data."),
-    focus: bool = typer.Option(False, "--focus", help="Model the catalog's fidelity target first (cart): "
-                               "steadier segment conclusions, slightly closer to training rows."),
+    focus: bool = typer.Option(False, "--focus/--no-focus", help="Model the catalog's fidelity target first "
+                               "(cart): steadier segment conclusions, slightly closer to training rows."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Fit a generator and stage a synthetic dataset (steward)."""
