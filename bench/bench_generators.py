@@ -337,6 +337,56 @@ def bench_hma(tables: dict[str, pd.DataFrame], schema: Schema, quick: bool) -> N
     print(f"speed-up of cart over HMA on the same sample: {hma[5] / cart[5]:.1f}x")
 
 
+def bench_sequences(customers: int) -> None:
+    """Event sequences through the product (demo CRM: customers -> deals -> interactions, ingested, fitted
+    on the training split): events per deal, gaps between a deal's events, channel mix, time order."""
+    from scipy.stats import ks_2samp
+
+    from generators.demo_crm import write_demo_crm
+    from sandbox.access import User
+    from sandbox.datasets import open_dataset
+    from sandbox.ingest import ingest
+    from sandbox.synthesize import synthesize
+    from sandbox.vault import latest_snapshot, open_snapshot, read_split
+    from sandbox.workspace import Workspace
+
+    steward = User(name="bench", role="steward")
+
+    def gaps(events: pd.DataFrame, order: list[str]) -> np.ndarray:
+        events = events.sort_values(order)
+        stamps = pd.to_datetime(events["occurred_at"]).astype("int64").to_numpy() / 1e9
+        same = events["deal_id"].to_numpy()[1:] == events["deal_id"].to_numpy()[:-1]
+        return np.diff(stamps)[same]
+
+    def shape(deals: pd.DataFrame, events: pd.DataFrame) -> dict[str, np.ndarray | pd.Series | float]:
+        per_deal = deals["deal_id"].map(events["deal_id"].value_counts()).fillna(0).to_numpy()
+        # real keys are pseudonyms (no order): gaps between a deal's events in time order; for synthetic
+        # rows also whether key order (the order they were generated in) is time order
+        return {"per_deal": per_deal, "gaps": np.log1p(gaps(events, ["deal_id", "occurred_at"])),
+                "ordered": float((gaps(events, ["deal_id", "interaction_id"]) >= 0).mean()),
+                "channels": events["channel"].value_counts(normalize=True)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_demo_crm(Path(tmp) / "export", customers=customers, seed=0)
+        ws = Workspace(Path(tmp) / "ws")
+        ingest(ws, steward, [Path(tmp) / "export"], "demo", accept_proposed=True)
+        with open_snapshot(ws, steward, latest_snapshot(ws, steward, "demo").id) as con:
+            real = shape(read_split(con, "deals", holdout=False), read_split(con, "interactions", holdout=False))
+        print(f"\n## event sequences: demo CRM, {customers:,} customers (interactions per deal, ordered in time)")
+        rows = []
+        for g in registry.names():
+            start = time.perf_counter()
+            info = synthesize(ws, steward, "demo", generator=g, seed=0)
+            seconds = time.perf_counter() - start
+            with open_dataset(ws, steward, info.id) as con:
+                syn = shape(con.table("deals").df(), con.table("interactions").df())
+            tvd = 0.5 * real["channels"].sub(syn["channels"], fill_value=0).abs().sum()
+            rows.append([g, float(ks_2samp(real["per_deal"], syn["per_deal"]).statistic),
+                         float(ks_2samp(real["gaps"], syn["gaps"]).statistic), float(tvd), syn["ordered"], seconds])
+    print(table(["generator", "KS events per deal", "KS log gap", "channel mix TVD", "key order = time order",
+                 "fit + sample s"], rows))
+
+
 def bench_throughput(rows: int) -> None:
     df, schema, _ = load_bank()
     train, _ = split(df)
@@ -385,7 +435,8 @@ def stream(path: str, rows: int, where: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default="bank,telco,olist", help="comma-separated: bank, telco, olist")
+    parser.add_argument("--datasets", default="bank,telco,olist,sequences",
+                        help="comma-separated: bank, telco, olist, sequences")
     parser.add_argument("--quick", action="store_true", help="smaller samples; 1M rows for throughput")
     parser.add_argument("--rows", type=int, default=None,
                         help="rows for the throughput run (default 10M, 1M with --quick; 0 skips it)")
@@ -404,8 +455,10 @@ def main() -> None:
             bench_single(*loaders[name], args.quick, args.seeds)
         elif name == "olist":
             bench_olist(args.quick)
+        elif name == "sequences":
+            bench_sequences(3000 if args.quick else 10_000)
         else:
-            parser.error(f"unknown dataset {name!r}; choose from bank, telco, olist")
+            parser.error(f"unknown dataset {name!r}; choose from bank, telco, olist, sequences")
     rows = args.rows if args.rows is not None else 1_000_000 if args.quick else 10_000_000
     if rows:
         bench_throughput(rows)
