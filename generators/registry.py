@@ -25,10 +25,15 @@ def names() -> list[str]:
     return sorted(_BACKENDS)
 
 
-def create(name: str | None = None, seed: int = 0, **settings: Any) -> Generator:
-    """Build an unfitted generator by name (the default when ``name`` is None)."""
+def backend(name: str | None = None) -> type[Generator]:
+    """The generator class registered under ``name`` (the default when ``name`` is None)."""
     name = name or DEFAULT
     if name not in _BACKENDS:
         raise GeneratorError(f"unknown generator {name!r}; choose one of: {', '.join(names())}")
     module, cls = _BACKENDS[name].split(":")
-    return getattr(importlib.import_module(module), cls)(seed=seed, **settings)
+    return getattr(importlib.import_module(module), cls)
+
+
+def create(name: str | None = None, seed: int = 0, **settings: Any) -> Generator:
+    """Build an unfitted generator by name (the default when ``name`` is None)."""
+    return backend(name)(seed=seed, **settings)

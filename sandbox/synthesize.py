@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from generators import registry
-from generators.base import Batch, Generator, GeneratorError
+from generators.base import Batch, GeneratorError
 from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
@@ -61,10 +61,13 @@ def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: 
     return counts
 
 
-def _focus(blank: Generator, catalog: Catalog) -> dict[str, list[str]]:
-    """The catalog's fidelity target as the generator's focus, when it takes one."""
-    if not catalog.target or not blank.accepts_focus:
-        return {}
+def _focus(generator: str | None, catalog: Catalog, source: str) -> dict[str, list[str]]:
+    """The catalog's fidelity target as the generator's ``focus`` setting."""
+    if not registry.backend(generator).accepts_focus:
+        raise InputError(f"generator {generator or registry.DEFAULT!r} takes no focus; leave out --focus")
+    if not catalog.target:
+        raise InputError(f"--focus needs a fidelity target, and the catalog of {source!r} declares none "
+                         "(set target: TABLE.COLUMN[=POSITIVE] in the catalog YAML and ingest with --catalog)")
     return {"focus": [catalog.target.partition("=")[0]]}
 
 
@@ -87,7 +90,7 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
     catalog = Catalog.model_validate(json.loads(row[0]))
     schema = generator_schema(catalog)
     try:
-        model = registry.create(generator, seed=seed, **(_focus(registry.create(generator), catalog) if focus else {}))
+        model = registry.create(generator, seed=seed, **(_focus(generator, catalog, source) if focus else {}))
     except GeneratorError as exc:
         raise InputError(str(exc)) from None
     progress("reading training rows", 0, 3)

@@ -16,7 +16,7 @@ from generators import registry
 from generators.base import Batch, Generator
 from generators.schema import Schema
 from sandbox.datasets import publish
-from sandbox.errors import GateFailed
+from sandbox.errors import GateFailed, InputError
 from sandbox.gate import evaluate
 from sandbox.ingest import ingest
 from sandbox.models import load_model
@@ -168,3 +168,13 @@ def test_focus_models_the_catalog_target_first(bank_ws):
     chain = load_model(bank_ws, model_id)._models["bank"].model.vars
     assert chain[0].name == "y"  # every later column's tree can split on the outcome
     assert chain[1].tree is not None  # its only predictor is y: the split on the outcome survives pruning
+
+
+def test_focus_errors_say_what_is_missing(bank_ws, tmp_path):
+    with pytest.raises(InputError, match="takes no focus"):
+        synthesize(bank_ws, STEWARD, "bank", generator="gaussian_copula", focus=True)
+    telco = pd.read_csv(shared_file("telco-churn", "Telco-Customer-Churn.csv")).sample(300, random_state=0)
+    telco.to_csv(tmp_path / "telco.csv", index=False)
+    ingest(bank_ws, STEWARD, [tmp_path / "telco.csv"], "telco", accept_proposed=True)
+    with pytest.raises(InputError, match="declares none"):
+        synthesize(bank_ws, STEWARD, "telco", focus=True)
