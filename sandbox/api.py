@@ -37,11 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-from pydantic import BaseModel, ValidationError
 
 from sandbox import audit
 from sandbox.access import User, require
-from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
+from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject, parse_as
 from sandbox.transform import q
 from sandbox.workspace import Workspace, default_home
 
@@ -103,17 +102,6 @@ def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = Fals
                                    f"`sandbox users add {name} --role data_scientist`")
         raise NotAuthenticated(f"user {name} is disabled; ask an admin")
     return User(name=row[0], role=row[1], seat=row[2])
-
-
-def _parse(model: type[BaseModel], value: Any, what: str) -> Any:
-    """``value`` as ``model`` (a model instance passes through); every problem reported at once."""
-    if isinstance(value, model):
-        return value
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or what}: {e['msg']}" for e in exc.errors())
-        raise InputError(f"the {what} is not valid: {problems}") from None
 
 
 class Session:
@@ -288,7 +276,7 @@ class Session:
                     "metric": metric, "confidence": confidence}
         if isinstance(spec, dict):
             spec = {**spec, "dataset": spec.get("dataset") or self._default(dataset, user)}
-        return run_hypothesis(self.workspace, user, _parse(HypothesisSpec, spec, "hypothesis"))
+        return run_hypothesis(self.workspace, user, parse_as(HypothesisSpec, spec, "hypothesis"))
 
     def breakdown(self, table: str, group_by: str, measures: Iterable[dict[str, Any] | Any] = (),
                   filters: Iterable[dict[str, Any] | Any] = (), *, dataset: str | None = None,
@@ -300,8 +288,8 @@ class Session:
 
         user = self._act("lab.query", dataset or "")
         found = breakdown(self.workspace, user, self._default(dataset, user), table, group_by,
-                          [_parse(Measure, m, "measure") for m in measures] or None,
-                          [_parse(Filter, f, "filter") for f in filters], bucket=bucket, limit=limit)
+                          [parse_as(Measure, m, "measure") for m in measures] or None,
+                          [parse_as(Filter, f, "filter") for f in filters], bucket=bucket, limit=limit)
         return found.frame
 
     # ---------------------------------------------------------------- proposals
@@ -321,7 +309,7 @@ class Session:
 
         user = self._act("proposal.create")
         if isinstance(result, HypothesisResult):
-            draft = draft_from_result(result, _parse(ProposalForm, form, "proposal"))
+            draft = draft_from_result(result, parse_as(ProposalForm, form, "proposal"))
             if notes:
                 draft.evidence = {**(draft.evidence or {}), "notebook": notes}
             return create_draft(self.workspace, user, draft)

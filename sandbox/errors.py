@@ -1,5 +1,13 @@
 """Named errors of the product. The CLI and the app translate these into one-line messages."""
 
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
 
 class SandboxError(Exception):
     """Base of every error the product raises on purpose; its message tells the user what to do."""
@@ -43,3 +51,14 @@ class PolicyBlocked(SandboxError):
 
 class NotAuthenticated(AccessDenied):
     """No valid sign-in: wrong password, locked or disabled account, or an expired session; sign in again."""
+
+
+def parse_as(model: type[M], value: M | Any, what: str) -> M:
+    """``value`` as ``model`` (an instance passes through); every problem reported at once as an InputError."""
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or what}: {e['msg']}" for e in exc.errors())
+        raise InputError(f"the {what} is not valid: {problems}") from None

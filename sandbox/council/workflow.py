@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
-from pydantic import ValidationError
 
 from sandbox import audit, notify
 from sandbox.access import User, require
@@ -20,19 +19,13 @@ from sandbox.catalog_store import latest_in
 from sandbox.council import store
 from sandbox.council.model import MATERIAL_EXEMPT, PolicyReport, Proposal, ProposalDraft
 from sandbox.council.states import next_state
-from sandbox.errors import AccessDenied, InputError, PolicyBlocked, UnknownObject
+from sandbox.errors import AccessDenied, InputError, PolicyBlocked, UnknownObject, parse_as
 from sandbox.workspace import Workspace
 
 
 def parse_draft(draft: ProposalDraft | dict[str, Any]) -> ProposalDraft:
     """A ``ProposalDraft`` from a model or a dict; every problem reported at once."""
-    if isinstance(draft, ProposalDraft):
-        return draft
-    try:
-        return ProposalDraft.model_validate(draft)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'proposal'}: {e['msg']}" for e in exc.errors())
-        raise InputError(f"the proposal is not valid: {problems}") from None
+    return parse_as(ProposalDraft, draft, "proposal")
 
 
 def resolve_draft(g: duckdb.DuckDBPyConnection, draft: ProposalDraft) -> ProposalDraft:
