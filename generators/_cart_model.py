@@ -261,7 +261,7 @@ def _lookup(var: Var, columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]], 
     with inverse and counts.
     """
     n = y.size
-    y_codes, y_counts = np.unique(y, return_inverse=True, return_counts=True)[1:]
+    levels, y_codes, y_counts = np.unique(y, return_inverse=True, return_counts=True)
     if y_counts.size < 2 or n == 0:
         return
     top = y_counts.max() / n
@@ -280,7 +280,7 @@ def _lookup(var: Var, columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]], 
         good = (sizes >= min_group) & (mode_count >= purity * sizes) & ~np.isnan(keys)
         covered = float(sizes[good].sum())
         if covered > best[0]:
-            best = (covered, col, keys[good], np.unique(y)[mode_code[good]])
+            best = (covered, col, keys[good], levels[mode_code[good]])
     if best[1] >= 0:
         var.lookup_col, var.lookup_keys, var.lookup_values = best[1], best[2], best[3]
 
