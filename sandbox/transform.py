@@ -25,6 +25,18 @@ class Output:
     kind: str  # numerical | categorical | datetime | key | text (kept free text, never given to generators)
 
 
+# Day-first dates, with and without a time of day, as CRM exports write them outside the US (ISO forms are
+# TRY_CAST's). Without the timed forms, "26-02-2018 19:58" became NULL in the vault.
+_DAY_FIRST = tuple(f"{d}{t}" for d in ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d.%m.%y")
+                   for t in (" %H:%M:%S", " %H:%M", ""))
+
+
+def _timestamp(c: str) -> str:
+    """SQL reading column ``c`` (quoted) as a TIMESTAMP: ISO forms, then the day-first forms; else NULL."""
+    formats = ", ".join(f"'{f}'" for f in _DAY_FIRST)
+    return f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), [{formats}]))"
+
+
 def _is_key(table: TableEntry, column: str) -> bool:
     return column == table.primary_key or any(fk.column == column for fk in table.foreign_keys)
 
@@ -33,15 +45,15 @@ def _generalized(col: str, entry: ColumnEntry, view: str, k: int, today: date) -
     c = q(col)
     g = entry.generalize
     if g == "age_band":
-        years = (f"date_diff('year', TRY_CAST({c} AS DATE), DATE '{today.isoformat()}')"
+        years = (f"date_diff('year', CAST({_timestamp(c)} AS DATE), DATE '{today.isoformat()}')"
                  if entry.kind == "datetime" else f"TRY_CAST({c} AS DOUBLE)")
         band = f"CAST(floor({years} / 10) * 10 AS INTEGER)"
         return Output(col, f"CASE WHEN {band} IS NULL THEN NULL ELSE {band} || '-' || ({band} + 9) END",
                       "categorical")
     if g == "birth_year":
-        return Output(col, f"year(TRY_CAST({c} AS DATE))", "numerical")
+        return Output(col, f"year({_timestamp(c)})", "numerical")
     if g == "year_month":
-        return Output(col, f"strftime(TRY_CAST({c} AS DATE), '%Y-%m')", "categorical")
+        return Output(col, f"strftime({_timestamp(c)}, '%Y-%m')", "categorical")
     if g == "zip_prefix":
         return Output(col, f"left(CAST({c} AS VARCHAR), 3)", "categorical")
     if g == "rare_to_other":
@@ -56,9 +68,7 @@ def _plain(col: str, entry: ColumnEntry) -> Output:
     if entry.kind == "numerical":
         return Output(col, f"TRY_CAST({c} AS DOUBLE)", "numerical")
     if entry.kind == "datetime":
-        sql = (f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), '%d-%m-%Y'), "
-               f"try_strptime(CAST({c} AS VARCHAR), '%d.%m.%Y'), try_strptime(CAST({c} AS VARCHAR), '%d/%m/%Y'))")
-        return Output(col, sql, "datetime")
+        return Output(col, _timestamp(c), "datetime")
     return Output(col, f"CAST({c} AS VARCHAR)", "categorical")
 
 
