@@ -218,12 +218,12 @@ def _level_array(levels: list, series: pd.Series) -> pa.Array:
         cat = pd.Categorical(levels, categories=[c for c in series.dtype.categories if c in kept] or None)
         return pa.array(cat)
     arrow_type = _arrow_type(series)
-    if arrow_type is not None and not pa.types.is_null(arrow_type):
-        try:
-            return pa.array(values, type=arrow_type, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass
-    return pa.array(values.map(lambda v: None if v is None else str(v)), type=pa.string())
+    if arrow_type is not None and pa.types.is_null(arrow_type):
+        arrow_type = None  # an object column: infer from the levels (True/False with gaps stay booleans)
+    try:
+        return pa.array(values, type=arrow_type, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(values.map(lambda v: None if v is None else str(v)), type=pa.string())
 
 
 Codec = NumericCodec | DatetimeCodec | CategoricalCodec
