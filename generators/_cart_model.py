@@ -104,12 +104,14 @@ class SequentialCart:
         for i, var in enumerate(self.vars):
             y = data[var.name]
             rows = np.flatnonzero(~np.isnan(y)) if var.kind == "num" else np.arange(n)
+            if self.params.lookups and "#" not in var.name and var.missing is None and not np.isnan(y).any():
+                _lookup(var, [groups(j) for j in range(len(binned))], y, self.params.min_count)
+            if var.lookup_keys is not None:  # the tree learns the rows the lookup leaves open, and only those
+                rows = rows[~np.isin(x[rows, var.lookup_col], var.lookup_keys)]
             var.parents = self._parents(binned, y, var.kind == "cat", rows)
             protect = np.flatnonzero(np.isin(var.parents, focus))
             self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=_derived_seed(self.seed, i),
                           protect=protect)
-            if self.params.lookups and "#" not in var.name and var.missing is None and not np.isnan(y).any():
-                _lookup(var, [groups(j) for j in range(len(binned))], y, self.params.min_count)
             if var.in_x:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
@@ -200,13 +202,21 @@ class SequentialCart:
         else:
             var.scale = np.where(rare > 0, np.maximum(bandwidth, rare), 0.0)
 
-    def sample(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Draw one synthetic row per context row; return the predictor matrix and every variable."""
+    def sample(self, context: np.ndarray, rng: np.random.Generator, start: int = 0, x: np.ndarray | None = None,
+               known: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Draw one synthetic row per context row; return the predictor matrix and every variable.
+
+        With ``start`` > 0, only the variables from that position on are drawn, given the rows' predictor
+        matrix ``x`` and the ``known`` values of the variables before it (a draw from the conditional).
+        """
         m = context.shape[0]
-        x = np.empty((m, self.width), dtype=np.float32)
-        x[:, : self.n_context] = context
-        out: dict[str, np.ndarray] = {}
-        for var in self.vars:
+        if start:
+            assert x is not None and known is not None
+            x, out = x.copy(), {v.name: known[v.name] for v in self.vars[:start]}
+        else:
+            x, out = np.empty((m, self.width), dtype=np.float32), {}
+            x[:, : self.n_context] = context
+        for var in self.vars[start:]:
             assert var.start is not None and var.size is not None and var.values is not None
             u = rng.random(m)
             pos = None

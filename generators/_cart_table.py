@@ -32,6 +32,7 @@ __all__ = ["TableModel", "Settings"]
 
 _HASH_KEYS = np.random.default_rng(20240917).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
 _FILTER_BITS = 20
+_REDRAWS = 6  # attempts to draw a row that is not a near-copy of a rare training row
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,22 @@ class TableModel:
         """Synthetic rows for ``context``: predictor matrix, Arrow columns, derived values, anchor times."""
         assert self.model is not None
         x, values = self.model.sample(context, rng)
+        dates = {c: values[c].copy() for c in self.columns if isinstance(self.codecs[c], DatetimeCodec)}
         anchor_abs = self._from_offsets(values, parent_anchor, group)
-        for _ in range(3):
+        n_vars = len(self.model.vars)
+        for attempt in range(_REDRAWS):
             hit = self._copies(values)
             if hit.size == 0:
                 break
-            x[hit], again = self.model.sample(context[hit], rng)
+            # the last 1, 2, 4, ... variables first, then the whole row: a whole-row redraw alone rejects
+            # the rows with few filled columns (often copies) and so shifts the mix of row types (Olist
+            # funnel: closed leads 424 -> 566 of 4,000, as the 3-column open leads were redrawn)
+            start = max(0, n_vars - 2**attempt) if attempt < _REDRAWS - 1 else 0
+            known = {v.name: values[v.name][hit] for v in self.model.vars[:start]}
+            known.update({c: d[hit] for c, d in dates.items() if c in known})  # model space: offsets
+            x[hit], again = self.model.sample(context[hit], rng, start=start, x=x[hit], known=known)
+            for c in dates:
+                dates[c][hit] = again[c]
             anchor_hit = self._from_offsets(again, None if parent_anchor is None else parent_anchor[hit], None)
             for name, v in again.items():
                 values[name][hit] = v
@@ -178,17 +189,30 @@ class TableModel:
 
     def _row_hashes(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """One 64-bit hash per row of the table's own columns: levels, and numbers on the cell grid."""
-        h = np.zeros(len(values[self.columns[0]]), dtype=np.uint64)
-        for i, col in enumerate(self.columns):
+        n = len(values[self.columns[0]])
+        h, mixed = np.zeros(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+        for i, col in enumerate(self.columns):  # in place where possible: this runs on every sampled row
             codec = self.codecs[col]
             if isinstance(codec, CategoricalCodec):
                 bits = np.asarray(values[col]).astype(np.uint64)
             else:
-                v = np.asarray(values[col], dtype=np.float64)
                 origin, width = self.cells.get(col, (0.0, 0.0))
-                v = np.floor((v - origin) / width) if width > 0 else codec.round(v)
-                bits = (np.nan_to_num(v, nan=1.5e300) + 0.0).view(np.uint64)
-            h += (bits ^ (bits >> np.uint64(29))) * _HASH_KEYS[i % _HASH_KEYS.size]
+                if width > 0:
+                    v = np.array(values[col], dtype=np.float64)
+                    v -= origin
+                    v /= width
+                    np.floor(v, out=v)
+                else:
+                    v = np.asarray(codec.round(np.asarray(values[col], dtype=np.float64)), dtype=np.float64).copy()
+                odd = ~np.isfinite(v)
+                if odd.any():
+                    v[odd] = np.nan_to_num(v[odd], nan=1.5e300)
+                v += 0.0  # -0.0 and 0.0 alike
+                bits = v.view(np.uint64)
+            np.right_shift(bits, np.uint64(29), out=mixed)
+            np.bitwise_xor(mixed, bits, out=mixed)
+            np.multiply(mixed, _HASH_KEYS[i % _HASH_KEYS.size], out=mixed)
+            h += mixed
         return h ^ (h >> np.uint64(31))
 
     def _rare_rows(self, data: dict[str, np.ndarray], k: int, bins: int) -> None:
