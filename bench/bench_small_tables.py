@@ -22,23 +22,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_generators import load_bank, load_telco, single_scores, split, table  # noqa: E402
+from bench_generators import load_bank, load_funnel, load_orders, load_telco, single_scores, split, table  # noqa: E402
 
 from generators import registry  # noqa: E402
 
 CASES = {"bank 9,600": ("bank", 9600, 0), "bank 4,000": ("bank", 4000, 1), "telco 7,043": ("telco", None, 0),
-         "telco 3,000": ("telco", 3000, 2)}
+         "telco 3,000": ("telco", 3000, 2), "funnel 8,000": ("funnel", None, 0), "orders 15,000": ("orders", None, 0),
+         "orders 4,000": ("orders", 4000, 3)}
+LOADERS = {"bank": load_bank, "telco": load_telco, "funnel": load_funnel, "orders": load_orders}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default="{}", help="cart settings as JSON")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--cases", default=";".join(CASES), help="semicolon-separated, from: " + "; ".join(CASES))
     args = parser.parse_args()
     settings = json.loads(args.settings)
-    loaded = {"bank": load_bank(), "telco": load_telco()}
+    cases = {label: CASES[label] for label in args.cases.split(";")}
+    loaded = {name: LOADERS[name]() for name in {name for name, _, _ in cases.values()}}
     rows = []
-    for label, (name, n, sample_seed) in CASES.items():
+    for label, (name, n, sample_seed) in cases.items():
         df, schema, target = loaded[name]
         if n is not None:
             df = df.sample(n, random_state=sample_seed).reset_index(drop=True)
