@@ -23,7 +23,7 @@ from tests.conftest import shared_file
 pytestmark = pytest.mark.slow
 
 ROWS = 3000
-K = 5  # CartGenerator's default min_count: rarer values are never reproduced
+K = 3  # CartGenerator's default min_count: rarer values are never reproduced
 
 
 def _telco_schema(frame: pd.DataFrame) -> Schema:
