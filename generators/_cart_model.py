@@ -130,6 +130,8 @@ class SequentialCart:
         limit = self.params.max_parents
         if limit is None or len(binned) <= limit:
             return np.arange(len(binned))
+        if rows.size == 0:  # a lookup settles every row: the tree is a single leaf anyway
+            return np.arange(0)
         target = _binned(y[rows], categorical)
         gain = [_mutual_information(target, b[rows]) for b in binned]
         return np.sort(np.argsort(gain, kind="stable")[::-1][:limit])

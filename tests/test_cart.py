@@ -261,3 +261,11 @@ def test_unpruned_trees_fit_and_sample(telco: tuple) -> None:
     synthetic = CartGenerator(seed=2, prune="none").fit({"customers": train}, schema).sample_frames(rows=500)
     assert len(synthetic["customers"]) == 500
     assert synthetic["customers"]["Churn"].nunique() == 2
+
+
+def test_fewer_parents_per_tree_when_a_lookup_settles_every_row(telco: tuple) -> None:
+    # MultipleLines settles PhoneService for every customer: no rows are left to choose the tree's parents on
+    train, _, schema = telco
+    synthetic = CartGenerator(seed=0, max_parents=8).fit({"customers": train}, schema).sample_frames(rows=500)
+    assert len(synthetic["customers"]) == 500
+    assert synthetic["customers"]["PhoneService"].isin(["Yes", "No"]).all()
