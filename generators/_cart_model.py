@@ -19,6 +19,7 @@ tree's leaves and draws a training value from the same leaf (donors are stored p
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,10 +84,11 @@ class Var:
 class SequentialCart:
     """Trees over ``vars`` in order; context columns come first in the predictor matrix."""
 
-    def __init__(self, vars: list[Var], params: Params, seed: int = 0) -> None:
+    def __init__(self, vars: list[Var], params: Params, seed: int = 0, threads: int = 1) -> None:
         self.vars = vars
         self.params = params
         self.seed = seed
+        self.threads = threads  # trees grown at once (sklearn releases the GIL while it grows one)
         self.n_context = 0
         self.width = 0
 
@@ -106,6 +108,7 @@ class SequentialCart:
                 cache[j] = np.unique(x[:, j], return_inverse=True, return_counts=True)
             return cache[j]
 
+        jobs: list[tuple[Var, np.ndarray, np.ndarray, int, np.ndarray]] = []
         for i, var in enumerate(self.vars):
             y = data[var.name]
             rows = np.flatnonzero(~np.isnan(y)) if var.kind == "num" else np.arange(n)
@@ -115,14 +118,25 @@ class SequentialCart:
                 rows = rows[~np.isin(x[rows, var.lookup_col], var.lookup_keys)]
             var.parents = self._parents(binned, y, var.kind == "cat", rows)
             protect = np.flatnonzero(np.isin(var.parents, focus))
-            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=_derived_seed(self.seed, i),
-                          protect=protect)
+            jobs.append((var, rows, y, _derived_seed(self.seed, i), protect))
             if var.in_x:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
                 binned.append(_binned(y, var.kind == "cat"))
                 if var.name in self.params.focus:
                     focus.append(var.xcol)
+
+        def grow(job: tuple[Var, np.ndarray, np.ndarray, int, np.ndarray]) -> None:
+            # trees learn from real columns only, so all of them can grow at once (each has its own seed)
+            var, rows, y, seed, protect = job
+            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect)
+
+        if self.threads > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(self.threads) as pool:
+                list(pool.map(grow, sorted(jobs, key=lambda job: -job[1].size * job[0].parents.size)))
+        else:
+            for job in jobs:
+                grow(job)
         return x
 
     def _parents(self, binned: list[np.ndarray], y: np.ndarray, categorical: bool, rows: np.ndarray) -> np.ndarray:

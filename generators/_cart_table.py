@@ -18,6 +18,7 @@ of Telco rows and 0.1% of Bank rows, and lowers the DCR share by about 0.005.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -44,7 +45,7 @@ class Settings(Params):
     other_label: str = "Other"
     cell_bins: int = 100  # grid of the near-copy check (0: exact copies only)
     cell_count: int = 5  # a cell that fewer training rows fall in is rare: synthetic rows in it are redrawn
-    threads: int = 0  # batches of a standalone table made in parallel; 0 = up to 4 CPUs
+    threads: int = 0  # trees grown and batches of a standalone table made in parallel; 0 = up to 4 CPUs
 
     def problems(self) -> list[str]:
         """Every invalid setting at once (empty when all are usable)."""
@@ -65,6 +66,10 @@ class Settings(Params):
         if self.smoothing < 0:
             found.append(f"smoothing must not be negative, not {self.smoothing!r}")
         return found
+
+    def fit_threads(self) -> int:
+        """Threads that grow trees (and sample batches): ``threads``, or up to 4 CPUs when 0."""
+        return self.threads or min(4, os.cpu_count() or 1)
 
     def params(self) -> Params:
         """The settings the trees use."""
@@ -105,7 +110,7 @@ class TableModel:
         for var in variables:
             if var.kind == "cat" and var.name not in data:  # missingness flag of a numeric variable
                 data[var.name] = np.isnan(data[var.name.removesuffix("#na")]).astype(np.int32)
-        table.model = SequentialCart(variables, settings.params(), seed=seed)
+        table.model = SequentialCart(variables, settings.params(), seed=seed, threads=settings.fit_threads())
         x = table.model.fit(context, data)
         return table, x, anchor_abs
 

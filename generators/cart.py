@@ -11,7 +11,6 @@ popularity, whose columns become predictors too. Keys are fresh integers above e
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
@@ -131,7 +130,7 @@ class CartGenerator(Generator):
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
         assert self.schema is not None
         run = _Run(self, root_rows, seed, batch_rows)
-        threads = self._settings.threads or min(4, os.cpu_count() or 1)
+        threads = self._settings.fit_threads()
         for root in self._roots:
             sizes = [min(batch_rows, root_rows[root] - start) for start in range(0, root_rows[root], batch_rows)]
             if threads > 1 and len(sizes) > 1 and run.standalone(root):
