@@ -400,12 +400,19 @@ def _as_strings(values: pd.Series) -> pd.Series:
 
 
 def _numeric(distinct: pd.Series) -> pd.Series:
-    """Values as floats (NaN where not a number); decimal commas and digit-group spaces allowed.
+    """Values as floats (NaN where not a number); digit-group spaces allowed; with both "," and "." the later
+    one is the decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma. The vault reads numbers
+    the same way (``transform._number``).
 
     Only strings shaped like numbers reach ``pd.to_numeric``: some long non-numbers crash it.
     """
     text = distinct.str.replace(r"[\s\u00a0]", "", regex=True)
-    text = text.where(text.str.contains(".", regex=False), text.str.replace(",", ".", regex=False))
+    comma, point = text.str.rfind(","), text.str.rfind(".")
+    text = text.where(comma < 0, text.where(point >= 0, text.str.replace(",", ".", regex=False)))
+    both = (comma >= 0) & (point >= 0)
+    text = text.where(~both | (point < comma), text.str.replace(",", "", regex=False))
+    text = text.where(~both | (point > comma),
+                      text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     shaped = text.str.fullmatch(_NUMBER)
     return pd.to_numeric(text.where(shaped), errors="coerce")
 

@@ -38,7 +38,7 @@ from sandbox.sources import (
     out_of_memory,
     resolve,
 )
-from sandbox.transform import digest_columns, is_free_text, plan_table, q, quasi_identifiers
+from sandbox.transform import Output, digest_columns, is_free_text, plan_table, q, quasi_identifiers
 from sandbox.workspace import Workspace
 
 SAMPLE_ROWS = 5000
@@ -178,7 +178,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, s
         try:
             con.execute(f"CREATE OR REPLACE TABLE snap.{q(t.name)} AS "
                         f"SELECT {select}, {holdout} AS _holdout FROM {q('raw_' + t.name)}")
-            return warnings
+            return warnings + _unreadable(con, t.name, outputs)
         except duckdb.ConversionException as exc:
             column = mixed_type_column(exc, t.columns)
             if t.fmt != "csv" or not column or column in t.text_columns:
@@ -189,6 +189,21 @@ def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, s
         except duckdb.Error as exc:
             raise explain(exc, t) from None
     raise InputError(f"table {t.name}: could not be read")
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, table: str, outputs: list[Output]) -> list[str]:
+    """A warning per number or date column whose non-empty values the vault could not read (they are
+    missing there now); counts only, never the values."""
+    plain = [o for o in outputs if o.kind in ("numerical", "datetime")]
+    if not plain:
+        return []
+    lost = ", ".join(f"count(*) FILTER (WHERE trim(CAST({q(o.column)} AS VARCHAR)) <> '' AND ({o.sql}) IS NULL)"
+                     for o in plain)
+    counts = con.execute(f"SELECT {lost} FROM {q('raw_' + table)}").fetchone()
+    what = {"numerical": "numbers", "datetime": "dates"}
+    return [f"table {table}, column {o.column}: {n} non-empty values could not be read as {what[o.kind]} and are "
+            "missing in the vault; fix the export, or class the column differently in the catalog"
+            for o, n in zip(plain, counts, strict=True) if n]
 
 
 def _inherit_holdout(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> None:

@@ -37,6 +37,17 @@ def _timestamp(c: str) -> str:
     return f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), [{formats}]))"
 
 
+def _number(c: str) -> str:
+    """SQL reading column ``c`` (quoted) as a DOUBLE the way the detector reads numbers (``detect._numeric``):
+    spaces between digit groups dropped (also no-break ones); with both "," and "." the later one is the
+    decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma ("1 467,45"). Else NULL."""
+    t = f"regexp_replace(CAST({c} AS VARCHAR), '[\\s\\x{{00a0}}]', '', 'g')"
+    normal = (f"CASE WHEN NOT contains({t}, ',') THEN {t} WHEN NOT contains({t}, '.') THEN replace({t}, ',', '.') "
+              f"WHEN instr(reverse({t}), '.') < instr(reverse({t}), ',') THEN replace({t}, ',', '') "
+              f"ELSE replace(replace({t}, '.', ''), ',', '.') END")
+    return f"COALESCE(TRY_CAST({c} AS DOUBLE), TRY_CAST({normal} AS DOUBLE))"
+
+
 def _is_key(table: TableEntry, column: str) -> bool:
     return column == table.primary_key or any(fk.column == column for fk in table.foreign_keys)
 
@@ -46,7 +57,7 @@ def _generalized(col: str, entry: ColumnEntry, view: str, k: int, today: date) -
     g = entry.generalize
     if g == "age_band":
         years = (f"date_diff('year', CAST({_timestamp(c)} AS DATE), DATE '{today.isoformat()}')"
-                 if entry.kind == "datetime" else f"TRY_CAST({c} AS DOUBLE)")
+                 if entry.kind == "datetime" else _number(c))
         band = f"CAST(floor({years} / 10) * 10 AS INTEGER)"
         return Output(col, f"CASE WHEN {band} IS NULL THEN NULL ELSE {band} || '-' || ({band} + 9) END",
                       "categorical")
@@ -66,7 +77,7 @@ def _generalized(col: str, entry: ColumnEntry, view: str, k: int, today: date) -
 def _plain(col: str, entry: ColumnEntry) -> Output:
     c = q(col)
     if entry.kind == "numerical":
-        return Output(col, f"TRY_CAST({c} AS DOUBLE)", "numerical")
+        return Output(col, _number(c), "numerical")
     if entry.kind == "datetime":
         return Output(col, _timestamp(c), "datetime")
     return Output(col, f"CAST({c} AS VARCHAR)", "categorical")
