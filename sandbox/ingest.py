@@ -191,6 +191,22 @@ def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, s
     raise InputError(f"table {t.name}: could not be read")
 
 
+def _check_target(cat: Catalog) -> None:
+    """A fidelity target names a kept column: TABLE.COLUMN[=POSITIVE] (else the gate fails much later)."""
+    if not cat.target:
+        return
+    ref = cat.target.partition("=")[0]
+    table, _, column = ref.partition(".")
+    if table not in cat.tables:
+        raise InputError(f"target {ref!r}: no table {table!r}; tables: {', '.join(sorted(cat.tables))} "
+                         "(give it as TABLE.COLUMN[=POSITIVE])")
+    kept = {o.column for o in plan_table(table, cat.tables[table], cat)}
+    if column not in kept:
+        known = column in cat.tables[table].columns
+        raise InputError(f"target {ref!r}: " + ("the catalog drops this column from the vault" if known else
+                         f"no column {column!r} in {table}; columns: {', '.join(sorted(kept))}"))
+
+
 def _unreadable(con: duckdb.DuckDBPyConnection, table: str, outputs: list[Output]) -> list[str]:
     """A warning per number or date column whose non-empty values the vault could not read (they are
     missing there now); counts only, never the values."""
@@ -328,6 +344,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         cat = build_catalog(con, tables, source, given, user, accept_proposed)
         cat.holdout_share = share
         cat.target = target or cat.target
+        _check_target(cat)
         cat.locale = locale or cat.locale
         progress("keys", 1, 4)
         infer_primary_keys(con, cat)

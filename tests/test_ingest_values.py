@@ -1,12 +1,15 @@
-"""Numbers and dates as exports outside the US write them reach the vault as numbers and dates, not NULL;
-what cannot be read is counted in a warning (never quoted)."""
+"""What ingest reads from real exports: numbers and dates as exports outside the US write them reach the
+vault as numbers and dates, not NULL; what cannot be read is counted in a warning (never quoted); a
+fidelity target that names no kept column is refused before anything is written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from sandbox.errors import InputError
 from sandbox.ingest import ingest
 from sandbox.vault import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
@@ -70,3 +73,15 @@ def test_unreadable_numbers_are_counted_not_quoted(workspace: Workspace, tmp_pat
     assert "2 non-empty values could not be read as numbers" in warning
     assert "rub" not in warning and "n/a" not in warning
     assert _vault_column(workspace, "telco", "telco", "MonthlyCharges").isna().sum() == 2
+
+
+def test_a_target_that_names_no_kept_column_is_refused_up_front(workspace: Workspace):
+    funnel = shared_file("olist-marketing-funnel")
+    with pytest.raises(InputError, match="no table 'deals'; tables: olist_closed_deals_dataset, olist_marketing"):
+        ingest(workspace, STEWARD, [funnel], "funnel", accept_proposed=True, target="deals.lead_type")
+    with pytest.raises(InputError, match="no column 'type' in olist_closed_deals_dataset; columns: .*lead_type"):
+        ingest(workspace, STEWARD, [funnel], "funnel", accept_proposed=True, target="olist_closed_deals_dataset.type")
+    assert not list((workspace.home / "vault").glob("*.duckdb"))
+    result = ingest(workspace, STEWARD, [funnel], "funnel", accept_proposed=True,
+                    target="olist_closed_deals_dataset.lead_type=online_medium")
+    assert result.tables == {"olist_closed_deals_dataset": 842, "olist_marketing_qualified_leads_dataset": 8000}
