@@ -176,7 +176,8 @@ class CategoricalCodec:
             strings = all(isinstance(v, str) for v in counts.index)
             if keep.empty or (strings and rare.sum() >= min_count):
                 target = other_label if strings else rare.index[0]
-                keep = pd.concat([keep, pd.Series({target: 0})]).groupby(level=0, sort=False).sum()
+                keep = keep.copy() if target in keep.index else pd.concat(
+                    [s for s in (keep, pd.Series({target: 0}, dtype=keep.dtype)) if not s.empty])
                 keep[target] += rare.sum()
             else:
                 target = keep.index[0]
