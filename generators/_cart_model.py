@@ -13,8 +13,9 @@ tree's leaves and draws a training value from the same leaf (donors are stored p
   levels are pooled (``_cart_codec``), numbers are clipped to the k-th smallest and largest training values
   (extremes single people out);
 * a number that fewer than k training rows hold is moved by Gaussian noise: the leaf's kernel bandwidth
-  (Silverman's rule, synthpop's ``smoothing="density"``) and at least the distance to its k-th nearest
-  training value; values many rows share are kept (``smooth_common`` smooths those too).
+  (Silverman's rule, synthpop's ``smoothing="density"``) and at least the distance to its 5th nearest
+  training value, reflected at the clip bounds; values many rows share are kept (``smooth_common`` smooths
+  those too). A clip bound is one person's value, so it stays rare unless k rows held it before clipping.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ __all__ = ["Params", "SequentialCart", "Var"]
 
 _MAX_CLASSES = 64  # a classification tree splits on the most frequent levels; leaves keep them all
 _BINS = 16  # for the mutual information that picks each tree's predictors
-_NOISE_REACH = 5  # a rare number's noise reaches at least its 5th nearest neighbour (3rd: 8.6% of Telco
-# TotalCharges came out equal to a value held by one or two training rows, against 1.3% for unseen values)
+_NOISE_REACH = 5  # a rare number's noise reaches at least its 5th nearest neighbour: as wide as when min_count
+# was 5, so lowering min_count to 3 made fewer values rare but did not narrow the noise of those that are
 _LOOKUP_GROUP = 5  # fewest rows of a value that can prove a lookup (groups of 3: Bank 9,600 rank 0.886 -> 0.867)
 
 

@@ -211,6 +211,10 @@ def _unreadable(con: duckdb.DuckDBPyConnection, table: str, outputs: list[Output
     """A warning per number or date column whose non-empty values the vault could not read (they are
     missing there now); counts only, never the values."""
     plain = [o for o in outputs if o.kind in ("numerical", "datetime")]
+    if plain:  # the raw table is read again only for columns that hold NULLs in the vault
+        nulls = con.execute(f"SELECT {', '.join(f'count(*) - count({q(o.column)})' for o in plain)} "
+                            f"FROM snap.{q(table)}").fetchone()
+        plain = [o for o, n in zip(plain, nulls, strict=True) if n]
     if not plain:
         return []
     lost = ", ".join(f"count(*) FILTER (WHERE trim(CAST({q(o.column)} AS VARCHAR)) <> '' AND ({o.sql}) IS NULL)"
