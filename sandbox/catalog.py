@@ -39,6 +39,8 @@ class ColumnEntry(BaseModel):
         default=None, description="For direct identifiers: what it holds (drives Faker in synthesis)."
     )
     generalize: Generalization = "none"
+    date_format: str | None = Field(default=None, description="strptime format of the export's text dates, as "
+                                    "detected (e.g. %m/%d/%Y); None: ISO or day-first forms.")
     keep_text: bool = Field(default=False, description="Free text kept with identifiers scrubbed.")
     proposed: bool = Field(default=False, description="Set by detection; cleared when a steward confirms.")
     justification: str = ""

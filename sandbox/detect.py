@@ -387,6 +387,7 @@ class _Profile:
     kind: Kind
     why_kind: str
     dates: pd.Series | None = None
+    date_format: str | None = None  # the strptime format text dates were parsed with
     integral: bool = False
 
 
@@ -417,8 +418,8 @@ def _numeric(distinct: pd.Series) -> pd.Series:
     return pd.to_numeric(text.where(shaped), errors="coerce")
 
 
-def _parse_dates(distinct: pd.Series) -> pd.Series | None:
-    """Parse with the single format that fits most values, or None if they are not dates."""
+def _parse_dates(distinct: pd.Series) -> tuple[pd.Series, str] | None:
+    """Parse with the single format that fits most values (returned with it), or None if they are not dates."""
     if distinct.str.fullmatch(_DATE_LIKE).mean() < 0.9:
         return None
     head = distinct.iloc[:200]
@@ -430,7 +431,7 @@ def _parse_dates(distinct: pd.Series) -> pd.Series | None:
     if best is None or best_share < 0.95:
         return None
     parsed = _naive(distinct, best)
-    return parsed if parsed.notna().mean() >= 0.95 else None
+    return (parsed, best) if parsed.notna().mean() >= 0.95 else None
 
 
 def _naive(distinct: pd.Series, fmt: str) -> pd.Series:
@@ -465,7 +466,7 @@ def _profile(values: pd.Series, unique_ratio: float | None) -> _Profile:
         p.kind = "categorical" if leading_zero else "numerical"
         p.why_kind = "digit codes with leading zeros" if leading_zero else "values parse as numbers"
     elif head.str.fullmatch(_DATE_LIKE).mean() >= 0.9 and (dates := _parse_dates(distinct)) is not None:
-        p.kind, p.why_kind, p.dates = "datetime", "values parse as dates", dates
+        p.kind, p.why_kind, (p.dates, p.date_format) = "datetime", "values parse as dates", dates
     elif _looks_like_text(distinct, ratio):
         p.kind, p.why_kind = "text", "long, mostly distinct strings with spaces (free text)"
     return p
@@ -518,6 +519,8 @@ def _pct(share: float) -> str:
 
 def _entry(p: _Profile, cls: str, evidence: list[str], **fields: object) -> ColumnEntry:
     fields.setdefault("kind", p.kind)
+    if p.date_format and p.date_format != "ISO8601" and fields["kind"] == "datetime":
+        fields.setdefault("date_format", p.date_format)
     return ColumnEntry(cls=cls, proposed=True, justification="; ".join(evidence), **fields)
 
 

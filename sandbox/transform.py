@@ -31,9 +31,11 @@ _DAY_FIRST = tuple(f"{d}{t}" for d in ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d.%
                    for t in (" %H:%M:%S", " %H:%M", ""))
 
 
-def _timestamp(c: str) -> str:
-    """SQL reading column ``c`` (quoted) as a TIMESTAMP: ISO forms, then the day-first forms; else NULL."""
-    formats = ", ".join(f"'{f}'" for f in _DAY_FIRST)
+def _timestamp(c: str, date_format: str | None = None) -> str:
+    """SQL reading column ``c`` (quoted) as a TIMESTAMP: ISO forms, then the detected ``date_format`` (a US
+    export's 03/04/2020 is March 4), then the day-first forms; else NULL."""
+    first = [date_format.replace("'", "''")] if date_format else []
+    formats = ", ".join(f"'{f}'" for f in dict.fromkeys([*first, *_DAY_FIRST]))
     return f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), [{formats}]))"
 
 
@@ -56,15 +58,15 @@ def _generalized(col: str, entry: ColumnEntry, view: str, k: int, today: date) -
     c = q(col)
     g = entry.generalize
     if g == "age_band":
-        years = (f"date_diff('year', CAST({_timestamp(c)} AS DATE), DATE '{today.isoformat()}')"
+        years = (f"date_diff('year', CAST({_timestamp(c, entry.date_format)} AS DATE), DATE '{today.isoformat()}')"
                  if entry.kind == "datetime" else _number(c))
         band = f"CAST(floor({years} / 10) * 10 AS INTEGER)"
         return Output(col, f"CASE WHEN {band} IS NULL THEN NULL ELSE {band} || '-' || ({band} + 9) END",
                       "categorical")
     if g == "birth_year":
-        return Output(col, f"year({_timestamp(c)})", "numerical")
+        return Output(col, f"year({_timestamp(c, entry.date_format)})", "numerical")
     if g == "year_month":
-        return Output(col, f"strftime({_timestamp(c)}, '%Y-%m')", "categorical")
+        return Output(col, f"strftime({_timestamp(c, entry.date_format)}, '%Y-%m')", "categorical")
     if g == "zip_prefix":
         return Output(col, f"left(CAST({c} AS VARCHAR), 3)", "categorical")
     if g == "rare_to_other":
@@ -79,7 +81,7 @@ def _plain(col: str, entry: ColumnEntry) -> Output:
     if entry.kind == "numerical":
         return Output(col, _number(c), "numerical")
     if entry.kind == "datetime":
-        return Output(col, _timestamp(c), "datetime")
+        return Output(col, _timestamp(c, entry.date_format), "datetime")
     return Output(col, f"CAST({c} AS VARCHAR)", "categorical")
 
 

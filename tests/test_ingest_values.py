@@ -85,3 +85,18 @@ def test_a_target_that_names_no_kept_column_is_refused_up_front(workspace: Works
     result = ingest(workspace, STEWARD, [funnel], "funnel", accept_proposed=True,
                     target="olist_closed_deals_dataset.lead_type=online_medium")
     assert result.tables == {"olist_closed_deals_dataset": 842, "olist_marketing_qualified_leads_dataset": 8000}
+
+
+def test_us_dates_are_read_month_first_as_detected(workspace: Workspace, tmp_path: Path):
+    # real Olist purchase times written the way a US export writes them; 03/04/2018 must be March 4
+    orders = pd.read_csv(shared_file("olist-ecommerce", "olist_orders_dataset.csv")).sample(400, random_state=2)
+    stamps = pd.to_datetime(orders["order_purchase_timestamp"])
+    orders["order_purchase_timestamp"] = stamps.dt.strftime("%m/%d/%Y %H:%M")
+    assert (stamps.dt.day <= 12).mean() > 0.3  # many dates are ambiguous to a day-first reader
+    path = tmp_path / "orders.csv"
+    orders.to_csv(path, index=False)
+    result = ingest(workspace, STEWARD, [path], "orders", accept_proposed=True)
+    assert not [w for w in result.warnings if "could not be read" in w]
+    stored = _vault_column(workspace, "orders", "orders", "order_purchase_timestamp")
+    assert stored.notna().all() and len(stored) > 300
+    assert set(stored) <= set(stamps.dt.floor("min"))
