@@ -67,7 +67,7 @@ class Settings(Params):
             found.append(f"smoothing must not be negative, not {self.smoothing!r}")
         return found
 
-    def fit_threads(self) -> int:
+    def workers(self) -> int:
         """Threads that grow trees (and sample batches): ``threads``, or up to 4 CPUs when 0."""
         return self.threads or min(4, os.cpu_count() or 1)
 
@@ -110,7 +110,7 @@ class TableModel:
         for var in variables:
             if var.kind == "cat" and var.name not in data:  # missingness flag of a numeric variable
                 data[var.name] = np.isnan(data[var.name.removesuffix("#na")]).astype(np.int32)
-        table.model = SequentialCart(variables, settings.params(), seed=seed, threads=settings.fit_threads())
+        table.model = SequentialCart(variables, settings.params(), seed=seed, threads=settings.workers())
         x = table.model.fit(context, data)
         return table, x, anchor_abs
 
@@ -170,7 +170,8 @@ class TableModel:
         """Synthetic rows for ``context``: predictor matrix, Arrow columns, derived values, anchor times."""
         assert self.model is not None
         x, values = self.model.sample(context, rng)
-        dates = {c: values[c].copy() for c in self.columns if isinstance(self.codecs[c], DatetimeCodec)}
+        # model-space datetimes (offsets), for redraws: _from_offsets puts new arrays in values, no copy needed
+        dates = {c: values[c] for c in self.columns if isinstance(self.codecs[c], DatetimeCodec)}
         anchor_abs = self._from_offsets(values, parent_anchor, group)
         n_vars = len(self.model.vars)
         for attempt in range(_REDRAWS):

@@ -130,7 +130,7 @@ class CartGenerator(Generator):
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
         assert self.schema is not None
         run = _Run(self, root_rows, seed, batch_rows)
-        threads = self._settings.fit_threads()
+        threads = self._settings.workers()
         for root in self._roots:
             sizes = [min(batch_rows, root_rows[root] - start) for start in range(0, root_rows[root], batch_rows)]
             if threads > 1 and len(sizes) > 1 and run.standalone(root):

@@ -100,3 +100,18 @@ def test_us_dates_are_read_month_first_as_detected(workspace: Workspace, tmp_pat
     stored = _vault_column(workspace, "orders", "orders", "order_purchase_timestamp")
     assert stored.notna().all() and len(stored) > 300
     assert set(stored) <= set(stamps.dt.floor("min"))
+
+
+def test_the_detector_and_the_vault_read_numbers_alike():
+    import duckdb
+
+    from sandbox.detect import _numeric
+    from sandbox.transform import _number
+
+    texts = ["1 467,45", "853,09", "12.5", "1,234.5", "1.234,56", "-3,5", "1\u00a0234,5", "1,234,567.8", "7",
+             "abc", "12 руб", "", "1e3", ".5"]
+    detected = _numeric(pd.Series(texts)).tolist()
+    stored = [r[0] for r in duckdb.sql(f"SELECT {_number('v')} FROM unnest(?) AS t(v)", params=[texts]).fetchall()]
+    assert detected[:9] == [1467.45, 853.09, 12.5, 1234.5, 1234.56, -3.5, 1234.5, 1234567.8, 7.0]
+    for text, a, b in zip(texts, detected, stored, strict=True):
+        assert (pd.isna(a) and b is None) or a == b, text
