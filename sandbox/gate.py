@@ -98,7 +98,7 @@ def _parse_target(target: str | None, schema: Schema) -> tuple[str, str, str | N
 
 
 def _fidelity(real: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame], schema: Schema,
-              target: tuple[str, str, str | None] | None) -> dict[str, Any] | None:
+              target: tuple[str, str, str | None] | None, fdr: float) -> dict[str, Any] | None:
     from sandbox.evaluation.fidelity import linked_fidelity, segment_fidelity
 
     if target is None:
@@ -106,9 +106,9 @@ def _fidelity(real: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame], schem
     table, column, positive = target
     if len(schema.tables) == 1:
         cols = _data_columns(schema, table)
-        result = segment_fidelity(real[table][cols], syn[table][cols], column, positive=positive)
+        result = segment_fidelity(real[table][cols], syn[table][cols], column, positive=positive, fdr=fdr)
     else:
-        result = linked_fidelity(real, syn, schema, target=f"{table}.{column}", positive=positive)
+        result = linked_fidelity(real, syn, schema, target=f"{table}.{column}", positive=positive, fdr=fdr)
     return result.model_dump(mode="json")
 
 
@@ -248,7 +248,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         # what real data scores against itself: a threshold real data cannot meet says nothing about a generator
         quality["ceiling"] = _quality(holdout, train, schema)["overall"]
     progress("fidelity", 3, 6)
-    fidelity = _fidelity(holdout, syn_real_cols, schema, parsed)
+    fidelity = _fidelity(holdout, syn_real_cols, schema, parsed, ws.settings.gate.fidelity_fdr)
     progress("charts", 4, 6)
     dcr = {t: r.pop("dcr_histogram") for t, r in privacy["tables"].items()}
     columns = {t: _data_columns(schema, t) for t in schema.tables}

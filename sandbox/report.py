@@ -128,6 +128,10 @@ def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds |
         lines.append(f"Conclusions matched real data in {agreement:.0%} of tested segments: of {significant} "
                      f"segments with a clear effect on real data, {round(agreement * significant)} point the same "
                      f"way on synthetic data (the gate asks for {t.min_sign_agreement:.0%}).")
+        if fidelity.get("fdr") is not None:
+            lines.append(f"Clear means beyond chance with all {fidelity['segments']} segments tested at once: at "
+                         f"most {fidelity['fdr']:.0%} of the effects called clear are expected to be chance "
+                         "(a false discovery rate).")
     if fidelity.get("rank_correlation") is not None:
         lines.append(f"Segments rank alike: rank correlation {fidelity['rank_correlation']:.2f} (1 = the same "
                      "order as on real data, 0 = unrelated).")

@@ -25,6 +25,9 @@ class GateThresholds(BaseModel):
         0.03, description="When real training rows themselves score below min_quality against the holdout (small "
         "or weakly correlated data), a dataset passes within this margin of that real-vs-real ceiling.")
     min_sign_agreement: float = Field(0.9, description="Hypothesis-fidelity sign agreement (when a target is set).")
+    fidelity_fdr: float = Field(0.05, gt=0, lt=1, description="False discovery rate for the real segment effects "
+                                "whose signs are compared (Benjamini-Hochberg over all segments): at |z| > 1.96 "
+                                "alone, a few of dozens of segments are chance effects of the holdout.")
 
 
 class AccessSettings(BaseModel):

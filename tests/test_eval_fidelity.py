@@ -166,3 +166,37 @@ def test_linked_target_errors(funnel):
         linked_fidelity(tables, tables, schema, target="deals")
     with pytest.raises(ValueError, match="key or identifier"):
         linked_fidelity(tables, tables, schema, target="deals.seller_id")
+
+
+def test_rows_of_one_customer_are_not_independent_evidence(bank):
+    # every real customer with four identical deals: as evidence for a customer attribute's effect on the
+    # deals, that is the customer once, not four times (cluster-robust SEs, clustered by customer)
+    customers = bank.drop(columns="y").iloc[:3000].assign(cid=np.arange(3000))
+    deals = pd.DataFrame({"cid": np.repeat(customers["cid"], 4), "y": np.repeat(bank["y"].iloc[:3000], 4)})
+    schema = Schema.model_validate({"tables": {
+        "customers": {"primary_key": "cid", "columns": {"cid": {"kind": "key"}, "job": {"kind": "categorical"},
+                                                        "poutcome": {"kind": "categorical"}}},
+        "deals": {"foreign_keys": [{"column": "cid", "parent": "customers", "parent_column": "cid"}],
+                  "columns": {"cid": {"kind": "key"}, "y": {"kind": "categorical"}}}}})
+    tables = {"customers": customers[["cid", "job", "poutcome"]], "deals": deals}
+    linked = linked_fidelity(tables, tables, schema, target="deals.y", positive="yes")
+    won = (bank["y"].iloc[:3000] == "yes").to_numpy()
+    for seg in linked.per_segment:
+        inside = (customers[seg.column.split(".")[1]] == seg.level).to_numpy()
+        m1, m2 = won[inside].mean(), won[~inside].mean()
+        # the z of 3,000 independent customers (unpooled SE, small-sample factor g / (g - 1))
+        se = math.sqrt((m1 * (1 - m1) / inside.sum() + m2 * (1 - m2) / (~inside).sum()) * 3000 / 2999)
+        assert seg.real_z == pytest.approx((m1 - m2) / se, rel=1e-6)  # not twice that (4 rows each)
+    assert sum(s.significant for s in linked.per_segment) >= 5
+
+
+def test_false_discovery_rate_drops_chance_effects_and_keeps_real_ones(bank):
+    noise = bank.assign(y=np.random.default_rng(4).permutation(bank["y"].to_numpy()))
+    loose = segment_fidelity(noise, noise, "y")
+    strict = segment_fidelity(noise, noise, "y", fdr=0.05)
+    assert loose.significant >= 1 and strict.significant == 0  # the target is shuffled: every effect is chance
+    assert strict.fdr == 0.05 and loose.fdr is None
+    real_loose, real_strict = segment_fidelity(bank, bank, "y"), segment_fidelity(bank, bank, "y", fdr=0.05)
+    assert real_strict.significant >= 0.9 * real_loose.significant
+    kept = {(s.column, s.level) for s in real_strict.per_segment if s.significant}
+    assert kept <= {(s.column, s.level) for s in real_loose.per_segment if s.significant}

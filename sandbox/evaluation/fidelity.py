@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
+from scipy.stats import norm
 
 from generators.schema import Schema
 from sandbox.evaluation.privacy import column_kind
@@ -53,7 +54,9 @@ class FidelityResult(BaseModel):
     real_overall: float
     synthetic_overall: float
     segments: int
-    significant: int = Field(description="Segments with |z| above the threshold on real rows.")
+    significant: int = Field(description="Segments with |z| above the threshold on real rows (and accepted "
+                                         "by the Benjamini-Hochberg procedure when ``fdr`` is set).")
+    fdr: float | None = Field(default=None, description="False discovery rate that real effects were held to.")
     sign_agreement: float | None = Field(description="Share of significant segments whose synthetic "
                                                      "effect has the same sign; None if none is significant.")
     rank_correlation: float | None = Field(description="Spearman of real vs synthetic effects; None with "
@@ -148,8 +151,13 @@ def _labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarr
     return out[0], out[1]
 
 
-def _contrast(y: np.ndarray, inside: np.ndarray, rate: bool) -> tuple[float, float | None, float | None]:
-    """Effect (inside minus outside), its pooled z (rates) or Welch statistic, and unpooled SE."""
+def _contrast(y: np.ndarray, inside: np.ndarray, rate: bool,
+              clusters: np.ndarray | None = None) -> tuple[float, float | None, float | None]:
+    """Effect (inside minus outside), its pooled z (rates) or Welch statistic, and unpooled SE.
+
+    With ``clusters`` (a code per row: the root row it belongs to), both SEs are at least the
+    cluster-robust one, so rows of one customer do not count as independent evidence.
+    """
     a, b = y[inside], y[~inside]
     n1, n2 = len(a), len(b)
     if n1 == 0 or n2 == 0:
@@ -164,16 +172,34 @@ def _contrast(y: np.ndarray, inside: np.ndarray, rate: bool) -> tuple[float, flo
         if n1 < 2 or n2 < 2:
             return effect, None, None
         se = se_pooled = math.sqrt(a.var(ddof=1) / n1 + b.var(ddof=1) / n2)
+    if clusters is not None:
+        robust = _cluster_se(y, inside, clusters, m1, m2, n1, n2)
+        se, se_pooled = max(se, robust), max(se_pooled, robust)
     z = effect / se_pooled if se_pooled > 0 else None
     return effect, z, se
 
 
+def _cluster_se(y: np.ndarray, inside: np.ndarray, clusters: np.ndarray, m1: float, m2: float, n1: int,
+                n2: int) -> float:
+    """Cluster-robust (CR1) SE of a difference in means: the influence of each row summed per cluster.
+
+    Deals of one customer share the customer's tier, age and habits: counted as independent rows, they
+    overstate the evidence for any customer attribute's effect.
+    """
+    influence = np.where(inside, (y - m1) / n1, -(y - m2) / n2)
+    per_cluster = np.bincount(clusters, weights=influence)
+    g = int((np.bincount(clusters) > 0).sum())
+    return math.sqrt(g / (g - 1) * float((per_cluster**2).sum())) if g > 1 else 0.0
+
+
 def _segment(column: str, level: str, y_real: np.ndarray, y_syn: np.ndarray, in_real: np.ndarray,
-             in_syn: np.ndarray, rate: bool, alpha_z: float) -> SegmentEffect:
-    real_effect, real_z, _ = _contrast(y_real, in_real, rate)
+             in_syn: np.ndarray, rate: bool, alpha_z: float, clusters: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> SegmentEffect:
+    real_clusters, syn_clusters = clusters if clusters is not None else (None, None)
+    real_effect, real_z, _ = _contrast(y_real, in_real, rate, real_clusters)
     n_syn = int(in_syn.sum())
     absent = n_syn == 0 or n_syn == len(y_syn)
-    syn_effect, _, syn_se = _contrast(y_syn, in_syn, rate)
+    syn_effect, _, syn_se = _contrast(y_syn, in_syn, rate, syn_clusters)
     low = high = None
     if not absent and syn_se is not None:
         low, high = syn_effect - alpha_z * syn_se, syn_effect + alpha_z * syn_se
@@ -195,6 +221,8 @@ def segment_fidelity(
     min_share: float = 0.01,
     alpha_z: float = 1.96,
     columns: Sequence[str] | None = None,
+    cluster: str | None = None,
+    fdr: float | None = None,
 ) -> FidelityResult:
     """Compare single-attribute segment effects on ``target`` between real and synthetic rows.
 
@@ -208,6 +236,10 @@ def segment_fidelity(
         alpha_z: |z| threshold for a significant real effect, and the synthetic CI half-width in SEs.
         columns: the attributes to segment by (default: every column but the target). Parse dates
             first: a text column yields only its levels with at least ``min_share`` of the rows.
+        cluster: a column of both frames that groups dependent rows (the customer of a deal): effects
+            are then judged with cluster-robust SEs.
+        fdr: when given, a real effect is significant only if it also survives the Benjamini-Hochberg
+            procedure at this false discovery rate over all segments (see ``_discoveries``).
 
     Raises:
         ValueError: the target is missing, constant, or has several levels and no ``positive``.
@@ -225,16 +257,44 @@ def segment_fidelity(
     if len(y_syn) == 0:
         raise ValueError(f"target {target!r} has no value in the synthetic rows")
     rate = positive_name is not None
+    codes = None
+    if cluster is not None:
+        codes = tuple(pd.factorize(f[cluster].astype(object).where(f[cluster].notna(), "\0missing"))[0]
+                      for f in (real, synthetic))
     found = []
-    for column in columns if columns is not None else [c for c in real.columns if c != target]:
+    for column in columns if columns is not None else [c for c in real.columns if c not in (target, cluster)]:
         if column not in synthetic.columns:
             raise ValueError(f"column {column!r} is not in the synthetic rows")
         labels_real, labels_syn = _labels(real[column], synthetic[column])
         shares = pd.Series(labels_real).value_counts(normalize=True)
         for level in shares.index[(shares >= min_share) & (shares < 1.0)]:
             found.append(_segment(str(column), str(level), y_real, y_syn, labels_real == level,
-                                  labels_syn == level, rate, alpha_z))
-    return _summarize(found, target, positive_name, float(y_real.mean()), float(y_syn.mean()))
+                                  labels_syn == level, rate, alpha_z, codes))
+    if fdr is not None:
+        found = _discoveries(found, fdr)
+    result = _summarize(found, target, positive_name, float(y_real.mean()), float(y_syn.mean()))
+    result.fdr = fdr
+    return result
+
+
+def _discoveries(found: list[SegmentEffect], fdr: float) -> list[SegmentEffect]:
+    """Keep ``significant`` only for the segments the Benjamini-Hochberg procedure accepts at ``fdr``.
+
+    A dataset has dozens of segments (every city, every quartile), so at |z| > 1.96 a few real effects
+    are chance: the demo CRM's holdout showed Seattle customers' deals winning 7.6 points less (z -2.3)
+    and Chicago's 3.9 more (z 2.0), although its data is generated with no city effect at all. No
+    generator can reproduce the holdout's noise, so its sign on such segments is a coin flip, and two of
+    them decided whether a dataset with 20 of 20 planted effects right passed a 0.9 threshold.
+    """
+    z = np.array([abs(s.real_z) if s.real_z is not None else 0.0 for s in found])
+    if z.size == 0:
+        return found
+    p = 2 * norm.sf(z)
+    order = np.argsort(p, kind="stable")
+    passed = p[order] <= fdr * np.arange(1, p.size + 1) / p.size
+    cutoff = p[order][np.flatnonzero(passed).max()] if passed.any() else -1.0
+    return [s.model_copy(update={"significant": s.significant and bool(pv <= cutoff)})
+            for s, pv in zip(found, p, strict=True)]
 
 
 def _summarize(found: list[SegmentEffect], target: str, positive: str | None, real_overall: float,
@@ -298,6 +358,7 @@ def linked_fidelity(
     positive: Any = "won",
     min_share: float = 0.01,
     alpha_z: float = 1.96,
+    fdr: float | None = None,
 ) -> FidelityResult:
     """Segment fidelity of parent (and grandparent) attributes against an outcome of a child table.
 
@@ -322,7 +383,17 @@ def linked_fidelity(
     synthetic = _table_frame(synthetic_tables, schema, table, set())
     attributes = [c for c in real.columns if c in attributes_all and c != target]
     return segment_fidelity(real, synthetic, target, positive=positive, min_share=min_share,
-                            alpha_z=alpha_z, columns=attributes)
+                            alpha_z=alpha_z, columns=attributes, cluster=_root_key(schema, table, real), fdr=fdr)
+
+
+def _root_key(schema: Schema, table: str, frame: pd.DataFrame) -> str | None:
+    """The column of ``frame`` that names each row's root ancestor (its customer), if it has one."""
+    root = table
+    while (fk := schema.parent_of(root)) is not None:
+        root = fk.parent
+    pk = schema.tables[root].primary_key
+    name = f"{root}.{pk}"
+    return name if root != table and pk is not None and name in frame.columns else None
 
 
 def _attribute_columns(schema: Schema) -> set[str]:
