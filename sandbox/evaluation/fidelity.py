@@ -192,6 +192,14 @@ def _cluster_se(y: np.ndarray, inside: np.ndarray, clusters: np.ndarray, m1: flo
     return math.sqrt(g / (g - 1) * float((per_cluster**2).sum())) if g > 1 else 0.0
 
 
+def _cluster_codes(keys: pd.Series) -> np.ndarray:
+    """A cluster number per row; a row without a root key (an orphan) is a cluster of its own."""
+    codes = pd.factorize(keys)[0]
+    orphans = codes < 0
+    codes[orphans] = codes.max(initial=-1) + 1 + np.arange(int(orphans.sum()))
+    return codes
+
+
 def _segment(column: str, level: str, y_real: np.ndarray, y_syn: np.ndarray, in_real: np.ndarray,
              in_syn: np.ndarray, rate: bool, alpha_z: float, clusters: tuple[np.ndarray, np.ndarray] | None = None
              ) -> SegmentEffect:
@@ -259,8 +267,7 @@ def segment_fidelity(
     rate = positive_name is not None
     codes = None
     if cluster is not None:
-        codes = tuple(pd.factorize(f[cluster].astype(object).where(f[cluster].notna(), "\0missing"))[0]
-                      for f in (real, synthetic))
+        codes = (_cluster_codes(real[cluster]), _cluster_codes(synthetic[cluster]))
     found = []
     for column in columns if columns is not None else [c for c in real.columns if c not in (target, cluster)]:
         if column not in synthetic.columns:
