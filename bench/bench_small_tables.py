@@ -69,7 +69,8 @@ def main() -> None:
                      f"{a[:, 2].mean():.3f} min {a[:, 2].min():.3f} ({ceiling['rank']:.3f})",
                      f"{a[:, 3].mean():.4f} max {a[:, 3].max():.4f}"])
     focused = " focus=target" if args.focus else ""
-    print(f"{registry.DEFAULT} {settings or 'defaults'}{focused}, seeds 0-{args.seeds - 1}; (ceiling) = real train")
+    print(f"{registry.DEFAULT} {settings or 'defaults'}{focused}, seeds 0-{args.seeds - 1}; "
+          "(ceiling) = real train half")
     print(table(["data", "quality", "sign agreement", "rank corr", "DCR share"], rows))
 
 
