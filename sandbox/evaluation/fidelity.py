@@ -290,8 +290,8 @@ def _discoveries(found: list[SegmentEffect], fdr: float) -> list[SegmentEffect]:
     A dataset has dozens of segments (every city, every quartile), so at |z| > 1.96 a few real effects
     are chance: the demo CRM's holdout showed Seattle customers' deals winning 7.6 points less (z -2.3)
     and Chicago's 3.9 more (z 2.0), although its data is generated with no city effect at all. No
-    generator can reproduce the holdout's noise, so its sign on such segments is a coin flip, and two of
-    them decided whether a dataset with 20 of 20 planted effects right passed a 0.9 threshold.
+    generator can reproduce the holdout's noise, so its sign on such segments is a coin flip, and these two
+    cities (with the two regions they determine) decided whether the demo dataset passed a 0.9 threshold.
     """
     z = np.array([abs(s.real_z) if s.real_z is not None else 0.0 for s in found])
     if z.size == 0:
