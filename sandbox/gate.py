@@ -30,16 +30,20 @@ MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fi
 DCR_BINS = 30  # bins of the synthetic->train and synthetic->holdout distance histograms
 
 
-def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str = "") -> dict[str, pd.DataFrame]:
-    """Up to MAX_ROOTS root rows of attached database ``db`` and all their descendants."""
+def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str = "",
+            roots: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    """Up to MAX_ROOTS root rows (``roots`` per root table, when given) of attached database ``db`` and all
+    their descendants."""
     frames: dict[str, pd.DataFrame] = {}
     for table in schema.order():
         spec = schema.tables[table]
         fk = schema.parent_of(table)
         cond = f"WHERE {where}" if where else ""
         if fk is None:
-            sql = (f"SELECT * FROM {db}.{q(table)} {cond} "
-                   f"{'USING SAMPLE reservoir(' + str(MAX_ROOTS) + ' ROWS) REPEATABLE (11)'}")
+            limit = max(1, min(MAX_ROOTS, (roots or {}).get(table, MAX_ROOTS)))
+            # a sample in FROM is drawn before WHERE filters: sample the filtered rows
+            sql = (f"SELECT * FROM (SELECT * FROM {db}.{q(table)} {cond}) "
+                   f"USING SAMPLE reservoir({limit} ROWS) REPEATABLE (11)")
         else:
             con.register("_parents", frames[fk.parent][[fk.parent_column]])
             cond = f"AND {where}" if where else ""
@@ -50,6 +54,22 @@ def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str 
             frame = frame.drop(columns="_holdout")
         frames[table] = frame[[c for c in spec.columns if c in frame.columns]]
     return frames
+
+
+def _real_frames(con: duckdb.DuckDBPyConnection, schema: Schema) -> tuple[dict[str, pd.DataFrame],
+                                                                          dict[str, pd.DataFrame]]:
+    """Training and holdout rows of the attached ``vault``: as many training families (root rows with all
+    their descendants) as there are holdout ones.
+
+    Distances to closest records compare equal-sized train and holdout samples. Thinning a child table's
+    training rows to the holdout's count instead left the training events less bunched in time than the
+    holdout's complete sequences, so any row lay nearer a training row: real unseen customers' interactions
+    scored a DCR share of 0.506 (0.524 on their times alone), the demo's synthetic ones 0.523, and 0.503 once
+    whole training customers were sampled.
+    """
+    holdout = _subset(con, "vault", schema, "_holdout")
+    roots = {t: len(f) for t, f in holdout.items() if schema.parent_of(t) is None}
+    return _subset(con, "vault", schema, "NOT _holdout", roots), holdout
 
 
 def _data_columns(schema: Schema, table: str) -> list[str]:
@@ -234,8 +254,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         con.execute(f"ATTACH '{file_of(ws, info)}' AS syn (READ_ONLY)")
         progress("reading", 0, 6)
         real_schema = _without_identifiers(schema)
-        train = _subset(con, "vault", real_schema, "NOT _holdout")
-        holdout = _subset(con, "vault", real_schema, "_holdout")
+        train, holdout = _real_frames(con, real_schema)
         syn = _subset(con, "syn", schema)
         progress("privacy", 1, 6)
         privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
