@@ -251,6 +251,9 @@ def distance_to_closest_records(
 
     Train and holdout are subsampled to the same size (at most ``max_rows``), the synthetic rows to at
     most ``max_rows``; identical-match shares compare every synthetic row with those equal-sized samples.
+    For a child table (events of a customer), pass as many whole training families as holdout ones:
+    thinning rows makes the training side less bunched than the holdout and any row look closer to it
+    (see ``sandbox.gate._real_frames``).
     Columns default to those present in all three frames; pass ``columns`` to leave out keys and identifiers. With
     ``histogram_bins``, the result also holds ``dcr_histogram``: how many synthetic rows lie at each
     distance from their closest train row and from their closest holdout row.
