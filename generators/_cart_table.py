@@ -11,17 +11,20 @@ from the previous event of the same parent; every other datetime as the offset f
 Derived variables (children counts, references counts) are synthesised like any other column.
 
 A synthetic row that falls in a cell fewer than ``cell_count`` (5) training rows fall in (same levels,
-numbers within the same 1% step of their range), or in such a cell of a coarser grid (10% steps), is drawn
-again: no copy or near-copy of a rare training row. The last 1, 2, 4, ... variables are redrawn first, the
-whole row last (``_REDRAWS`` attempts). The coarse grid (seeds 0-2): DCR share Telco 3,000 rows 0.530 ->
-0.516, full Telco 0.514 -> 0.492, full Bank 0.513 -> 0.498, quality and fidelity within seed noise; it
-redraws about 6% of Bank rows (the fine grid 0.1%). Alone it let exact copies through where a unique row's
-coarse cell held 5 others (demo CRM, data seed 4: 5.8% of rows identical to training rows, 4.1% to holdout
-rows). The price is on tables with many numbers, where the coarse grid redraws a quarter of the rows (Olist
-orders, 6 seeds: sign agreement 0.858 -> 0.796, rank 0.678 -> 0.655, DCR 0.502 -> 0.485). Redrawing only
-the excess over the rate at which unseen real rows fall in rare coarse cells changed nothing: synthetic
-rows fall there less often than real ones already (Telco 10.5% of rows). Steps of 20% cost fidelity (Bank
-sign 0.982 -> 0.976, quality 0.988 -> 0.985).
+numbers within the same 1% step of their range), or in a cell of a coarser grid (10% steps) that a single
+training row falls in, is drawn again: no copy of a rare training row, no near-copy of a unique one. The
+last 1, 2, 4, ... variables are redrawn first, the whole row last (``_REDRAWS`` attempts).
+
+The coarse grid (seeds 0-2): DCR share Telco 3,000 rows 0.530 -> 0.516, full Telco 0.514 -> 0.501, full
+Bank 0.513 -> 0.501, quality and fidelity within seed noise. Rare meaning fewer than 5 rows on the coarse
+grid too redrew a quarter of the rows of tables with many numbers and biased the variables redrawn first
+(Olist orders, 6 seeds: sign agreement 0.858 -> 0.796), and it raised identical matches in low-dimensional
+tables (demo customers, data seed 4: 5.9% of synthetic rows equal a training row, 5.1% a holdout row; the
+gate failed); with single-row cells: orders 0.877, demo customers 4.2% / 3.9%. The coarse grid alone let
+exact copies through where a unique row's coarse cell held others, hence both grids. Tried: redrawing only
+the excess over the rate at which unseen real rows fall in rare coarse cells (no effect: synthetic rows fall
+there less often already); whole-row redraws for coarse hits (orders recovered, Telco quality 0.972 ->
+0.954); steps of 20% (Bank sign 0.982 -> 0.976, quality 0.988 -> 0.985).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Settings(Params):
     other_label: str = "Other"
     cell_bins: int = 100  # steps of the copy check's grid per number (0: exact values)
     near_bins: int = 10  # steps of the near-copy check's coarser grid (0: no such check)
+    near_count: int = 2  # a coarse cell that fewer training rows fall in (one person's) is redrawn
     cell_count: int = 5  # a cell that fewer training rows fall in is rare: synthetic rows in it are redrawn
     threads: int = 0  # trees grown and batches of a standalone table made in parallel; 0 = up to 4 CPUs
 
@@ -65,7 +69,7 @@ class Settings(Params):
             found.append(f"prune must be none, categorical or all, not {self.prune!r}")
         if self.smooth_common not in (True, False, "auto"):
             found.append(f"smooth_common must be true, false or 'auto', not {self.smooth_common!r}")
-        for name in ("min_leaf", "min_count", "cell_count"):
+        for name in ("min_leaf", "min_count", "cell_count", "near_count"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 found.append(f"{name} must be a positive integer, not {getattr(self, name)!r}")
         for name in ("cell_bins", "near_bins"):
@@ -118,7 +122,7 @@ class TableModel:
             table.codecs[col] = codec
             data[col] = codec.encode(df[col])
         table._choose_anchor(spec, data, group)
-        table._rare_rows(data, settings.cell_count, settings.cell_bins, settings.near_bins)
+        table._rare_rows(data, settings.cell_count, settings.cell_bins, settings.near_bins, settings.near_count)
         anchor_abs = table._to_offsets(data, parent_anchor, group)
         data.update({k: np.asarray(v, dtype=np.float64) for k, v in derived.items()})
         variables = table._variables(data, settings.order, settings.focus)
@@ -239,11 +243,13 @@ class TableModel:
             h += mixed
         return h ^ (h >> np.uint64(31))
 
-    def _rare_rows(self, data: dict[str, np.ndarray], k: int, bins: int, near_bins: int = 0) -> None:
+    def _rare_rows(self, data: dict[str, np.ndarray], k: int, bins: int, near_bins: int = 0,
+                   near_count: int = 2) -> None:
         """Remember the cells that fewer than ``k`` training rows fall in (a unique row is a person).
 
         A cell is a row's levels plus its numbers on a grid of ``bins`` steps between the 1st and 99th
-        percentile (0: the exact values); the same again on the coarser grid of ``near_bins`` steps.
+        percentile (0: the exact values); on the coarser grid of ``near_bins`` steps, the cells that fewer
+        than ``near_count`` training rows fall in.
         """
         if not self.columns or self.sequence:
             return
@@ -251,7 +257,7 @@ class TableModel:
         self.rare_rows, self.rare_bits = _rare_set(self._row_hashes(data, self.cells), k)
         if near_bins:
             self.near_cells = self._grid(data, near_bins)
-            self.near_rows, self.near_bits = _rare_set(self._row_hashes(data, self.near_cells), k)
+            self.near_rows, self.near_bits = _rare_set(self._row_hashes(data, self.near_cells), near_count)
 
     def _grid(self, data: dict[str, np.ndarray], bins: int) -> dict[str, tuple[float, float]]:
         """Per number column: origin and step of a grid of ``bins`` steps from the 1st to the 99th percentile."""

@@ -142,15 +142,18 @@ def test_no_more_copies_of_train_rows_than_of_unseen_rows(telco: tuple, telco_sa
     assert in_train <= in_holdout
 
 
-def test_synthetic_rows_are_no_closer_to_train_than_to_unseen_rows(telco: tuple, telco_sample: pd.DataFrame) -> None:
-    """DCR share (the gate's distance measure) on 3,000 real Telco rows stays near 0.5 (the issue allows 0.52).
+def test_synthetic_rows_are_no_closer_to_train_than_to_unseen_rows(telco: tuple) -> None:
+    """DCR share (the gate's distance measure) on 3,000 real Telco rows within the issue's 0.52, each seed.
 
-    With the near-copy grid at 1% steps instead of 10%, seeds 3-5 gave 0.514, 0.521, 0.523 (now 0.498,
-    0.507, 0.501).
+    Without the near-copy check on the coarse grid, seeds 3-5 gave 0.514, 0.521, 0.523 (now 0.507, 0.517,
+    0.512).
     """
-    train, holdout, _ = telco
+    train, holdout, schema = telco
     cols = [c for c in train.columns if c not in ("customerID", "email")]
-    assert distance_to_closest_records(train[cols], holdout[cols], telco_sample[cols]).dcr_share <= 0.505
+    for seed in (3, 4, 5):
+        synthetic = CartGenerator(seed=seed).fit({"customers": train}, schema).sample_frames(rows=ROWS)["customers"]
+        share = distance_to_closest_records(train[cols], holdout[cols], synthetic[cols]).dcr_share
+        assert share <= 0.52, (seed, share)
 
 
 def test_rare_categories_are_not_reproduced(olist: tuple) -> None:
