@@ -271,13 +271,21 @@ class TableModel:
 
     def _copies(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """Rows in a rare training cell of either grid: they are drawn again."""
-        if self.rare_rows is None:  # event sequences are not checked (see _rare_rows)
-            return np.zeros(0, dtype=np.int64)
-        hits = _in_set(self._row_hashes(values, self.cells), self.rare_rows, self.rare_bits)
+        hits = self._in_cells(values, self.cells, self.rare_rows, self.rare_bits)
         if self.near_cells is not None:
-            near = _in_set(self._row_hashes(values, self.near_cells), self.near_rows, self.near_bits)
-            hits = np.union1d(hits, near)
+            hits = np.union1d(hits, self._in_cells(values, self.near_cells, self.near_rows, self.near_bits))
         return hits
+
+    def _in_cells(self, values: dict[str, np.ndarray], cells: dict[str, tuple[float, float]],
+                  rare: np.ndarray | None, bits: np.ndarray | None) -> np.ndarray:
+        """Rows whose cell on the grid ``cells`` is among the ``rare`` ones (none, unhashed, when there are
+        none: event sequences are not checked, see _rare_rows, and many tables have no rare cell)."""
+        if rare is None or rare.size == 0 or bits is None:
+            return np.zeros(0, dtype=np.int64)
+        hashes = self._row_hashes(values, cells)
+        maybe = np.flatnonzero(bits[hashes >> np.uint64(64 - _FILTER_BITS)])  # the bitmap rules most out
+        pos = np.minimum(np.searchsorted(rare, hashes[maybe]), rare.size - 1)
+        return maybe[rare[pos] == hashes[maybe]]
 
     def _from_offsets(self, values: dict[str, np.ndarray], parent_anchor: np.ndarray | None,
                       group: np.ndarray | None) -> np.ndarray | None:
@@ -304,15 +312,6 @@ def _rare_set(hashes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     bits = np.zeros(1 << _FILTER_BITS, dtype=bool)
     bits[rare >> np.uint64(64 - _FILTER_BITS)] = True
     return rare, bits
-
-
-def _in_set(hashes: np.ndarray, rare: np.ndarray | None, bits: np.ndarray | None) -> np.ndarray:
-    """Positions of the hashes that are in ``rare`` (the bitmap rules most out in one lookup)."""
-    if rare is None or rare.size == 0 or bits is None:
-        return np.zeros(0, dtype=np.int64)
-    maybe = np.flatnonzero(bits[hashes >> np.uint64(64 - _FILTER_BITS)])
-    pos = np.minimum(np.searchsorted(rare, hashes[maybe]), rare.size - 1)
-    return maybe[rare[pos] == hashes[maybe]]
 
 
 def _cumulative_by_group(gaps: np.ndarray, base: np.ndarray, group: np.ndarray) -> np.ndarray:

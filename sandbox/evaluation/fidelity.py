@@ -188,7 +188,7 @@ def _cluster_se(y: np.ndarray, inside: np.ndarray, clusters: np.ndarray, m1: flo
     """
     influence = np.where(inside, (y - m1) / n1, -(y - m2) / n2)
     per_cluster = np.bincount(clusters, weights=influence)
-    g = int((np.bincount(clusters) > 0).sum())
+    g = int(clusters.max()) + 1  # codes are dense (_cluster_codes)
     return math.sqrt(g / (g - 1) * float((per_cluster**2).sum())) if g > 1 else 0.0
 
 
