@@ -411,7 +411,8 @@ def bench_sequences(customers: int) -> None:
         # rows also whether key order (the order they were generated in) is time order
         return {"per_deal": per_deal, "gaps": np.log1p(gaps(events, ["deal_id", "occurred_at"])),
                 "ordered": float((gaps(events, ["deal_id", "interaction_id"]) >= 0).mean()),
-                "channels": events["channel"].value_counts(normalize=True)}
+                "channels": events["channel"].value_counts(normalize=True),
+                "hours": pd.to_datetime(events["occurred_at"]).dt.hour.value_counts(normalize=True)}
 
     with tempfile.TemporaryDirectory() as tmp:
         write_demo_crm(Path(tmp) / "export", customers=customers, seed=0)
@@ -428,10 +429,12 @@ def bench_sequences(customers: int) -> None:
             with open_dataset(ws, steward, info.id) as con:
                 syn = shape(con.table("deals").df(), con.table("interactions").df())
             tvd = 0.5 * real["channels"].sub(syn["channels"], fill_value=0).abs().sum()
+            hours = 0.5 * real["hours"].sub(syn["hours"], fill_value=0).abs().sum()
             rows.append([g, float(ks_2samp(real["per_deal"], syn["per_deal"]).statistic),
-                         float(ks_2samp(real["gaps"], syn["gaps"]).statistic), float(tvd), syn["ordered"], seconds])
-    print(table(["generator", "KS events per deal", "KS log gap", "channel mix TVD", "key order = time order",
-                 "fit + sample s"], rows))
+                         float(ks_2samp(real["gaps"], syn["gaps"]).statistic), float(tvd), float(hours),
+                         syn["ordered"], seconds])
+    print(table(["generator", "KS events per deal", "KS log gap", "channel mix TVD", "hour of day TVD",
+                 "key order = time order", "fit + sample s"], rows))
 
 
 def bench_throughput(rows: int) -> None:

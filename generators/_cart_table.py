@@ -8,6 +8,9 @@ or on DCR share at the same settings).
 Datetimes are modelled as offsets: the table's anchor datetime (its ``sequence_index``, else its first
 complete datetime column) as the offset from the parent's anchor, or for event sequences as the gap
 from the previous event of the same parent; every other datetime as the offset from the row's anchor.
+Offsets that run for hours or more are taken on the column's clock, which runs fast through busy hours
+and slowly at night (``_fit_clock``): events keep the real time-of-day pattern (demo interactions happen
+08:00-21:00; hour-of-day TVD against the real events 0.46 -> 0.02) and every order is kept.
 Derived variables (children counts, references counts) are synthesised like any other column.
 
 A synthetic row that falls in a cell fewer than ``cell_count`` (5) training rows fall in (same levels,
@@ -45,6 +48,11 @@ __all__ = ["TableModel", "Settings"]
 
 _HASH_KEYS = np.random.default_rng(20240917).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
 _FILTER_BITS = 20
+_DAY = 86400.0
+_CLOCK_BINS = 96  # quarter-hours
+_CLOCK_EVEN = 0.02  # share of the clock spread evenly over the day
+_CLOCK_MIN_ROWS = 200  # fewer rows than this: no time-of-day histogram
+_CLOCK_MIN_GAP = 3600.0  # a child's anchor this long after its base (median) or more is taken on the clock
 _REDRAWS = 6  # attempts to draw a row that is not a near-copy of a rare training row
 
 
@@ -108,6 +116,7 @@ class TableModel:
     near_rows: np.ndarray | None = None  # the same on the coarser grid of ``near_bins`` steps
     near_bits: np.ndarray | None = None
     near_cells: dict[str, tuple[float, float]] | None = None
+    clocks: dict[str, np.ndarray] | None = None  # datetime column -> its clock (see _fit_clock)
 
     @classmethod
     def fit(cls, df: pd.DataFrame, spec: Table, settings: Settings, seed: int, context: np.ndarray,
@@ -143,22 +152,49 @@ class TableModel:
 
     def _to_offsets(self, data: dict[str, np.ndarray], parent_anchor: np.ndarray | None,
                     group: np.ndarray | None) -> np.ndarray | None:
-        """Replace absolute datetimes in ``data`` by offsets; return the absolute anchor times."""
+        """Replace absolute datetimes in ``data`` by offsets; return the absolute anchor times.
+
+        An offset is taken on the column's own clock (``_fit_clock``) when it runs for hours or more (the
+        median of the positive ones; always for the anchor of a table without parent), else in seconds (an
+        approval minutes after a purchase, whatever the hour).
+        """
         if self.anchor is None:
             return None
+        self.clocks = {}
         anchor = data[self.anchor].copy()
         for col in self.columns:
             if isinstance(self.codecs[col], DatetimeCodec) and col != self.anchor:
-                data[col] = data[col] - anchor
+                if self._set_clock(col, data[col], data[col] - anchor):
+                    data[col] = _warp(data[col], self.clocks[col]) - _warp(anchor, self.clocks[col])
+                else:
+                    data[col] = data[col] - anchor
         base = parent_anchor if parent_anchor is not None else np.zeros_like(anchor)
-        if self.sequence:
-            assert group is not None
-            first = np.r_[True, group[1:] != group[:-1]]
-            prev = np.r_[np.nan, anchor[:-1]]
-            data[self.anchor] = anchor - np.where(first, base, prev)
-        else:
-            data[self.anchor] = anchor - base
+        offsets = self._anchor_offsets(anchor, base, group)
+        if self._set_clock(self.anchor, anchor, None if parent_anchor is None else offsets):
+            clock = self.clocks[self.anchor]
+            offsets = self._anchor_offsets(_warp(anchor, clock), _warp(base, clock), group)
+        data[self.anchor] = offsets
         return anchor
+
+    def _set_clock(self, col: str, values: np.ndarray, offsets: np.ndarray | None) -> bool:
+        """Give ``col`` a clock when its ``offsets`` (None: always) run for hours and its times carry one."""
+        assert self.clocks is not None
+        if offsets is not None:
+            gaps = offsets[np.isfinite(offsets) & (offsets > 0)]
+            if not gaps.size or np.median(gaps) < _CLOCK_MIN_GAP:
+                return False
+        clock = _fit_clock(values, self.codecs[col])
+        if clock is not None:
+            self.clocks[col] = clock
+        return clock is not None
+
+    def _anchor_offsets(self, anchor: np.ndarray, base: np.ndarray, group: np.ndarray | None) -> np.ndarray:
+        """Each anchor time less its base: the parent's anchor, or in a sequence the event before."""
+        if not self.sequence:
+            return anchor - base
+        assert group is not None
+        first = np.r_[True, group[1:] != group[:-1]]
+        return anchor - np.where(first, base, np.r_[np.nan, anchor[:-1]])
 
     def _variables(self, data: dict[str, np.ndarray], order: str, focus: tuple[str, ...] = ()) -> list[Var]:
         """The modelled variables in order; focus columns first, so every later tree can split on them."""
@@ -291,18 +327,62 @@ class TableModel:
                       group: np.ndarray | None) -> np.ndarray | None:
         if self.anchor is None:
             return None
+        clocks = self.clocks or {}
+        clock = clocks.get(self.anchor)
         offset = values[self.anchor]
-        base = parent_anchor if parent_anchor is not None else np.zeros_like(offset)
+        base = _warp(parent_anchor, clock) if parent_anchor is not None else np.zeros_like(offset)
         if self.sequence:
             assert group is not None
             anchor = _cumulative_by_group(offset, base, group)
         else:
             anchor = base + offset
-        values[self.anchor] = anchor
+        values[self.anchor] = anchor = _unwarp(anchor, clock)
         for col in self.columns:
             if isinstance(self.codecs[col], DatetimeCodec) and col != self.anchor:
-                values[col] = values[col] + anchor
+                values[col] = _unwarp(values[col] + _warp(anchor, clocks.get(col)), clocks.get(col))
         return anchor
+
+
+def _fit_clock(seconds: np.ndarray, codec: Codec) -> np.ndarray | None:
+    """The time-of-day distribution of a datetime column, when its values carry one: the share of rows
+    before each quarter-hour of the day (a histogram of 96 bins, so no one row's time is kept; a fiftieth of
+    the mass spread evenly, so every time stays possible and the mapping invertible), or None for dates and
+    for fewer than ``_CLOCK_MIN_ROWS`` rows.
+
+    Offsets on this clock (``_warp``) keep whole days, but busy hours take up more of a day than quiet ones:
+    gaps drawn from other rows' gaps land in busy hours as often as real events do (smoothed gaps in
+    seconds spread synthetic events over all 24 hours: Olist purchase times, hour-of-day TVD 0.28 -> 0.04),
+    and since the mapping is monotone every order stays (events of a sequence, a child after its parent).
+    Offsets of minutes are left in seconds: moved to another row's hour, a short approval delay measured on
+    a busy clock stretches into hours at night (Olist approvals within an hour 0.58 -> 0.37 of orders).
+    """
+    finite = seconds[np.isfinite(seconds)]
+    if not isinstance(codec, DatetimeCodec) or codec.unit_s >= _DAY or finite.size < _CLOCK_MIN_ROWS:
+        return None
+    tod = np.sort(np.mod(finite, _DAY))
+    if not tod.any():
+        return None
+    grid = np.linspace(0.0, _DAY, _CLOCK_BINS + 1)
+    share = np.searchsorted(tod, grid, side="left") / tod.size
+    share[-1] = 1.0
+    return (1 - _CLOCK_EVEN) * share + _CLOCK_EVEN * grid / _DAY
+
+
+def _warp(seconds: np.ndarray, clock: np.ndarray | None) -> np.ndarray:
+    """Seconds on the table's clock: whole days kept, the time of day replaced by the share of the day's
+    rows before it (times ``_DAY``)."""
+    if clock is None:
+        return seconds
+    day = np.floor(seconds / _DAY) * _DAY
+    return day + _DAY * np.interp(seconds - day, np.linspace(0.0, _DAY, clock.size), clock)
+
+
+def _unwarp(seconds: np.ndarray, clock: np.ndarray | None) -> np.ndarray:
+    """The inverse of ``_warp``."""
+    if clock is None:
+        return seconds
+    day = np.floor(seconds / _DAY) * _DAY
+    return day + np.interp((seconds - day) / _DAY, clock, np.linspace(0.0, _DAY, clock.size))
 
 
 def _rare_set(hashes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
