@@ -3,7 +3,9 @@
 Every variable is modelled by a decision tree on (at most ``max_parents`` of) the variables before it,
 plus context columns such as the parent row of a child table. Sampling routes synthetic rows to the
 tree's leaves and draws a training value from the same leaf (donors are stored per leaf, so a draw is
-``values[start[leaf] + floor(u * size[leaf])]``). Privacy controls:
+``values[start[leaf] + floor(u * size[leaf])]``). A categorical variable is drawn instead from a logistic
+model on its leaf plus binned predictors where that predicts held-out rows better (``_cart_logit``: weak
+effects a tree drops survive). Privacy controls:
 
 * leaves hold at least ``min_leaf`` rows (default 60), and each tree is grown on 75% of the rows and
   pruned on the other 25% (reduced-error pruning: a subtree is cut when its root, as one leaf, predicts
@@ -30,6 +32,8 @@ from scipy.stats import rankdata
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
+from generators._cart_logit import Logit, bin_codes, bin_edges, fit_logit
+
 __all__ = ["Params", "SequentialCart", "Var"]
 
 _MAX_CLASSES = 64  # a classification tree splits on the most frequent levels; leaves keep them all
@@ -53,6 +57,7 @@ class Params:
     rank_split: bool = True
     focus: tuple[str, ...] = ()  # outcome columns: modelled first; a tree's root split on one is never pruned
     lookups: bool = True  # values an earlier column determines are looked up, not drawn from a leaf
+    logit: float = 0.02  # categorical variables' logistic models (``_cart_logit``): C per 1,000 rows; 0: none
 
 
 @dataclass
@@ -80,6 +85,7 @@ class Var:
     lookup_col: int = -1  # predictor column whose value determines this variable (see _lookup)
     lookup_keys: np.ndarray | None = None  # sorted values of that column ...
     lookup_values: np.ndarray | None = None  # ... and the value each one determines
+    logit: Logit | None = None  # draws this categorical variable instead of its leaf donors, when set
 
 
 class SequentialCart:
@@ -92,6 +98,7 @@ class SequentialCart:
         self.threads = threads  # trees grown at once (sklearn releases the GIL while it grows one)
         self.n_context = 0
         self.width = 0
+        self.edges: list[np.ndarray] = []  # per predictor column: its bins in the logistic models
 
     def fit(self, context: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         """Fit every tree; return the predictor matrix of the training rows (context + vars)."""
@@ -100,6 +107,8 @@ class SequentialCart:
         x = np.empty((n, self.width), dtype=np.float32)
         x[:, : self.n_context] = context
         binned = [_binned(context[:, j], False) for j in range(self.n_context)]
+        self.edges = [bin_edges(x[:, j]) for j in range(self.n_context)]  # float32, as sampling sees them
+        self._codes = [bin_codes(x[:, j], e) for j, e in enumerate(self.edges)]
         focus: list[int] = []  # predictor columns of the focus variables
         cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -124,13 +133,15 @@ class SequentialCart:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
                 binned.append(_binned(y, var.kind == "cat"))
+                self.edges.append(bin_edges(x[:, var.xcol]))
+                self._codes.append(bin_codes(x[:, var.xcol], self.edges[-1]))
                 if var.name in self.params.focus:
                     focus.append(var.xcol)
 
         def grow(job: tuple[Var, np.ndarray, np.ndarray, int, np.ndarray]) -> None:
             # trees learn from real columns only, so all of them can grow at once (each has its own seed)
             var, rows, y, seed, protect = job
-            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect)
+            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect, rows=rows)
 
         if self.threads > 1 and len(jobs) > 1:
             with ThreadPoolExecutor(self.threads) as pool:
@@ -138,6 +149,7 @@ class SequentialCart:
         else:
             for job in jobs:
                 grow(job)
+        del self._codes
         return x
 
     def _parents(self, binned: list[np.ndarray], y: np.ndarray, categorical: bool, rows: np.ndarray) -> np.ndarray:
@@ -151,7 +163,8 @@ class SequentialCart:
         gain = [_mutual_information(target, b[rows]) for b in binned]
         return np.sort(np.argsort(gain, kind="stable")[::-1][:limit])
 
-    def _fit_var(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int, protect: np.ndarray) -> None:
+    def _fit_var(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int, protect: np.ndarray,
+                 rows: np.ndarray) -> None:
         if var.kind == "num":
             y = self._prepare_numeric(var, y)
         if y.size == 0:
@@ -159,8 +172,14 @@ class SequentialCart:
             var.scale = np.zeros(1)
             x = x[:1]
         leaf = np.zeros(y.size, dtype=np.int64)
+        held_out = np.zeros(y.size, dtype=bool)
         if x.shape[1] and y.size >= 2 * self.params.min_leaf:
-            leaf = self._grow(var, x, y, seed, protect)
+            leaf, held_out = self._grow(var, x, y, seed, protect)
+            if var.kind == "cat" and self.params.logit > 0:
+                assert var.parents is not None
+                codes = [self._codes[j][rows] for j in var.parents]
+                sizes = [self.edges[j].size + 2 for j in var.parents]
+                var.logit = fit_logit(var.parents, codes, sizes, y, leaf, held_out, self.params.logit)
         order = np.argsort(leaf, kind="stable")
         var.size = np.bincount(leaf, minlength=int(leaf.max()) + 1)
         var.start = np.concatenate([[0], np.cumsum(var.size)[:-1]])
@@ -173,8 +192,10 @@ class SequentialCart:
             assert var.scale is not None
             self._leaf_scale(var, var.scale[order])
 
-    def _grow(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int, protect: np.ndarray) -> np.ndarray:
-        """Grow (and prune) the tree of ``var``; return every training row's leaf number."""
+    def _grow(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int,
+              protect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Grow (and prune) the tree of ``var``; return every training row's leaf number, and which rows
+        were held out to prune it."""
         target = self._split_target(var, y)
         prune = self.params.prune == "all" or (self.params.prune == "categorical" and var.kind == "cat")
         held_out = np.zeros(y.size, dtype=bool)
@@ -194,7 +215,7 @@ class SequentialCart:
         leaf = var.node_leaf[cut.apply(x)]
         assert var.parents is not None
         var.tree = _renumbered(cut, var.parents) if cut.node_count > 1 else None
-        return leaf
+        return leaf, held_out
 
     def _split_target(self, var: Var, y: np.ndarray) -> np.ndarray:
         if var.kind == "cat":
@@ -239,6 +260,7 @@ class SequentialCart:
         else:
             x, out = np.empty((m, self.width), dtype=np.float32), {}
             x[:, : self.n_context] = context
+        codes: dict[int, np.ndarray] = {}
         for var in self.vars[start:]:
             assert var.start is not None and var.size is not None and var.values is not None
             u = rng.random(m)
@@ -252,11 +274,21 @@ class SequentialCart:
                     x[:, var.xcol] = values
                 continue
             if var.tree is None:
+                node = np.zeros(m, dtype=np.int64)
                 idx = (u * var.size[0]).astype(np.int64)
             else:
                 node = var.tree.apply(x)
                 idx = var.node_start[node] + (u * var.node_size[node]).astype(np.int64)
-            values = var.values[idx]
+            if var.logit is not None:
+                assert var.node_leaf is not None
+                for j in var.logit.columns:
+                    if j not in codes:  # each column is binned once, for every model that reads it
+                        codes[j] = bin_codes(x[:, j], self.edges[j])
+                leaf = var.node_leaf[node] if var.tree is not None else node
+                values = var.logit.draw([codes[j] for j in var.logit.columns], leaf, u)
+                values = values.astype(var.values.dtype, copy=False)
+            else:
+                values = var.values[idx]
             if var.kind == "num":
                 values = self._smooth(var, values, idx, rng)
                 if var.missing is not None:

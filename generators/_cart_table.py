@@ -89,6 +89,8 @@ class Settings(Params):
             found.append(f"validation must be in [0, 1), not {self.validation!r}")
         if self.smoothing < 0:
             found.append(f"smoothing must not be negative, not {self.smoothing!r}")
+        if not isinstance(self.logit, (int, float)) or self.logit < 0:
+            found.append(f"logit must be a number, 0 (no logistic models) or more, not {self.logit!r}")
         return found
 
     def workers(self) -> int:
