@@ -32,7 +32,7 @@ from scipy.stats import rankdata
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
-from generators._cart_logit import Logit, bin_codes, bin_edges, fit_logit
+from generators._cart_logit import Bins, Logit, fit_logit
 
 __all__ = ["Params", "SequentialCart", "Var"]
 
@@ -98,7 +98,7 @@ class SequentialCart:
         self.threads = threads  # trees grown at once (sklearn releases the GIL while it grows one)
         self.n_context = 0
         self.width = 0
-        self.edges: list[np.ndarray] = []  # per predictor column: its bins in the logistic models
+        self.bins: list[Bins] = []  # per predictor column: its bins in the logistic models
 
     def fit(self, context: np.ndarray, data: dict[str, np.ndarray]) -> np.ndarray:
         """Fit every tree; return the predictor matrix of the training rows (context + vars)."""
@@ -107,8 +107,8 @@ class SequentialCart:
         x = np.empty((n, self.width), dtype=np.float32)
         x[:, : self.n_context] = context
         binned = [_binned(context[:, j], False) for j in range(self.n_context)]
-        self.edges = [bin_edges(x[:, j]) for j in range(self.n_context)]  # float32, as sampling sees them
-        self._codes = [bin_codes(x[:, j], e) for j, e in enumerate(self.edges)]
+        self.bins = [Bins.fit(x[:, j]) for j in range(self.n_context)]  # float32, as sampling sees them
+        codes = [b.codes(x[:, j]) for j, b in enumerate(self.bins)]
         focus: list[int] = []  # predictor columns of the focus variables
         cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -133,15 +133,17 @@ class SequentialCart:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
                 binned.append(_binned(y, var.kind == "cat"))
-                self.edges.append(bin_edges(x[:, var.xcol]))
-                self._codes.append(bin_codes(x[:, var.xcol], self.edges[-1]))
+                self.bins.append(Bins.fit(x[:, var.xcol]))
+                codes.append(self.bins[-1].codes(x[:, var.xcol]))
                 if var.name in self.params.focus:
                     focus.append(var.xcol)
 
         def grow(job: tuple[Var, np.ndarray, np.ndarray, int, np.ndarray]) -> None:
             # trees learn from real columns only, so all of them can grow at once (each has its own seed)
             var, rows, y, seed, protect = job
-            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect, rows=rows)
+            assert var.parents is not None
+            self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect,
+                          codes=[codes[j][rows] for j in var.parents])
 
         if self.threads > 1 and len(jobs) > 1:
             with ThreadPoolExecutor(self.threads) as pool:
@@ -149,7 +151,6 @@ class SequentialCart:
         else:
             for job in jobs:
                 grow(job)
-        del self._codes
         return x
 
     def _parents(self, binned: list[np.ndarray], y: np.ndarray, categorical: bool, rows: np.ndarray) -> np.ndarray:
@@ -164,7 +165,9 @@ class SequentialCart:
         return np.sort(np.argsort(gain, kind="stable")[::-1][:limit])
 
     def _fit_var(self, var: Var, x: np.ndarray, y: np.ndarray, seed: int, protect: np.ndarray,
-                 rows: np.ndarray) -> None:
+                 codes: list[np.ndarray]) -> None:
+        """Fit the tree (or lookup rest) of ``var``, and its logistic model on the bin ``codes`` of its
+        parents when categorical."""
         if var.kind == "num":
             y = self._prepare_numeric(var, y)
         if y.size == 0:
@@ -177,8 +180,7 @@ class SequentialCart:
             leaf, held_out = self._grow(var, x, y, seed, protect)
             if var.kind == "cat" and self.params.logit > 0:
                 assert var.parents is not None
-                codes = [self._codes[j][rows] for j in var.parents]
-                sizes = [self.edges[j].size + 2 for j in var.parents]
+                sizes = [self.bins[j].size for j in var.parents]
                 var.logit = fit_logit(var.parents, codes, sizes, y, leaf, held_out, self.params.logit)
         order = np.argsort(leaf, kind="stable")
         var.size = np.bincount(leaf, minlength=int(leaf.max()) + 1)
@@ -283,7 +285,7 @@ class SequentialCart:
                 assert var.node_leaf is not None
                 for j in var.logit.columns:
                     if j not in codes:  # each column is binned once, for every model that reads it
-                        codes[j] = bin_codes(x[:, j], self.edges[j])
+                        codes[j] = self.bins[j].codes(x[:, j])
                 leaf = var.node_leaf[node] if var.tree is not None else node
                 values = var.logit.draw([codes[j] for j in var.logit.columns], leaf, u)
                 values = values.astype(var.values.dtype, copy=False)

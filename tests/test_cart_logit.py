@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generators._cart_logit import Logit, bin_codes, bin_edges
+from generators._cart_logit import Bins, Logit
 from generators.cart import CartGenerator
 from generators.schema import Column, Schema, Table
 from sandbox.evaluation.fidelity import segment_fidelity
@@ -85,13 +85,23 @@ def test_draws_follow_the_model() -> None:
             np.testing.assert_allclose(observed, expected, atol=0.01)
 
 
-def test_bin_codes_agree_with_a_search() -> None:
+def test_bins_follow_the_quantiles() -> None:
+    """Levels keep their own bin; numbers fall in 16 quantile bins (up to the lookup grid's resolution), in
+    order, whatever the value; missing values have their own bin."""
     rng = np.random.default_rng(1)
-    for values in (rng.integers(0, 5, 500).astype(np.float32),  # levels: the shortcut
-                   np.r_[rng.integers(0, 3, 500), np.nan].astype(np.float32),
-                   np.r_[rng.lognormal(size=500), np.nan].astype(np.float32)):  # numbers: 16 quantile bins
-        edges = bin_edges(values)
-        probe = np.r_[values, np.array([-3.0, 0.2, 0.5, 0.7, 1.49, 7.0, np.nan], dtype=np.float32)]
-        expected = np.searchsorted(edges, probe, side="right")
-        expected[np.isnan(probe)] = edges.size + 1
-        np.testing.assert_array_equal(bin_codes(probe, edges), expected)
+    levels = rng.integers(0, 5, 1000).astype(np.float32)
+    bins = Bins.fit(levels)
+    assert bins.levels and bins.size == 6
+    np.testing.assert_array_equal(bins.codes(np.array([0, 3, 4, np.nan], dtype=np.float32)), [0, 3, 4, 5])
+    amounts = np.r_[rng.lognormal(size=5000), np.nan].astype(np.float32)  # skewed, like money
+    bins = Bins.fit(amounts)
+    assert bins.size == 16 + 1
+    codes = bins.codes(amounts)
+    assert codes[-1] == bins.size - 1
+    edges = np.quantile(amounts[:-1], np.linspace(0, 1, 17)[1:-1])
+    exact = np.searchsorted(edges, amounts[:-1], side="right")
+    assert (codes[:-1] == exact).mean() > 0.995
+    order = np.argsort(amounts[:-1])
+    assert np.all(np.diff(codes[:-1][order]) >= 0)
+    far = bins.codes(np.array([-1e9, 1e9], dtype=np.float32))
+    assert far[0] == 0 and far[1] == bins.size - 2
