@@ -275,13 +275,8 @@ class SequentialCart:
                 if var.in_x:
                     x[:, var.xcol] = values
                 continue
-            if var.tree is None:
-                node = np.zeros(m, dtype=np.int64)
-                idx = (u * var.size[0]).astype(np.int64)
-            else:
-                node = var.tree.apply(x)
-                idx = var.node_start[node] + (u * var.node_size[node]).astype(np.int64)
-            if var.logit is not None:
+            node = var.tree.apply(x) if var.tree is not None else np.zeros(m, dtype=np.int64)
+            if var.logit is not None:  # categorical: no donor, the level is drawn from the model
                 assert var.node_leaf is not None
                 for j in var.logit.columns:
                     if j not in codes:  # each column is binned once, for every model that reads it
@@ -290,6 +285,10 @@ class SequentialCart:
                 values = var.logit.draw([codes[j] for j in var.logit.columns], leaf, u)
                 values = values.astype(var.values.dtype, copy=False)
             else:
+                if var.tree is None:
+                    idx = (u * var.size[0]).astype(np.int64)
+                else:
+                    idx = var.node_start[node] + (u * var.node_size[node]).astype(np.int64)
                 values = var.values[idx]
             if var.kind == "num":
                 values = self._smooth(var, values, idx, rng)
