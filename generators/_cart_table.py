@@ -52,7 +52,7 @@ _DAY = 86400.0
 _CLOCK_BINS = 96  # quarter-hours
 _CLOCK_EVEN = 0.02  # share of the clock spread evenly over the day
 _CLOCK_MIN_ROWS = 200  # fewer rows than this: no time-of-day histogram
-_CLOCK_MIN_GAP = 3600.0  # a child's anchor this long after its base (median) or more is taken on the clock
+_CLOCK_MIN_GAP = 3600.0  # offsets this long (median of the positive ones) or longer are taken on the clock
 _REDRAWS = 6  # attempts to draw a row that is not a near-copy of a rare training row
 
 
