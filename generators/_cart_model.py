@@ -107,8 +107,9 @@ class SequentialCart:
         x = np.empty((n, self.width), dtype=np.float32)
         x[:, : self.n_context] = context
         binned = [_binned(context[:, j], False) for j in range(self.n_context)]
-        self.bins = [Bins.fit(x[:, j]) for j in range(self.n_context)]  # float32, as sampling sees them
-        codes = [b.codes(x[:, j]) for j, b in enumerate(self.bins)]
+        logit = self.params.logit > 0
+        self.bins = [Bins.fit(x[:, j]) for j in range(self.n_context)] if logit else []  # float32, as sampled
+        codes = [b.codes(x[:, j]).astype(np.int32) for j, b in enumerate(self.bins)]  # int32: n x width in memory
         focus: list[int] = []  # predictor columns of the focus variables
         cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -133,8 +134,9 @@ class SequentialCart:
                 var.xcol = len(binned)
                 x[:, var.xcol] = y
                 binned.append(_binned(y, var.kind == "cat"))
-                self.bins.append(Bins.fit(x[:, var.xcol]))
-                codes.append(self.bins[-1].codes(x[:, var.xcol]))
+                if logit:
+                    self.bins.append(Bins.fit(x[:, var.xcol]))
+                    codes.append(self.bins[-1].codes(x[:, var.xcol]).astype(np.int32))
                 if var.name in self.params.focus:
                     focus.append(var.xcol)
 
@@ -143,7 +145,7 @@ class SequentialCart:
             var, rows, y, seed, protect = job
             assert var.parents is not None
             self._fit_var(var, x[np.ix_(rows, var.parents)], y[rows], seed=seed, protect=protect,
-                          codes=[codes[j][rows] for j in var.parents])
+                          codes=[codes[j][rows] for j in var.parents] if logit and var.kind == "cat" else [])
 
         if self.threads > 1 and len(jobs) > 1:
             with ThreadPoolExecutor(self.threads) as pool:

@@ -310,7 +310,8 @@ def test_times_of_day_follow_the_real_ones(olist: tuple) -> None:
         delay = (orders["order_approved_at"] - orders["order_purchase_timestamp"]).dropna()
         return float((delay < pd.Timedelta(hours=1)).mean())
 
-    assert within_hour(synthetic["orders"]) > within_hour(real["orders"]) - 0.3  # 0.40-0.44 vs 0.63, as before
+    # 0.44 vs 0.63 real (seed 1; 0.41 before clocks); taking every offset on a clock gave 0.33
+    assert within_hour(synthetic["orders"]) > within_hour(real["orders"]) - 0.23
 
 
 def test_clock_is_invertible_and_keeps_order(olist: tuple) -> None:
