@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,8 +52,10 @@ def test_spill_folders_of_killed_ingests_are_swept(workspace: Workspace, tmp_pat
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     left = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{int(dead.stdout)}-"))
     (left / "duckdb_temp_block.bin").write_text("user7@mail.ru")
-    mine = list(Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"))
+    # only this process's folders: another test worker may be ingesting at the same moment
+    own = f"{SPILL_PREFIX}{os.getpid()}-*"
+    before = list(Path(tempfile.gettempdir()).glob(own))
     ingest(workspace, STEWARD, [_csv(tmp_path / "customers.csv", 500)], "crm", accept_proposed=True)
     assert not left.exists()
-    assert not [p for p in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*") if p not in mine], \
+    assert not [p for p in Path(tempfile.gettempdir()).glob(own) if p not in before], \
         "the ingest's own spill folder is deleted when it ends"
