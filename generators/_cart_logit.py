@@ -62,8 +62,14 @@ class Logit:
             for offset, code in zip(self.offsets, codes, strict=True):
                 z += w[offset:][code]
             odds.append(np.exp(np.minimum(z, 700.0), out=z))
-        cum = np.cumsum(odds, axis=0)
-        k = (cum < u * cum[-1]).sum(axis=0)
+        total = odds[0].copy()
+        for o in odds[1:]:
+            total += o
+        target, cum, k = u * total, odds[0], np.zeros(u.size, dtype=np.int64)
+        for o in odds[1:]:  # the running sum without stacking the odds (np.cumsum copied them first)
+            k += cum < target
+            cum = cum + o
+        k += cum < target
         return self.levels[np.minimum(k, self.levels.size - 1)]
 
 

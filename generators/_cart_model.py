@@ -262,7 +262,7 @@ class SequentialCart:
             assert x is not None and known is not None
             x, out = x.copy(), {v.name: known[v.name] for v in self.vars[:start]}
         else:
-            x, out = np.empty((m, self.width), dtype=np.float32), {}
+            x, out = np.empty((m, self.width), dtype=np.float32, order="F"), {}
             x[:, : self.n_context] = context
         codes: dict[int, np.ndarray] = {}
         for var in self.vars[start:]:
