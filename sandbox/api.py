@@ -40,6 +40,7 @@ import duckdb
 
 from sandbox import audit
 from sandbox.access import User, require
+from sandbox.enums import as_text, sql_type
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject, parse_as
 from sandbox.transform import q
 from sandbox.workspace import Workspace, default_home
@@ -486,7 +487,7 @@ class Table:
     @property
     def types(self) -> dict[str, str]:
         """DuckDB type of every column."""
-        return {c: str(t) for c, t in zip(self._rel.columns, self._rel.types, strict=True)}
+        return {c: sql_type(str(t)) for c, t in zip(self._rel.columns, self._rel.types, strict=True)}
 
     def sql(self, query: str) -> Table:
         """A query on this table, which the query calls ``t`` (a stored table also by its name; the dataset's
@@ -500,8 +501,8 @@ class Table:
         return Table(self._session, self.dataset, self.name, self._rel.limit(int(n), int(offset)))
 
     def df(self) -> pd.DataFrame:
-        """All rows as a pandas DataFrame."""
-        return self._rel.df()
+        """All rows as a pandas DataFrame (text columns as text, not categoricals)."""
+        return as_text(self._rel.df())
 
     def arrow(self) -> pa.Table:
         """All rows as a pyarrow Table."""
@@ -520,7 +521,7 @@ class Table:
     def _repr_html_(self) -> str:
         from sandbox.api_html import table_html
 
-        return table_html(self.name, self.dataset, len(self), self._rel.limit(10).df())
+        return table_html(self.name, self.dataset, len(self), as_text(self._rel.limit(10).df()))
 
 
 class GateReport:

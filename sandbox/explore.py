@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sandbox import audit
 from sandbox.access import User
 from sandbox.datasets import open_dataset
+from sandbox.enums import as_text, sql_type
 from sandbox.errors import UnknownObject
 from sandbox.transform import q
 from sandbox.workspace import Workspace
@@ -28,7 +29,7 @@ def describe(ws: Workspace, user: User, dataset: str) -> list[TableInfo]:
         infos = []
         for name in names:
             rows = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
-            cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE {q(name)}").fetchall()}
+            cols = {r[0]: sql_type(r[1]) for r in con.execute(f"DESCRIBE {q(name)}").fetchall()}
             infos.append(TableInfo(name=name, rows=rows, columns=cols))
     with ws.governance() as g:
         audit.record(g, user, "dataset.view", dataset)
@@ -50,7 +51,8 @@ def page(ws: Workspace, user: User, dataset: str, table: str, offset: int = 0, l
     limit = max(1, min(limit, MAX_PAGE))
     with open_dataset(ws, user, dataset) as con:
         _check(con, table)
-        return con.execute(f"SELECT * FROM {q(table)} ORDER BY rowid LIMIT ? OFFSET ?", [limit, max(0, offset)]).df()
+        return as_text(con.execute(f"SELECT * FROM {q(table)} ORDER BY rowid LIMIT ? OFFSET ?",
+                                   [limit, max(0, offset)]).df())
 
 
 def distribution(ws: Workspace, user: User, dataset: str, table: str, column: str, bins: int = 30,
@@ -58,8 +60,8 @@ def distribution(ws: Workspace, user: User, dataset: str, table: str, column: st
     """Aggregated distribution of one column: histogram bins for numbers and dates, top levels otherwise."""
     with open_dataset(ws, user, dataset) as con:
         _check(con, table, column)
-        kind = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                "WHERE table_name = ?", [table]).fetchall())[column]
+        kind = sql_type(dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                         "WHERE table_name = ?", [table]).fetchall())[column])
         c = q(column)
         if any(k in kind for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")) and kind != "INTERVAL":
             return con.execute(

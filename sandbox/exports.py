@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from sandbox import audit, notify
 from sandbox.access import User, authorize
 from sandbox.datasets import get, open_dataset
+from sandbox.enums import as_text
 from sandbox.errors import AccessDenied, InputError, UnknownObject
 from sandbox.transform import q
 from sandbox.users import notify_recipients
@@ -181,7 +182,7 @@ def export_rows(ws: Workspace, user: User, dataset: str, table: str, justificati
                 refused = _over_quota(g, ws, user, wanted, now, dataset, table, justification)
             if refused:
                 raise refused
-        frame = con.execute(f"SELECT * FROM {q(table)} ORDER BY rowid LIMIT {wanted} OFFSET {offset}").df()
+        frame = as_text(con.execute(f"SELECT * FROM {q(table)} ORDER BY rowid LIMIT {wanted} OFFSET {offset}").df())
     return _export(ws, user, "rows", dataset, table, justification, _frame_writer(frame, fmt), fmt, now)
 
 

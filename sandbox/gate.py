@@ -18,6 +18,7 @@ from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
 from sandbox.datasets import file_of, get
+from sandbox.enums import as_text, sql_type
 from sandbox.errors import InputError
 from sandbox.gate_charts import chart_data
 from sandbox.progress import Progress, silent
@@ -49,7 +50,7 @@ def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str 
             cond = f"AND {where}" if where else ""
             sql = (f"SELECT c.* FROM {db}.{q(table)} c SEMI JOIN _parents p "
                    f"ON c.{q(fk.column)} = p.{q(fk.parent_column)} WHERE true {cond}")
-        frame = con.execute(sql).df()
+        frame = as_text(con.execute(sql).df())
         if "_holdout" in frame.columns:
             frame = frame.drop(columns="_holdout")
         frames[table] = frame[[c for c in spec.columns if c in frame.columns]]
@@ -86,7 +87,8 @@ def _leaks(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, Any]:
     found: dict[str, int] = {}
     columns = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
                           "WHERE table_catalog = 'syn'").fetchall()
-    for table, column, dtype in columns:
+    for table, column, kind in columns:
+        dtype = sql_type(kind)
         c, t = q(column), f"syn.{q(table)}"
         spec = schema.tables[table].columns.get(column) if table in schema.tables else None
         # A synthetic key is a fresh counter, never learned from data: equal to a real customer number by

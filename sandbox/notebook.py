@@ -14,6 +14,7 @@ import pandas as pd
 from sandbox import audit
 from sandbox.access import User, authorize, cli_user
 from sandbox.datasets import open_dataset
+from sandbox.enums import as_text
 from sandbox.errors import UnknownObject
 from sandbox.transform import q
 from sandbox.workspace import Workspace
@@ -32,7 +33,7 @@ def read_table(ws: Workspace, user: User, dataset: str, table: str) -> pd.DataFr
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if table not in tables:
             raise UnknownObject(f"no table {table!r} in {dataset}; tables: {', '.join(sorted(tables))}")
-        frame = con.execute(f"SELECT * FROM {q(table)}").df()
+        frame = as_text(con.execute(f"SELECT * FROM {q(table)}").df())
     with ws.governance() as g:
         audit.record(g, user, "dataset.read", dataset, details={"table": table, "rows": len(frame), "via": "notebook"})
     return frame

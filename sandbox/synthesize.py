@@ -19,6 +19,7 @@ from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
 from sandbox.datasets import DatasetInfo, get
+from sandbox.enums import create_table, widen
 from sandbox.errors import InputError
 from sandbox.leak_guard import LeakGuard
 from sandbox.models import save_model
@@ -39,15 +40,14 @@ def write_batches(path: Path, batches: Iterable[Batch], total_roots: int, root: 
     counts: dict[str, int] = {}
     con = duckdb.connect(str(tmp), config={"memory_limit": WRITE_MEMORY_LIMIT})
     try:
+        levels: dict[str, dict[str, set[str]]] = {}  # per table: its ENUM columns and their levels
         for table, batch in batches:
-            view = pa.Table.from_batches([batch])
-            if table in counts:  # the relation API appends ~15% faster than INSERT ... SELECT over a view
-                con.from_arrow(view).insert_into(q(table))
-            else:
-                con.register("_batch", view)
-                con.execute(f"CREATE TABLE {q(table)} AS SELECT * FROM _batch")
-                con.unregister("_batch")
+            if table not in counts:
+                levels[table] = create_table(con, table, batch)
                 counts[table] = 0
+            widen(con, table, batch, levels[table])
+            # the relation API appends ~15% faster than INSERT ... SELECT over a view
+            con.from_arrow(pa.Table.from_batches([batch])).insert_into(q(table))
             counts[table] += batch.num_rows
             if table == root:
                 progress("sampling", counts[root], total_roots)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sandbox import audit
 from sandbox.access import User, require
 from sandbox.datasets import open_dataset
+from sandbox.enums import as_text
 from sandbox.errors import InputError, SandboxError, UnknownObject
 from sandbox.explore import MAX_PAGE, describe
 from sandbox.lab import i18n
@@ -207,7 +208,7 @@ def breakdown(ws: Workspace, user: User, dataset: str, table: str, group_by: str
         validate(con, structure, population)
         sql, params = compile_breakdown(structure, population, group_by, measures, bucket=bucket,
                                         limit=max(1, min(limit, 500)))
-        frame = run_sql(con, sql, params).df()
+        frame = as_text(run_sql(con, sql, params).df())
     total = int(frame.pop("__population").iloc[0]) if len(frame) else 0
     minimum = ws.settings.min_group_size
     frame["too_small"] = frame["rows"] < minimum
@@ -226,7 +227,7 @@ def rows(ws: Workspace, user: User, dataset: str, table: str, filters: list[Filt
         validate(con, structure, population)
         sql, params = compile_rows(structure, population, limit=max(1, min(limit, MAX_PAGE)),
                                    offset=max(0, offset))
-        page = run_sql(con, sql, params).df()
+        page = as_text(run_sql(con, sql, params).df())
         total = run_sql(con, *compile_population_size(structure, population)).fetchone()[0]
     record(ws, user, dataset, {"kind": "rows", "table": table, "offset": offset,
                                "filters": [f.model_dump(mode="json") for f in population.filters]})

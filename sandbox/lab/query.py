@@ -21,6 +21,7 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from sandbox.enums import sql_type
 from sandbox.errors import InputError, UnknownObject
 from sandbox.transform import q
 
@@ -267,7 +268,7 @@ class Structure:
         for table, column, kind in con.execute(
                 "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal "
                 "AND database_name = current_database() ORDER BY table_name, column_index").fetchall():
-            columns.setdefault(table, {})[column] = kind
+            columns.setdefault(table, {})[column] = sql_type(kind)
         if links is None:
             links = infer_links(columns)
         usable = {t: lk for t, lk in links.items() if t in columns and lk.column in columns[t]
