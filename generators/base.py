@@ -3,6 +3,8 @@
 Lifecycle (as in SDV): public ``fit`` validates, then calls ``_fit``; public ``sample`` checks the
 model is fitted, then streams ``(table, pyarrow.RecordBatch)`` pairs from ``_sample``. Parents are
 always yielded before the children that reference them; keys are fresh integers, never real values.
+A text column may come dictionary-encoded; its dictionary then lists only levels the generator may draw
+(the product's writer stores those levels as the column's DuckDB ENUM type, drawn or not).
 """
 
 from __future__ import annotations
