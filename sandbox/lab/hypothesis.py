@@ -20,6 +20,7 @@ from sandbox.access import User
 from sandbox.errors import InputError
 from sandbox.lab import i18n, stats
 from sandbox.lab.data import connect, record, run_sql
+from sandbox.lab.multiplicity import Multiplicity, family
 from sandbox.lab.query import Metric, Population, Split, compile_population_size, compile_units, validate
 from sandbox.lab.stats import TestResult, chi_square, choose_test, two_proportions
 from sandbox.progress import Progress, silent
@@ -125,6 +126,13 @@ class HypothesisResult(BaseModel):
     warnings: dict[str, list[str]]
     sample_size: SampleSize | None
     seconds: float
+    multiplicity: Multiplicity | None = Field(default=None, description="This answer among every hypothesis its "
+                                              "user answered on the dataset (Holm-adjusted p-value).")
+
+    @property
+    def chance(self) -> bool:
+        """Significant alone, but not once adjusted for the user's other hypotheses on this dataset."""
+        return self.test.significant and self.multiplicity is not None and not self.multiplicity.significant
 
     def fields_used(self) -> list[str]:
         """Every ``table.column`` the question read."""
@@ -196,9 +204,18 @@ def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, A
     progress("conclusion", 2, 3)
     result = _result(spec, info.source, info.fidelity, population, units, test, sd, cats, minimum,
                      time.perf_counter() - started)
+    p_value = test.p_value if not test.too_small and test.p_value is not None and math.isfinite(test.p_value) \
+        else None
+    result.multiplicity = family(ws, user, spec.dataset, spec.model_dump(mode="json"), p_value, spec.confidence)
+    if result.chance:
+        for lang in i18n.LANGS:
+            note = i18n.tr(lang, "warn.chance", m=result.multiplicity.tests,
+                           p=i18n.number(result.multiplicity.adjusted_p, lang, 3))
+            result.multiplicity.note[lang] = note
+            result.warnings[lang].append(note)
     record(ws, user, spec.dataset, {"kind": "hypothesis", "spec": spec.model_dump(mode="json"),
                                     "n_a": test.n_a, "n_b": test.n_b, "verdict": result.verdict,
-                                    "fields": result.fields_used()})
+                                    "p": p_value, "fields": result.fields_used()})
     progress("done", 3, 3)
     return result
 

@@ -32,6 +32,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.has": "with {ref} = {values}",
         "group.has_not": "without {ref} = {values}",
         "warn.missing": "{n} units of group {g} have no value of the metric and are left out.",
+        "warn.chance": "You have tested {m} hypotheses on this dataset. Adjusted for all of them (Holm), "
+                       "p = {p}: with that many tries a difference like this one turns up by chance, so treat "
+                       "it as an idea to test, not a finding.",
         "power.rate": "Two-proportion z test, {alpha} significance, {power} power.",
         "power.mean": "Welch t test on the mean, {alpha} significance, {power} power.",
         "power.median": "Mann-Whitney test, approximated from the t test (efficiency 3/π), {alpha} "
@@ -58,6 +61,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.has": "есть {ref} = {values}",
         "group.has_not": "нет {ref} = {values}",
         "warn.missing": "У {n} единиц группы {g} нет значения метрики, они не учитываются.",
+        "warn.chance": "Вы проверили на этом наборе гипотез: {m}. С поправкой на все (метод Холма) p = {p}: "
+                       "при таком числе попыток подобная разница возникает случайно, так что это идея для "
+                       "проверки, а не вывод.",
         "power.rate": "z-тест двух долей, уровень значимости {alpha}, мощность {power}.",
         "power.mean": "t-тест Уэлча для средних, уровень значимости {alpha}, мощность {power}.",
         "power.median": "Тест Манна-Уитни, приближение через t-тест (эффективность 3/π), уровень "

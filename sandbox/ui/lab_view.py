@@ -281,8 +281,11 @@ def show_result(result: HypothesisResult) -> None:
     code, test = lang(), result.test
     st.subheader(t("lab.result"))
     trusted = result.fidelity is not None and result.fidelity >= WEAK_FIDELITY
-    box = st.warning if result.too_small else st.success if test.significant and trusted else st.info
+    box = st.warning if result.too_small else st.success if test.significant and trusted and not result.chance \
+        else st.info
     box(result.conclusion[code])
+    if result.chance and result.multiplicity is not None:  # also among the notes below; here it must not be missed
+        st.warning(result.multiplicity.note[code])
     cols = st.columns(3)
     for col, name, group in ((cols[0], "A", result.a), (cols[1], "B", result.b)):
         col.metric(f"{t('lab.group', g=name)}: {group.label[code]}", value_text(result, group.value),
