@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from sandbox import audit
 from sandbox.access import User
 from sandbox.errors import InputError
 from sandbox.lab import i18n, stats
-from sandbox.lab.data import connect, record, run_sql
+from sandbox.lab.data import connect, run_sql
 from sandbox.lab.multiplicity import Multiplicity, family
 from sandbox.lab.query import Metric, Population, Split, compile_population_size, compile_units, validate
 from sandbox.lab.stats import TestResult, chi_square, choose_test, two_proportions
@@ -206,16 +207,18 @@ def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, A
                      time.perf_counter() - started)
     p_value = test.p_value if not test.too_small and test.p_value is not None and math.isfinite(test.p_value) \
         else None
-    result.multiplicity = family(ws, user, spec.dataset, spec.model_dump(mode="json"), p_value, spec.confidence)
+    asked = spec.model_dump(mode="json")
+    with ws.governance() as g:  # one connection: the earlier answers are read, then this one is recorded
+        result.multiplicity = family(g, user, spec.dataset, asked, p_value, spec.confidence)
+        audit.record(g, user, "lab.query", spec.dataset, details={
+            "kind": "hypothesis", "spec": asked, "n_a": test.n_a, "n_b": test.n_b, "verdict": result.verdict,
+            "p": p_value, "fields": result.fields_used()})
     if result.chance:
         for lang in i18n.LANGS:
             note = i18n.tr(lang, "warn.chance", m=result.multiplicity.tests,
                            p=i18n.number(result.multiplicity.adjusted_p, lang, 3))
             result.multiplicity.note[lang] = note
             result.warnings[lang].append(note)
-    record(ws, user, spec.dataset, {"kind": "hypothesis", "spec": spec.model_dump(mode="json"),
-                                    "n_a": test.n_a, "n_b": test.n_b, "verdict": result.verdict,
-                                    "p": p_value, "fields": result.fields_used()})
     progress("done", 3, 3)
     return result
 

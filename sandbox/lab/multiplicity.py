@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import duckdb
 from pydantic import BaseModel, Field
 
 from sandbox.access import User
-from sandbox.workspace import Workspace
 
 __all__ = ["Multiplicity", "family", "holm", "question_key"]
 
@@ -52,13 +52,13 @@ def holm(p_values: list[float], index: int) -> float:
     return adjusted
 
 
-def family(ws: Workspace, user: User, dataset: str, spec: dict[str, Any], p_value: float | None,
+def family(g: duckdb.DuckDBPyConnection, user: User, dataset: str, spec: dict[str, Any], p_value: float | None,
            confidence: float) -> Multiplicity:
-    """This answer (``spec``, ``p_value``) among the user's earlier answers on ``dataset``."""
-    with ws.governance() as g:
-        rows = g.execute("SELECT CAST(details AS VARCHAR) FROM audit WHERE action = 'lab.query' AND object = ? "
-                         "AND actor = ? AND outcome = 'ok' AND json_extract_string(details, '$.kind') = 'hypothesis' "
-                         "ORDER BY seq", [dataset, user.name]).fetchall()
+    """This answer (``spec``, ``p_value``) among the user's earlier answers on ``dataset``, read through the
+    governance connection ``g`` (the caller records the answer in the same one)."""
+    rows = g.execute("SELECT CAST(details AS VARCHAR) FROM audit WHERE action = 'lab.query' AND object = ? "
+                     "AND actor = ? AND outcome = 'ok' AND json_extract_string(details, '$.kind') = 'hypothesis' "
+                     "ORDER BY seq", [dataset, user.name]).fetchall()
     latest: dict[str, float] = {}
     for (text,) in rows:
         details = json.loads(text or "{}")
