@@ -334,3 +334,22 @@ def test_the_hypothesis_sentence_in_both_languages(demo_workspace):
     ws, dataset = demo_workspace
     draft = draft_from_result(run_hypothesis(ws, MARKETER, spec(dataset)), ru)
     assert draft.audience == "все deals" and draft.hypothesis == hypothesis_text(ru)
+
+
+def test_a_split_above_the_unit_warns_that_its_units_are_clustered(demo_workspace):
+    """Deals split by their customer's gender: all deals of one customer land in one group, so the deals
+    are not independent evidence. Asked with customers as the unit, the note is gone."""
+    ws, dataset = demo_workspace
+    by_gender = Split(table="customers", column="gender", b=["F"])
+    per_deal = run_hypothesis(ws, MARKETER, spec(dataset, split=by_gender))
+    note = [w for w in per_deal.warnings["en"] if "fall in the same group" in w]
+    assert note == ["All deals rows of one customers row fall in the same group, so the test counts them as "
+                    "independent evidence when they are not, and its p-value is too small. For a sound p-value, "
+                    "ask the same question with customers as the population's unit."]
+    assert any("p-значение занижено" in w for w in per_deal.warnings["ru"])
+    per_customer = run_hypothesis(ws, MARKETER, spec(dataset, population=Population(unit="customers"),
+                                                     split=by_gender))
+    assert per_customer.a.units + per_customer.b.units < per_deal.a.units + per_deal.b.units
+    assert not [w for w in per_customer.warnings["en"] if "fall in the same group" in w]
+    own = run_hypothesis(ws, MARKETER, spec(dataset))  # deals split by their own channel
+    assert not [w for w in own.warnings["en"] if "fall in the same group" in w]

@@ -202,6 +202,7 @@ def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, A
         units = {g: (0, 0) for g in ("A", "B")} | {g: (int(u), int(n)) for g, u, n in found}
         progress("test", 1, 3)
         test, sd, cats = _compare(con, spec, sql, params, minimum)
+        above = spec.split.table in structure.chain(spec.population.unit)[1:]
     progress("conclusion", 2, 3)
     result = _result(spec, info.source, info.fidelity, population, units, test, sd, cats, minimum,
                      time.perf_counter() - started)
@@ -213,6 +214,10 @@ def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, A
         audit.record(g, user, "lab.query", spec.dataset, details={
             "kind": "hypothesis", "spec": asked, "n_a": test.n_a, "n_b": test.n_b, "verdict": result.verdict,
             "p": p_value, "fields": result.fields_used()})
+    if above and not test.too_small:  # a whole customer's deals land in one group: no independent evidence
+        for lang in i18n.LANGS:
+            result.warnings[lang].append(i18n.tr(lang, "warn.clustered", unit=spec.population.unit,
+                                                 parent=spec.split.table))
     if result.chance:
         for lang in i18n.LANGS:
             note = i18n.tr(lang, "warn.chance", m=result.multiplicity.tests,

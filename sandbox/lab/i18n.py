@@ -32,6 +32,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.has": "with {ref} = {values}",
         "group.has_not": "without {ref} = {values}",
         "warn.missing": "{n} units of group {g} have no value of the metric and are left out.",
+        "warn.clustered": "All {unit} rows of one {parent} row fall in the same group, so the test counts them "
+                          "as independent evidence when they are not, and its p-value is too small. For a sound "
+                          "p-value, ask the same question with {parent} as the population's unit.",
         "warn.chance": "You have tested {m} hypotheses on this dataset. Adjusted for all of them (Holm), "
                        "p = {p}: with that many tries a difference like this one turns up by chance, so treat "
                        "it as an idea to test, not a finding.",
@@ -61,6 +64,9 @@ TEXT: dict[str, dict[str, str]] = {
         "group.has": "есть {ref} = {values}",
         "group.has_not": "нет {ref} = {values}",
         "warn.missing": "У {n} единиц группы {g} нет значения метрики, они не учитываются.",
+        "warn.clustered": "Все строки {unit} одной строки {parent} попадают в одну группу, и тест считает их "
+                          "независимыми наблюдениями, хотя это не так: p-значение занижено. Для надёжного "
+                          "p-значения задайте тот же вопрос с единицей популяции {parent}.",
         "warn.chance": "Вы проверили на этом наборе гипотез: {m}. С поправкой на все (метод Холма) p = {p}: "
                        "при таком числе попыток подобная разница возникает случайно, так что это идея для "
                        "проверки, а не вывод.",
