@@ -42,14 +42,12 @@ def question_key(spec: dict[str, Any]) -> str:
 
 def holm(p_values: list[float], index: int) -> float:
     """Holm's adjusted p-value of ``p_values[index]``: the running maximum of (m - rank) x p, capped at 1."""
-    m = len(p_values)
-    adjusted, running = 1.0, 0.0
-    for rank, i in enumerate(sorted(range(m), key=lambda j: (p_values[j], j != index))):
+    m, running = len(p_values), 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda j: (p_values[j], j != index))):  # ties: this one first
         running = max(running, min(1.0, (m - rank) * p_values[i]))
         if i == index:
-            adjusted = running
             break
-    return adjusted
+    return running
 
 
 def family(g: duckdb.DuckDBPyConnection, user: User, dataset: str, spec: dict[str, Any], p_value: float | None,
@@ -61,8 +59,8 @@ def family(g: duckdb.DuckDBPyConnection, user: User, dataset: str, spec: dict[st
                      "ORDER BY seq", [dataset, user.name]).fetchall()
     latest: dict[str, float] = {}
     for (text,) in rows:
-        details = json.loads(text or "{}")
-        if details.get("kind") == "hypothesis" and isinstance(details.get("spec"), dict):
+        details = json.loads(text or "{}")  # the query kept hypotheses only
+        if isinstance(details.get("spec"), dict):
             latest[question_key(details["spec"])] = _p(details.get("p"))
     key = question_key(spec)
     latest[key] = _p(p_value)
