@@ -30,6 +30,23 @@ out = Console()
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"crm-sandbox {version('crm-sandbox')}", highlight=False)
+        except PackageNotFoundError:
+            out.print("crm-sandbox (not installed)", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """CRM Sandbox: test ideas about customers on synthetic data."""
+
+
 def _dump(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")

@@ -73,3 +73,26 @@ def test_every_command_has_help_text():
     group = get_command(app)
     for name, command in group.commands.items():
         assert command.help, f"command {name} has no help text"
+
+
+def test_version_names_the_installed_package(tmp_path: Path):
+    from importlib.metadata import version
+
+    result = run(["--version"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"crm-sandbox {version('crm-sandbox')}"
+
+
+def test_package_dependencies_are_ranges_and_the_tested_versions_are_constraints():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    exact = [d for d in project["dependencies"] if "==" in d]
+    assert exact == [], f"exact pins in [project.dependencies] stop installs beside other stacks: {exact}"
+    pins = dict(line.split("==", 1) for line in (REPO / "constraints.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert pins["torch"] == "2.13.0", "the CPU wheel of torch on this machine's disk is 2.13.0"
+    for dep in project["dependencies"]:
+        name = dep.split(">")[0].split("<")[0].split("=")[0].strip().lower()
+        assert any(k.lower().replace("_", "-") == name for k in pins), f"{name} has no tested version in constraints"
+    assert (REPO / "sandbox" / "py.typed").exists() and (REPO / "generators" / "py.typed").exists()
