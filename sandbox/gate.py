@@ -17,6 +17,7 @@ from generators.schema import Schema
 from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
+from sandbox.copy_check import exact_copies
 from sandbox.datasets import file_of, get
 from sandbox.enums import as_text, sql_type
 from sandbox.errors import InputError
@@ -219,6 +220,11 @@ def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
     if excess and p.get("identical_match_z", float("inf")) > beyond:
         reasons.append(f"identical matches with training rows ({p['identical_match_share_train']:.4f}) exceed "
                        f"those with holdout rows ({p['identical_match_share_holdout']:.4f}): copied records")
+    copied = p.get("exact_copy_excess")
+    if copied is not None and copied > t.identical_match_margin and p.get("exact_copy_z", 0.0) > beyond:
+        reasons.append(f"{copied:.1%} of {p['exact_copy_table']} rows are copies of training rows beyond chance "
+                       f"(every synthetic row compared with all {p['identical_match_reference_rows']:,} training "
+                       "rows): copied records")
     if p["leaked_values"] > t.max_leaked_values:
         reasons.append(f"{p['leaked_values']} cells hold identifier values from the source "
                        f"(in {', '.join(p['leak_locations'])})")
@@ -260,6 +266,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         syn = _subset(con, "syn", schema)
         progress("privacy", 1, 6)
         privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
+        privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
     finally:
         con.close()
     progress("quality", 2, 6)
