@@ -57,15 +57,16 @@ class Logit:
     def draw(self, codes: list[np.ndarray], leaf: np.ndarray, u: np.ndarray) -> np.ndarray:
         """One level per row given its leaf and the bin codes of ``columns``, by inverse CDF at ``u``."""
         odds = [np.ones(u.size)]  # one-dimensional gathers: two-dimensional ones cost several times more
-        for k, w in enumerate(self.weights):
-            z = self.leaf_weights[k][leaf] + self.intercept[k]
+        for i, w in enumerate(self.weights):
+            z = self.leaf_weights[i][leaf] + self.intercept[i]
             for offset, code in zip(self.offsets, codes, strict=True):
                 z += w[offset:][code]
             odds.append(np.exp(np.minimum(z, 700.0), out=z))
         total = odds[0].copy()
         for o in odds[1:]:
             total += o
-        target, cum, k = u * total, odds[0], np.zeros(u.size, dtype=np.int64)
+        target, cum = u * total, odds[0]
+        k = np.zeros(u.size, dtype=np.int64)
         for o in odds[1:]:  # the running sum without stacking the odds (np.cumsum copied them first)
             k += cum < target
             cum = cum + o

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from generators.schema import Schema
+from sandbox.db import fetch_row
 from sandbox.transform import q
 
 INFINITE_Z = 1e9  # a JSON-safe stand-in for a z with no spread (every difference equal)
@@ -42,7 +43,7 @@ def table_copies(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
         return None
     real_row = ", ".join(q(c) for c in cols)
     syn_row = ", ".join(f"TRY_CAST({q(c)} AS {real_types[c]})" for c in cols)
-    row = con.execute(f"""
+    row = fetch_row(con, f"""
         WITH r AS (SELECT hash({real_row}) AS h, _holdout FROM {real}.{q(table)}),
              tr AS (SELECT h, count(*) AS n FROM r WHERE NOT _holdout GROUP BY h),
              ho AS (SELECT h, count(*) AS n FROM r WHERE _holdout GROUP BY h),
@@ -54,7 +55,7 @@ def table_copies(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
         SELECT (SELECT n_train FROM sizes), (SELECT n_holdout FROM sizes), sum(s),
                sum(s) FILTER (WHERE t > 0), sum(s) FILTER (WHERE o > 0),
                sum(s * t), sum(s * o), sum(s * s * (t + o))
-        FROM m""").fetchone()
+        FROM m""")
     n_train, n_holdout, n_syn, hit_t, hit_o, st, so, ssm = (float(v or 0) for v in row)
     if n_syn == 0 or n_train == 0 or n_holdout == 0:
         return None

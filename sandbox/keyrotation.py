@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from sandbox import audit
 from sandbox.access import User, authorize
 from sandbox.catalog import Catalog
+from sandbox.db import fetch_row
 from sandbox.errors import InputError, WorkspaceBusy
 from sandbox.ingest import KEY_ID, connect, fingerprint
 from sandbox.progress import Progress, silent
@@ -209,7 +210,7 @@ def _build_map(con: duckdb.DuckDBPyConnection, tables: list[SourceTable], cat: C
     body = " UNION ".join(parts) if parts else "SELECT NULL::VARCHAR AS v WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _map AS SELECT pseudonym_old(v) AS old, pseudonym(v) AS new "
                 f"FROM ({body})")
-    total, distinct = con.execute("SELECT count(*), count(DISTINCT old) FROM _map").fetchone()
+    total, distinct = fetch_row(con, "SELECT count(*), count(DISTINCT old) FROM _map")
     if total != distinct:  # two values with one pseudonym: 80-bit collision, never expected
         raise InputError(f"the export given for {label} has values that share a pseudonym; rotation stopped")
     return total
@@ -225,9 +226,9 @@ def _translate_table(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]
     con.execute(f"CREATE TABLE new.{q(table)} AS SELECT t.* REPLACE ({replace}) FROM old.{q(table)} t {joins}")
     problems = []
     for c in cols:
-        before, after = con.execute(
+        before, after = fetch_row(con,
             f"SELECT (SELECT count({q(c)}) FROM old.{q(table)}), (SELECT count({q(c)}) FROM new.{q(table)})"
-        ).fetchone()
+        )
         if before != after:
             problems.append(f"{before - after} values of {table}.{c}")
     return problems
@@ -245,7 +246,7 @@ def _models_with_pseudonyms(con: duckdb.DuckDBPyConnection, ws: Workspace, model
             continue
         con.execute("CREATE OR REPLACE TEMP TABLE _found (v VARCHAR)")
         con.executemany("INSERT INTO _found VALUES (?)", [[v] for v in found])
-        if con.execute("SELECT count(*) FROM _found SEMI JOIN _map ON v = old").fetchone()[0]:
+        if fetch_row(con, "SELECT count(*) FROM _found SEMI JOIN _map ON v = old")[0]:
             holding.append(model)
     return holding
 
@@ -296,7 +297,7 @@ def _rewrite(ws: Workspace, old: str, new: str, cat: Catalog, paths: Sequence[st
 
 def _fingerprint_of(ws: Workspace, snapshot: str) -> str:
     with ws.governance() as g:
-        return g.execute("SELECT fingerprint FROM snapshots WHERE id = ?", [snapshot]).fetchone()[0]
+        return fetch_row(g, "SELECT fingerprint FROM snapshots WHERE id = ?", [snapshot])[0]
 
 
 # ---------------------------------------------------------------- the rotation
@@ -399,8 +400,8 @@ def _commit(ws: Workspace, user: User, journal: dict, rotated: list[RotatedSnaps
         if row is not None and row[0] != journal["old_key_id"]:
             raise WorkspaceBusy("the vault's key changed while the rotation ran; run it again")
         olds = [r.old for r in rotated]
-        still = g.execute("SELECT count(*) FROM snapshots WHERE status = 'active' AND list_contains(?, id)",
-                          [olds]).fetchone()[0]
+        still = fetch_row(g, "SELECT count(*) FROM snapshots WHERE status = 'active' AND list_contains(?, id)",
+                          [olds])[0]
         if still != len(olds):
             raise WorkspaceBusy("a vault snapshot changed while the rotation ran (an ingest, erasure or retention "
                                 "run); run the rotation again")

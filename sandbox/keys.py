@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from sandbox.catalog import Catalog, ForeignKeyEntry
+from sandbox.db import fetch_row
 from sandbox.errors import InputError
 
 
@@ -23,9 +24,9 @@ def _singular(table: str) -> list[str]:
 
 
 def _is_unique(con: duckdb.DuckDBPyConnection, view: str, column: str) -> bool:
-    total, distinct, nulls = con.execute(
+    total, distinct, nulls = fetch_row(con,
         f"SELECT count(*), count(DISTINCT {_q(column)}), count(*) - count({_q(column)}) FROM {_q(view)}"
-    ).fetchone()
+    )
     return total > 0 and nulls == 0 and distinct == total
 
 
@@ -58,11 +59,11 @@ def infer_primary_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
 
 
 def _orphans(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str, pk: str) -> tuple[int, int]:
-    return con.execute(
+    return fetch_row(con,
         f"SELECT count(*) FILTER (WHERE p.k IS NULL), count(*) FROM {_q('raw_' + child)} c "
         f"LEFT JOIN (SELECT DISTINCT CAST({_q(pk)} AS VARCHAR) AS k FROM {_q('raw_' + parent)}) p "
         f"ON CAST(c.{_q(column)} AS VARCHAR) = p.k WHERE c.{_q(column)} IS NOT NULL"
-    ).fetchone()
+    )
 
 
 def infer_foreign_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:

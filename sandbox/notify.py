@@ -14,6 +14,7 @@ from email.message import EmailMessage
 import duckdb
 from pydantic import BaseModel, Field
 
+from sandbox.db import fetch_row
 from sandbox.workspace import Workspace
 
 
@@ -39,7 +40,7 @@ class SmtpSettings(BaseModel):
 def enqueue(con: duckdb.DuckDBPyConnection, recipient: str, subject: str, body: str, *, kind: str = "",
             obj: str = "") -> int:
     """Add a message to the outbox inside the caller's governance connection; returns its id."""
-    (last,) = con.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()
+    (last,) = fetch_row(con, "SELECT coalesce(max(id), 0) FROM outbox")
     con.execute("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                 [last + 1, datetime.now(UTC).replace(tzinfo=None), recipient, subject, body, kind, obj])
     return last + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -57,7 +57,7 @@ class Settings(BaseModel):
     @classmethod
     def load(cls, home: Path) -> Settings:
         path = home / "settings.yaml"
-        data = {}
+        data: dict[str, Any] = {}
         if path.is_file():
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

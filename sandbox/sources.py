@@ -88,7 +88,7 @@ def _sniff_delimiter(path: Path, encoding: str) -> str:
         return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
     except csv.Error:
         counts = {d: first.count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
 
 

@@ -172,8 +172,11 @@ def build_in(g: duckdb.DuckDBPyConnection, pid: str) -> RolloutPacket:
         raise PolicyBlocked(f"the approval of {pid} expired on {p.expires_at:%Y-%m-%d}; edit and resubmit it")
     catalog = latest_in(g, p.source) if p.source else None
     metric = re.match(r"(\w+)\.(\w+)", p.metric)
-    known = metric and catalog and metric[1] in catalog.tables and metric[2] in catalog.tables[metric[1]].columns
-    fields = list(dict.fromkeys([*p.all_fields(), *([f"{metric[1]}.{metric[2]}"] if known else [])]))
+    extra: list[str] = []
+    if metric is not None and catalog is not None and metric[1] in catalog.tables \
+            and metric[2] in catalog.tables[metric[1]].columns:
+        extra = [f"{metric[1]}.{metric[2]}"]
+    fields = list(dict.fromkeys([*p.all_fields(), *extra]))
     return RolloutPacket(
         proposal=p.id, title=p.title, hypothesis=p.hypothesis, kind=p.kind, source=p.source, dataset=p.dataset,
         channel=p.channel, purpose=p.purpose, audience=p.audience, audience_size=p.audience_size,

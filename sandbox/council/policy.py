@@ -21,6 +21,7 @@ from sandbox.catalog_store import latest_in
 from sandbox.council import store
 from sandbox.council.model import Flag, PolicyReport, Proposal, ProposalDraft, Severity
 from sandbox.council.rules import KINDS, Context
+from sandbox.db import fetch_row
 from sandbox.errors import InputError
 from sandbox.workspace import Workspace
 
@@ -46,7 +47,7 @@ class Quorum(BaseModel):
     """How many approvals from how many seats make a decision."""
 
     approvals: int = Field(2, ge=1, description="Approvals from this many different seats.")
-    required_seats: list[Seat] = Field(default_factory=lambda: ["security"],
+    required_seats: list[Seat] = Field(default_factory=lambda: list[Seat](["security"]),
                                        description="Seats that must be among the approvers.")
 
 
@@ -107,7 +108,7 @@ def save_policy(ws: Workspace, user: User, text: str | Path) -> Policy:
     Policy.from_yaml(text)
     with ws.governance() as g:
         g.begin()
-        (version,) = g.execute("SELECT coalesce(max(version), 0) + 1 FROM policies").fetchone()
+        (version,) = fetch_row(g, "SELECT coalesce(max(version), 0) + 1 FROM policies")
         g.execute("INSERT INTO policies VALUES (?, ?, ?, ?)", [version, text, store.now(), user.name])
         audit.record(g, user, "policy.save", f"policy v{version}")
         g.commit()

@@ -59,7 +59,7 @@ def _numbers(value: Any) -> list[float]:
 
 def _age_bounds(draft: ProposalDraft, age_pattern: str) -> list[tuple[str, float | None, float | None]]:
     """(field, lowest, highest) age a filter on an age-like column allows (None: unbounded)."""
-    bounds = []
+    bounds: list[tuple[str, float | None, float | None]] = []
     for f in draft.segment.filters:
         if not re.fullmatch(age_pattern, f.column, flags=re.IGNORECASE):
             continue

@@ -10,6 +10,7 @@ import duckdb
 
 from sandbox.access import User
 from sandbox.council.model import HistoryEntry, Proposal, Vote
+from sandbox.db import fetch_row
 from sandbox.errors import UnknownObject
 
 
@@ -20,7 +21,7 @@ def now() -> datetime:
 
 def next_id(g: duckdb.DuckDBPyConnection) -> str:
     """The next free proposal id, ``P-0001`` style."""
-    (n,) = g.execute("SELECT count(*) FROM proposals").fetchone()
+    (n,) = fetch_row(g, "SELECT count(*) FROM proposals")
     while g.execute("SELECT 1 FROM proposals WHERE id = ?", [f"P-{n + 1:04d}"]).fetchone():
         n += 1
     return f"P-{n + 1:04d}"
@@ -67,7 +68,7 @@ def versions(g: duckdb.DuckDBPyConnection, pid: str) -> list[dict]:
 
 def add_event(g: duckdb.DuckDBPyConnection, p: Proposal, user: User, action: str, from_state: str | None,
               reason: str = "") -> None:
-    (seq,) = g.execute("SELECT coalesce(max(seq), 0) + 1 FROM proposal_events WHERE proposal = ?", [p.id]).fetchone()
+    (seq,) = fetch_row(g, "SELECT coalesce(max(seq), 0) + 1 FROM proposal_events WHERE proposal = ?", [p.id])
     g.execute("INSERT INTO proposal_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
               [p.id, seq, now(), user.name, action, from_state, p.state, p.version, reason])
 
@@ -80,8 +81,8 @@ def history(g: duckdb.DuckDBPyConnection, pid: str) -> list[HistoryEntry]:
 
 
 def add_vote(g: duckdb.DuckDBPyConnection, v: Vote) -> None:
-    (seq,) = g.execute("SELECT coalesce(max(seq), 0) + 1 FROM proposal_votes WHERE proposal = ?",
-                       [v.proposal]).fetchone()
+    (seq,) = fetch_row(g, "SELECT coalesce(max(seq), 0) + 1 FROM proposal_votes WHERE proposal = ?",
+                       [v.proposal])
     g.execute("INSERT INTO proposal_votes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
               [v.proposal, seq, v.round, v.version, v.voter, v.seat, v.choice, v.reason, v.cast_at])
 

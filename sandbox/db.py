@@ -1,0 +1,15 @@
+"""Small typed helpers over DuckDB connections, shared by every module that reads governance or vault tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
+    """The one row of a query that always returns one (an aggregate); DuckDB's stubs say it may be None."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"query returned no row: {sql.split()[0]} ...")
+    return row
