@@ -13,12 +13,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from generators.schema import Schema
+from generators.schema import Column, Schema
 from sandbox import audit
 from sandbox.access import User, require
 from sandbox.catalog import Catalog
 from sandbox.copy_check import exact_copies
 from sandbox.datasets import file_of, get
+from sandbox.db import fetch_row
 from sandbox.enums import as_text, sql_type
 from sandbox.errors import InputError
 from sandbox.gate_charts import chart_data
@@ -82,29 +83,50 @@ def _data_columns(schema: Schema, table: str) -> list[str]:
 _EMBEDDED_TOKENS = (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", r"\+?\d[\d ()-]{7,}\d")
 
 
+def _digest_filter(spec: Column | None, table: str, column: str, lineage: bool) -> str:
+    """Which source digests could have reached a synthetic column: its own lineage and identifier kind.
+
+    A fake identity is compared with real identifiers of its kind (any length: a fake surname "Li" equal to a
+    real one is a leak) and with its own source column. A synthetic key is a fresh counter, never learned
+    from data: equal to a real customer number by coincidence (real ids 10001.., synthetic 1..13000) it
+    reveals nothing, so keys meet identifier values only. Any other column meets identifier values and the
+    pseudonyms or values of its own source column, never another column's keys: a retail file's 5-digit stock
+    codes equal its line numbers, and counting those as leaks failed every honest dataset.
+    """
+    if not lineage:  # a snapshot ingested before digests kept their lineage
+        return " WHERE kind = 'identifier'" if spec is not None and spec.kind == "key" else ""
+    own = f"(tbl = '{table.replace(chr(39), chr(39) * 2)}' AND col = '{column.replace(chr(39), chr(39) * 2)}')"
+    if spec is not None and spec.kind == "identifier":
+        ident = (spec.identifier or "other").replace("'", "")
+        return f" WHERE (kind = 'identifier' AND ident = '{ident}') OR {own}"
+    if spec is not None and spec.kind == "key":
+        return " WHERE kind = 'identifier' AND NOT short"
+    return f" WHERE NOT short AND (kind = 'identifier' OR {own})"
+
+
 def _leaks(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, Any]:
     """Count synthetic cells holding a source identifier value or its pseudonym (via keyed digests):
     whole cells of every column, and e-mail/phone-like tokens inside text cells."""
     found: dict[str, int] = {}
     columns = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
                           "WHERE table_catalog = 'syn'").fetchall()
+    lineage = fetch_row(con, "SELECT count(*) FROM information_schema.columns WHERE table_catalog = 'vault' "
+                             "AND table_name = '_identifier_digests' AND column_name = 'ident'")[0] > 0
     for table, column, kind in columns:
         dtype = sql_type(kind)
         c, t = q(column), f"syn.{q(table)}"
         spec = schema.tables[table].columns.get(column) if table in schema.tables else None
-        # A synthetic key is a fresh counter, never learned from data: equal to a real customer number by
-        # coincidence (real ids 10001.., synthetic 1..13000) it reveals nothing, so keys are checked against
-        # identifier values only. Every other column is checked against keys too.
-        only = " WHERE kind = 'identifier'" if spec is not None and spec.kind == "key" else ""
-        digests = f"(SELECT digest FROM vault._identifier_digests{only})"
-        n = con.execute(
+        digests = f"(SELECT digest FROM vault._identifier_digests{_digest_filter(spec, table, column, lineage)})"
+        n = fetch_row(con,
             f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND (CAST({c} AS VARCHAR) IN {digests} OR "
-            f"pseudonym(CAST({c} AS VARCHAR)) IN {digests})").fetchone()[0]
+            f"pseudonym(CAST({c} AS VARCHAR)) IN {digests})")[0]
         if dtype == "VARCHAR":
+            people = "WHERE kind = 'identifier' AND NOT short" if lineage else "WHERE kind = 'identifier'"
             for pattern in _EMBEDDED_TOKENS:
-                n += con.execute(
+                n += fetch_row(con,
                     f"SELECT count(*) FROM (SELECT unnest(regexp_extract_all({c}, ?)) AS tok FROM {t}) "
-                    f"WHERE pseudonym(trim(tok)) IN {digests}", [pattern]).fetchone()[0]
+                    f"WHERE pseudonym(trim(tok)) IN (SELECT digest FROM vault._identifier_digests {people})",
+                    [pattern])[0]
         if n:
             found[f"{table}.{column}"] = int(n)
     return {"leaked_values": sum(found.values()), "leak_locations": found}

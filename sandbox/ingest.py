@@ -241,19 +241,25 @@ def _identifier_digests(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
     """Keyed digests of every identifier and key value, so the gate can scan synthetic data for leaks
     without the vault ever holding the raw values.
 
-    ``kind`` says whether a digest comes from a direct identifier or a key column. Values shorter than
-    ``MIN_DIGEST_CHARS`` identify nobody (an item number "3", a first name "Ann") and are left out: a
-    synthetic "3" would otherwise count as a leak.
+    ``kind`` says whether a digest comes from a direct identifier or a key column; ``tbl``, ``col`` and
+    ``ident`` (the identifier kind) are its lineage, so the gate compares a synthetic column only with the
+    values that could have reached it. Values shorter than ``MIN_DIGEST_CHARS`` (an item number "3", a
+    surname "Li") are kept with ``short``: they identify somebody only in a column of their own kind (a
+    fake surname equal to a real one), never as a number that happens to equal them.
     """
-    con.execute("CREATE TABLE snap._identifier_digests (digest VARCHAR, kind VARCHAR)")
+    con.execute("CREATE TABLE snap._identifier_digests (digest VARCHAR, kind VARCHAR, tbl VARCHAR, col VARCHAR, "
+                "ident VARCHAR, short BOOLEAN)")
     for t, te in cat.tables.items():
         for c in digest_columns(te):
-            kind = "key" if te.columns[c].cls == "key" or c == te.primary_key else "identifier"
+            entry = te.columns[c]
+            kind = "key" if entry.cls == "key" or c == te.primary_key else "identifier"
+            ident = (entry.identifier or "other") if kind == "identifier" else "key"
             # one column at a time, repeated values (a customer id in every order) dropped before the keyed
             # hash, which is the slow part: memory stays bounded by one column's distinct values
-            con.execute(f"INSERT INTO snap._identifier_digests SELECT pseudonym(v), '{kind}' FROM "
+            con.execute(f"INSERT INTO snap._identifier_digests SELECT pseudonym(v), ?, ?, ?, ?, "
+                        f"length(v) < {MIN_DIGEST_CHARS} FROM "
                         f"(SELECT DISTINCT CAST({q(c)} AS VARCHAR) AS v FROM {q('raw_' + t)} "
-                        f"WHERE length(CAST({q(c)} AS VARCHAR)) >= {MIN_DIGEST_CHARS})")
+                        f"WHERE length(trim(CAST({q(c)} AS VARCHAR))) > 0)", [kind, t, c, ident])
 
 
 def _k_anonymity(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> dict:
