@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 # detection's embedded-identifier patterns and its date shape, reused rather than copied
-from sandbox.detect import _DATE_LIKE, _EMBEDDED
+from sandbox.detect_values import _DATE_LIKE, _EMBEDDED
 
 __all__ = ["PLACEHOLDERS", "register_scrub_udf", "scrub"]
 
