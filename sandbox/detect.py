@@ -37,6 +37,7 @@ from sandbox.detect_values import (
     _NAME_TESTS,
     _NINE_DIGITS,
     _NUMBER,
+    _TEST_KIND,
     _VALUE_TESTS,
     _name_parts,
 )
@@ -157,14 +158,14 @@ def _looks_like_text(distinct: pd.Series, unique_ratio: float) -> bool:
     return unique_ratio >= 0.5 and spaced and (distinct.str.len().mean() >= 25 or words.mean() >= 4)
 
 
-def _shares(p: _Profile) -> dict[IdentifierKind, float]:
+def _shares(p: _Profile) -> dict[str, float]:
     """Share of distinct values each identifier pattern accepts; cheap filters skip hopeless ones."""
     if p.n == 0 or p.kind in ("boolean", "datetime") or (p.kind == "numerical" and not p.integral):
         return {}
     vals = p.distinct.tolist()
     digitish = p.distinct.str.fullmatch(_DIGITISH).mean()
     has_at = p.distinct.str.contains("@", regex=False).mean()
-    shares: dict[IdentifierKind, float] = {}
+    shares: dict[str, float] = {}
     for kind, (_label, test) in _VALUE_TESTS.items():
         if (kind in _DIGIT_KINDS and digitish < _WITH_NAME) or (kind == "email" and has_at < _WITH_NAME):
             continue
@@ -203,7 +204,7 @@ def _entry(p: _Profile, cls: str, evidence: list[str], **fields: object) -> Colu
     return ColumnEntry(cls=cls, proposed=True, justification="; ".join(evidence), **fields)
 
 
-def _contradicts(p: _Profile, kind: IdentifierKind, shares: Mapping[IdentifierKind, float]) -> bool:
+def _contradicts(p: _Profile, kind: IdentifierKind, shares: Mapping[str, float]) -> bool:
     """True when the values rule out what the name suggests (e.g. a yes/no 'PhoneService')."""
     if p.n == 0:
         return False
@@ -239,7 +240,8 @@ def _identifier(
         alone = 0.9  # "город" holding Саратов, Киров...: the name outweighs surname-like values
     if best and (top >= alone or (named == best and top >= _WITH_NAME)):
         evidence.append(f"{_pct(top)} of {len(p.distinct)} distinct sampled values are {_LABELS[best]}")
-        return _entry(p, "direct_identifier", evidence, identifier=best, kind=_id_kind(p, best))
+        kind: IdentifierKind = _TEST_KIND.get(best, best)  # type: ignore[assignment]
+        return _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
     mixed = shares.get("email", 0.0) + shares.get("phone", 0.0)  # disjoint: only e-mails hold "@"
     if mixed >= _ALONE:
         evidence.append(f"{_pct(mixed)} of {len(p.distinct)} distinct sampled values are e-mail addresses"
@@ -317,6 +319,41 @@ def _key(p: _Profile, tokens: list[str], table: str, evidence: list[str]) -> Col
     return None
 
 
+_UNIQUE = 0.999  # distinct per non-empty row, over the whole table when ingest counted it
+_UNIQUE_MIN_ROWS = 100  # below this a column of counts can be unique and dense by chance
+
+
+def _unique_code(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | None:
+    """A column unique per row whose values are codes, not measurements, is a key whatever it is called
+    (``col7``, ``поле_3``, ``ид_клиента``): whole numbers of one width or packed densely in their range, or
+    code strings with digits (``C536365``, ``INV-000123``). Fractions, dates and free text are measurements
+    or content; a few random whole numbers of varying width can also be unique by chance, so they are not."""
+    if p.n < _UNIQUE_MIN_ROWS or p.unique_ratio < _UNIQUE or p.kind in ("boolean", "datetime", "text"):
+        return None
+    if p.kind == "numerical":
+        nums = _numeric(p.distinct).dropna()
+        if not p.integral or nums.empty or (nums < 0).any():
+            return None
+        width = nums.astype("int64").astype(str).str.len()
+        modal = int(width.mode().iloc[0])
+        fixed = modal >= 5 and float((width == modal).mean()) >= 0.95
+        span = float(nums.max() - nums.min() + 1)
+        # n values drawn at random from a range of `span` repeat about n^2 / (2 span) times: none at all
+        # where several were due means they were issued, not measured
+        dense = rows * rows / (2 * span) >= 3
+        if not (fixed or dense):
+            return None
+        why = f"whole numbers of {modal} digits" if fixed else "whole numbers packed densely in their range"
+    else:
+        codes = float(p.distinct.str.fullmatch(_CODE).mean())
+        digits = float(p.distinct.str.contains(r"\d").mean())
+        if codes < 0.95 or digits < 0.9:
+            return None
+        why = "codes of letters and digits"
+    evidence.append(f"values unique per row ({_pct(p.unique_ratio)} distinct), {why}: an id")
+    return _entry(p, "key", evidence, kind="key", purpose="essential")
+
+
 def _by_name(p: _Profile, hint: _Hint | None, evidence: list[str]) -> ColumnEntry | None:
     """Sensitive and quasi-identifier columns are proposed from their names alone."""
     if hint is None:
@@ -371,6 +408,7 @@ def propose_column(
         or _by_name(p, hints.get("sensitive"), evidence)
         or _key(p, tokens, table, evidence)
         or _by_name(p, hints.get("quasi_identifier"), evidence)
+        or _unique_code(p, row_count if row_count is not None else len(values), evidence)
     )
     if entry is None:
         evidence.append(f"{p.why_kind}; no identifier, sensitive or key evidence")

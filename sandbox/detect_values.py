@@ -214,18 +214,49 @@ _NAME_TESTS: dict[IdentifierKind, tuple[str, Callable[[list[str]], bool]]] = {
     "first_name": ("known first names", _is_first_name),
     "last_name": ("known last names", _is_last_name),
 }
-_VALUE_TESTS: dict[IdentifierKind, tuple[str, Callable[[str], bool]]] = {
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}")
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
+
+
+def _is_iban(s: str) -> bool:
+    from stdnum import iban
+
+    return _IBAN_SHAPE.fullmatch(s.upper()) is not None and iban.is_valid(s)
+
+
+def _is_ogrn(s: str) -> bool:
+    """Russian OGRN (13 digits) or OGRNIP (15 digits, a sole trader: a person) with a valid check digit."""
+    from stdnum.ru import ogrn
+
+    d = _digits(s)
+    return len(d) in (13, 15) and d == s.strip() and ogrn.is_valid(d)
+
+
+def _is_ssn(s: str) -> bool:
+    """US social security numbers written as such (AAA-GG-SSSS): nine bare digits are too common to tell."""
+    from stdnum.us import ssn
+
+    return _SSN_SHAPE.fullmatch(s) is not None and ssn.is_valid(s)
+
+
+# value tests by name: the identifier kind a test proves is its name unless _TEST_KIND says otherwise;
+# specific tests first: on a tie (an SSN also reads as a phone) the first wins
+_VALUE_TESTS: dict[str, tuple[str, Callable[[str], bool]]] = {
     "email": ("e-mail addresses", lambda s: _EMAIL.fullmatch(s) is not None),
     "card_number": ("Luhn-valid card numbers", _is_card),
     "inn": ("INNs with a valid checksum", _is_inn),
     "snils": ("SNILS with a valid checksum", _is_snils),
     "passport": ("shaped like Russian passport series and number", lambda s: bool(_PASSPORT.fullmatch(s))),
+    "ssn": ("US social security numbers", _is_ssn),
+    "ogrn": ("OGRN/OGRNIP numbers with a valid check digit", _is_ogrn),
+    "iban": ("IBANs with a valid checksum", _is_iban),
     "phone": ("phone numbers", _is_phone),
-    "other": ("IP addresses", lambda s: _IPV4.fullmatch(s) is not None),
+    "ip": ("IP addresses", lambda s: _IPV4.fullmatch(s) is not None),
     "address": ("postal addresses", lambda s: (" " in s or "\n" in s) and _is_address(s)),
 }
-_LABELS = {kind: label for kind, (label, _test) in (_VALUE_TESTS | _NAME_TESTS).items()}
-_DIGIT_KINDS = frozenset({"card_number", "inn", "snils", "passport", "phone"})
+_TEST_KIND: dict[str, IdentifierKind] = {"ip": "other", "iban": "other", "ogrn": "other", "ssn": "other"}
+_LABELS: dict[str, str] = {kind: label for kind, (label, _test) in (_VALUE_TESTS | _NAME_TESTS).items()}
+_DIGIT_KINDS = frozenset({"card_number", "inn", "snils", "passport", "phone", "ogrn", "ssn"})
 _NAME_KINDS = frozenset({"full_name", "first_name", "last_name"})
 
 # pattern for identifiers inside free text: (label, regex, validator of the match)
@@ -239,5 +270,8 @@ _EMBEDDED: list[tuple[str, re.Pattern[str], Callable[[str], bool]]] = [
     ("passport number",
      re.compile(r"(?<!\d)\d{2} \d{2} \d{6}(?!\d)|(?i:паспорт|passport)\D{0,12}\d{4} ?\d{6}"),
      lambda _m: True),
+    ("IBAN", re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"),
+     _is_iban),
+    ("SSN", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _is_ssn),
 ]
 

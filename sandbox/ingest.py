@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from sandbox import audit, catalog_store
 from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
+from sandbox.db import fetch_row
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.keys import infer_foreign_keys, infer_primary_keys
 from sandbox.progress import Progress, silent
@@ -81,7 +82,15 @@ def _propose(con: duckdb.DuckDBPyConnection, name: str, rows: int) -> dict:
     sample = con.execute(
         f"SELECT * FROM {q('raw_' + name)} USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)"
     ).df()
-    return propose_table(name, sample, row_count=rows)
+    # a sample of 5,000 looks unique for any column of many levels: uniqueness, which makes a column a key
+    # whatever it is called, is counted over the whole table for the columns the sample cannot rule out
+    unique = [str(c) for c in sample.columns if sample[c].notna().any() and sample[c].nunique() == sample[c].count()]
+    ratios: dict[str, float] = {}
+    if unique and rows > len(sample):
+        counts = fetch_row(con, "SELECT " + ", ".join(
+            f"count(DISTINCT {q(c)}), count({q(c)})" for c in unique) + f" FROM {q('raw_' + name)}")
+        ratios = {c: counts[2 * i] / counts[2 * i + 1] for i, c in enumerate(unique) if counts[2 * i + 1]}
+    return propose_table(name, sample, row_count=rows, unique_ratios=ratios)
 
 
 def build_catalog(con: duckdb.DuckDBPyConnection, tables: list[SourceTable], source: str,

@@ -29,8 +29,10 @@ PLACEHOLDERS = {
     "INN": "[inn]",
     "passport number": "[passport]",
     "phone number": "[phone]",
+    "IBAN": "[iban]",
+    "SSN": "[ssn]",
 }
-_ORDER = ("e-mail address", "card number", "SNILS", "INN", "passport number", "phone number")
+_ORDER = ("e-mail address", "IBAN", "card number", "SNILS", "SSN", "INN", "passport number", "phone number")
 _LABELLED = {"INN", "passport number"}  # matches start with a word ("ИНН", "паспорт") that is kept
 _LONG_NUMBER = re.compile(r"(?<![\w\[])\+?\d(?:[ \-().]{0,2}\d){8,}(?!\w)")
 

@@ -2,7 +2,8 @@
 
 The real datasets (Telco churn, Bank Marketing, Olist with its five linked tables customers, orders,
 order_items, order_payments, order_reviews) hold no e-mails, phones, names, birth dates or card numbers.
-These tests ADD Faker-made values of each kind, one person per row, on top of small samples of the real
+These tests ADD Faker-made values of each kind (IBANs, SSNs and 8-digit customer numbers among them, in
+columns whose names do not help), one person per row, on top of small samples of the real
 rows (Olist: 300 orders and their customers, items, payments and reviews, so every foreign key
 resolves), plus a free-text note column holding the row's e-mail and phone. The three sources then go
 through ingest (accepting the detected classes) -> synthesize (gaussian_copula) -> evaluate, and:
@@ -18,6 +19,7 @@ through ingest (accepting the detected classes) -> synthesize (gaussian_copula) 
 from __future__ import annotations
 
 import os
+import random
 import re
 import tempfile
 from pathlib import Path
@@ -26,6 +28,7 @@ import duckdb
 import pandas as pd
 import pytest
 from faker import Faker
+from stdnum.us import ssn
 
 from sandbox.errors import CatalogError, InputError
 from sandbox.gate import evaluate
@@ -47,15 +50,22 @@ EXPECTED = {
     "birth": ("quasi_identifier", "age_band"),
     "card": ("direct_identifier", "card_number"),
     "note": ("direct_identifier", "free_text"),
+    # found by their values alone: checksummed IBANs and SSNs, and 8-digit customer numbers unique per row
+    "iban": ("direct_identifier", "other"),
+    "ssn": ("direct_identifier", "other"),
+    "custno": ("key", None),
 }
 # per source: the person table and the names its planted columns get (some neutral, some Russian)
 NAMES = {
     "telco": ("telco", {"email": "email", "phone": "phone", "name": "full_name", "birth": "birth_date",
-                        "card": "card_number", "note": "notes"}),
+                        "card": "card_number", "note": "notes", "iban": "ref2", "ssn": "tax_ref",
+                        "custno": "ид_клиента"}),
     "bank": ("bank", {"email": "col7", "phone": "Mobile Phone", "name": "ФИО", "birth": "DOB",
-                      "card": "payment_ref", "note": "примечание"}),
+                      "card": "payment_ref", "note": "примечание", "iban": "поле_3", "ssn": "col9",
+                      "custno": "col8"}),
     "olist": ("customers", {"email": "customer_email", "phone": "контакт", "name": "customer_name",
-                            "birth": "дата_рождения", "card": "card_number", "note": "memo"}),
+                            "birth": "дата_рождения", "card": "card_number", "note": "memo", "iban": "счёт",
+                            "ssn": "doc", "custno": "внутр"}),
 }
 
 
@@ -65,6 +75,7 @@ def _people(rows: int, seed: int) -> tuple[pd.DataFrame, set[str]]:
     en.seed_instance(seed)
     ru.seed_instance(seed)
     data: dict[str, list] = {k: [] for k in EXPECTED}
+    numbers = random.Random(seed).sample(range(10_000_000, 100_000_000), rows)
     for i in range(rows):
         fake = ru if i % 2 else en
         email, phone = en.unique.email(), fake.unique.phone_number()
@@ -74,10 +85,13 @@ def _people(rows: int, seed: int) -> tuple[pd.DataFrame, set[str]]:
         data["name"].append(f"{fake.first_name()} {fake.last_name()}")
         data["birth"].append(born.strftime("%d.%m.%Y") if seed % 2 else born.isoformat())
         data["card"].append(en.unique.credit_card_number())
+        data["iban"].append(en.unique.iban())
+        data["ssn"].append(next(s for s in iter(en.ssn, None) if ssn.is_valid(s)))
+        data["custno"].append(numbers[i])
         note = fake.sentence(nb_words=8)
         data["note"].append(note + (f" Contact {email}, tel. {phone}." if i % 3 == 0 else ""))
     frame = pd.DataFrame(data)
-    planted = {str(v) for col in ("email", "phone", "name", "card") for v in frame[col]}
+    planted = {str(v) for col in ("email", "phone", "name", "card", "iban", "ssn", "custno") for v in frame[col]}
     planted |= set(frame["birth"]) | {_iso(b)
                                      for b in frame["birth"]}
     planted |= {n for n in frame["note"] if "@" in n}
@@ -252,7 +266,7 @@ def test_planted_columns_are_detected_with_their_class(pipeline):
             got = entry.generalize if cls == "quasi_identifier" else entry.identifier
             assert (entry.cls, got) == (cls, detail), f"{source}.{names[kind]}: {entry.justification}"
         dropped = set(results[source].dropped_columns[table])
-        assert {names[k] for k in EXPECTED if k != "birth"} <= dropped
+        assert {names[k] for k, (cls, _) in EXPECTED.items() if cls == "direct_identifier"} <= dropped
 
 
 def test_joins_across_pseudonyms_match_the_source(pipeline, exports):
