@@ -234,10 +234,11 @@ class _Run:
     def _batch(self, table: str, m: int, arrays: dict[str, pa.Array], keys: dict[str, np.ndarray],
                parent: _Parent | None, refs: dict[str, np.ndarray], rng: np.random.Generator) -> pa.RecordBatch:
         from generators.identities import fake_identities
+        from generators.persona import persona_of
 
         spec = self.schema.tables[table]
         kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
-        fakes = fake_identities(kinds, m, self.schema.locale, rng) if kinds else {}
+        fakes = fake_identities(kinds, m, self.schema.locale, rng, persona=persona_of(arrays, m)) if kinds else {}
         fk = self.schema.parent_of(table)
         out = []
         for col, col_spec in spec.columns.items():

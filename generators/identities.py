@@ -20,6 +20,8 @@ import numpy as np
 if TYPE_CHECKING:
     from faker import Faker
 
+    from generators.persona import Persona
+
 __all__ = [
     "IDENTIFIER_KINDS",
     "fake_identities",
@@ -290,12 +292,14 @@ class _Persons:
 
 
 def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | None) -> _Persons:
+    coin = rng.random(n) < 0.5
     if genders is None:
-        female = rng.random(n) < 0.5
+        female = coin
     else:
-        female = np.asarray(genders) == "F"
-        if female.shape != (n,):
-            raise ValueError(f"genders must have one value per row ({n}), got shape {female.shape}")
+        given = np.asarray(genders, dtype=object)
+        if given.shape != (n,):
+            raise ValueError(f"genders must have one value per row ({n}), got shape {given.shape}")
+        female = np.where(given == "F", True, np.where(given == "M", False, coin))  # unknown: either
     u_first, u_last, u_mid = rng.random((3, n))
 
     def both(pool: dict[str, np.ndarray], u: np.ndarray) -> np.ndarray:
@@ -321,11 +325,16 @@ _EMAIL_NUMBER = np.array([0, 1, 0, 2, 0, 0, 1, 2, 2])
 _EMAIL_P = np.array([0.2, 0.12, 0.1, 0.1, 0.08, 0.08, 0.07, 0.1, 0.15])
 
 
-def _emails(pools: _Pools, people: _Persons, rng: np.random.Generator) -> np.ndarray:
+def _emails(pools: _Pools, people: _Persons, rng: np.random.Generator,
+            years: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     n = people.first.shape[0]
     pattern = rng.choice(len(_EMAIL_P), size=n, p=_EMAIL_P)
     two = _TWO_DIGITS[rng.integers(1, 100, size=n)]
-    year = _NUMBERS[rng.integers(1960, 2006, size=n)]
+    lo, hi = np.full(n, 1960), np.full(n, 2005)
+    if years is not None:  # the row's age band: the year in its e-mail falls inside it
+        known = years[0] >= 0
+        lo, hi = np.where(known, years[0], lo), np.where(known, years[1], hi)
+    year = _NUMBERS[np.clip(lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64), 0, 9999)]
     domain = pools.domains[rng.choice(len(pools.domains), size=n, p=pools.domain_p)]
     initial = np.array([t[0] for t in people.first_tok.tolist()], dtype=object)
     parts = (people.first_tok, initial, people.last_tok)
@@ -400,6 +409,7 @@ def fake_identities(
     rng: np.random.Generator,
     *,
     genders: Sequence[str] | np.ndarray | None = None,
+    persona: Persona | None = None,
 ) -> dict[str, np.ndarray]:
     """Fake identifiers, one object array of length ``n`` per output column.
 
@@ -409,6 +419,8 @@ def fake_identities(
         locale: Faker locale, e.g. ``"ru_RU"`` or ``"en_US"``.
         rng: the only source of randomness; the same state gives byte-identical output.
         genders: optional ``"F"``/``"M"`` per row, so names match a gender column.
+        persona: what the rows' other columns say (``persona.persona_of``): gender, and birth years that
+            e-mails use; ``genders`` wins when both are given.
 
     Rows are coherent persons: full_name, first_name, last_name and email of one row describe the
     same person.
@@ -417,12 +429,17 @@ def fake_identities(
     if unknown:
         raise ValueError(f"unknown identifier kinds {unknown}; choose from {', '.join(IDENTIFIER_KINDS)}")
     pools = _pools(locale)
+    if genders is None and persona is not None:
+        genders = persona.genders
+    years = None
+    if persona is not None and persona.year_lo is not None and persona.year_hi is not None:
+        years = (persona.year_lo, persona.year_hi)
     people = _persons(pools, n, rng, genders) if _PERSON_KINDS & set(kinds.values()) else None
     builders = {
         "full_name": lambda: _full_names(people),
         "first_name": lambda: people.first,
         "last_name": lambda: people.last,
-        "email": lambda: _emails(pools, people, rng),
+        "email": lambda: _emails(pools, people, rng, years),
         "phone": lambda: _fill_mixed(pools.phones, pools.phone_p, n, rng),
         "address": lambda: _addresses(pools, locale, n, rng),
         "passport": lambda: _fill(_PASSPORTS.get(locale, "%########"), n, rng),

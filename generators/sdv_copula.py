@@ -90,6 +90,7 @@ class GaussianCopulaGenerator(Generator):
 
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
         from generators.identities import fake_identities
+        from generators.persona import persona_of
 
         assert self.schema is not None
         schema = self.schema
@@ -100,7 +101,9 @@ class GaussianCopulaGenerator(Generator):
             spec = schema.tables[name]
             kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
             if kinds:
-                for col, values in fake_identities(kinds, len(frame), schema.locale, rng).items():
+                data = {c: frame[c].to_numpy() for c in frame.columns if c not in kinds}
+                fakes = fake_identities(kinds, len(frame), schema.locale, rng, persona=persona_of(data, len(frame)))
+                for col, values in fakes.items():
                     frame[col] = values
             frame = frame[[c for c in spec.columns if c in frame.columns]]
             return name, pa.RecordBatch.from_pandas(frame, preserve_index=False)

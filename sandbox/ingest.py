@@ -271,6 +271,30 @@ def _identifier_digests(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
                         f"WHERE length(trim(CAST({q(c)} AS VARCHAR))) > 0)", [kind, t, c, ident])
 
 
+_PEOPLE_KINDS = frozenset({"full_name", "first_name", "last_name", "address", "free_text"})
+
+
+def _locale_of(con: duckdb.DuckDBPyConnection, cat: Catalog) -> str:
+    """The locale fake identities take, from the values: a CRM whose names, addresses or notes are mostly
+    Cyrillic is Russian (its ``ФИО`` refilled with "Daniel Williams" told every reader it was fake).
+    Without such columns, every text column votes."""
+    def columns(people: bool) -> list[tuple[str, str]]:
+        return [(t, c) for t, te in cat.tables.items() for c, e in te.columns.items()
+                if not people or (e.cls == "direct_identifier" and e.identifier in _PEOPLE_KINDS)]
+
+    for people in (True, False):
+        shares = []
+        for t, c in columns(people):
+            share = fetch_row(con, f"SELECT avg(regexp_matches(v, '[А-Яа-яЁё]')::INT), count(*) FROM "
+                                   f"(SELECT CAST({q(c)} AS VARCHAR) AS v FROM {q('raw_' + t)} "
+                                   f"WHERE regexp_matches(CAST({q(c)} AS VARCHAR), '\\pL') LIMIT 2000)")
+            if share[1]:
+                shares.append(float(share[0]))
+        if shares:
+            return "ru_RU" if sum(shares) / len(shares) >= 0.5 else "en_US"
+    return "en_US"
+
+
 def _k_anonymity(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> dict:
     """Group sizes of the table's quasi-identifier combinations as stored in the vault (after generalization).
 
@@ -364,7 +388,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         cat.holdout_share = share
         cat.target = target or cat.target
         _check_target(cat)
-        cat.locale = locale or cat.locale
+        cat.locale = locale or (cat.locale if given is not None else _locale_of(con, cat))
         progress("keys", 1, 4)
         infer_primary_keys(con, cat)
         infer_foreign_keys(con, cat)
