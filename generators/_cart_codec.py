@@ -8,6 +8,7 @@ reproduced verbatim.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -156,13 +157,14 @@ def _parse(series: pd.Series, text_format: str | None) -> pd.Series:
 class CategoricalCodec:
     """Category levels as integer codes, most frequent first; rare levels pooled, missing its own level.
 
-    Levels held by fewer than ``min_count`` rows are never reproduced: they become ``other_label`` when
-    the pooled rows are themselves at least ``min_count`` (and the column holds strings), or else the
-    most frequent level.
+    Levels held by fewer than ``min_count`` rows are never reproduced, nor kept: they become ``other_label``
+    when the pooled rows are themselves at least ``min_count`` (and the column holds strings), or else the
+    most frequent level (missing when every level is rare). The codec remembers only where rare values go,
+    not which they were: a pickled model once held every training IBAN of a column it pooled.
     """
 
-    levels: list = field(default_factory=list)  # real values, None for missing
-    pooled: dict = field(default_factory=dict)  # rare value -> the level it was pooled into
+    levels: list = field(default_factory=list)  # real values held by at least min_count rows, None for missing
+    pool_code: int | None = None  # the level any other value is encoded as; None: no value was pooled
     arrow_levels: pa.Array | None = None
 
     @classmethod
@@ -171,30 +173,30 @@ class CategoricalCodec:
         counts = counts.iloc[np.lexsort((counts.index.astype(str), -counts.to_numpy()))]
         rare = counts[counts < min_count]
         keep = counts[counts >= min_count]
-        pooled: dict = {}
+        target: Any = None
         if len(rare):
             strings = all(isinstance(v, str) for v in counts.index)
-            if keep.empty or (strings and rare.sum() >= min_count):
-                target = other_label if strings else rare.index[0]
+            if strings and (keep.empty or rare.sum() >= min_count):
+                target = other_label
                 keep = keep.copy() if target in keep.index else pd.concat(
                     [s for s in (keep, pd.Series({target: 0}, dtype=keep.dtype)) if not s.empty])
                 keep[target] += rare.sum()
-            else:
+            elif not keep.empty:
                 target = keep.index[0]
-            pooled = {v: target for v in rare.index}
         levels = list(keep.sort_values(ascending=False, kind="stable").index)
-        if series.isna().any():
+        if series.isna().any() or (len(rare) and target is None):
             levels.append(None)
-        codec = cls(levels=levels, pooled=pooled)
+        pool_code = None if not len(rare) else levels.index(target)
+        codec = cls(levels=levels, pool_code=pool_code)
         codec.arrow_levels = _level_array(levels, series)
         return codec
 
     def encode(self, series: pd.Series) -> np.ndarray:
         lookup = {v: i for i, v in enumerate(self.levels) if v is not None}
-        for rare, target in self.pooled.items():
-            lookup[rare] = lookup[target]
         missing = self.levels.index(None) if None in self.levels else 0
         codes = series.map(lookup)
+        if self.pool_code is not None:  # a value not among the levels was pooled at fit
+            codes = codes.where(codes.notna() | series.isna(), self.pool_code)
         return codes.fillna(missing).to_numpy().astype(np.int32)
 
     def decode(self, codes: np.ndarray) -> pa.Array:
