@@ -23,6 +23,7 @@ from sandbox.detect_names import (
     _name_hints,
     _name_tokens,
 )
+from sandbox.detect_text_names import person_spans
 from sandbox.detect_values import (
     _CODE,
     _DATE_FORMATS,
@@ -43,6 +44,8 @@ from sandbox.detect_values import (
 )
 
 __all__ = ["propose_column", "propose_table"]
+
+_NAME_PROBE = 200  # free-text values read for people's names (about a millisecond each)
 
 _MAX_DISTINCT = 1000  # distinct values the value patterns look at
 _ALONE = 0.8  # share of values that makes an identifier without help from the name
@@ -187,6 +190,11 @@ def _embedded(p: _Profile) -> list[tuple[str, int]]:
         hits = sum(1 for v in candidates if any(ok(m.group(0)) for m in rx.finditer(v)))
         if hits:
             found.append((label, hits))
+    # names only in free text: title-case labels ("Santa Catarina", "Bank Transfer") read as names
+    texts = [v for v in p.distinct.iloc[:_NAME_PROBE] if " " in v] if p.kind == "text" else []
+    names = sum(1 for v in texts if person_spans(v))
+    if names:
+        found.append(("person name", names))
     return found
 
 

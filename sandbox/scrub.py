@@ -4,8 +4,9 @@ The patterns and checksums are detection's own (``sandbox.detect``), so what det
 free-text column is exactly what is replaced here: e-mail addresses, phone numbers (Russian and other
 national formats), Luhn-valid card numbers, SNILS, INN and passport numbers become placeholders such as
 ``[email]``. Any other run of nine or more digits (an INN without its label, an unknown phone format) is
-replaced by ``[number]``; dates are left alone. Person names inside text are *not* found reliably by
-any pattern, which is why kept text stays in the vault and is never given to a generator.
+replaced by ``[number]``; dates are left alone. People's names become ``[name]``: Russian ones found by
+natasha's NER model, English ones by known first names and titles (``detect_text_names``). Neither finds
+every name, which is why kept text stays in the vault and is never given to a generator.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 # detection's embedded-identifier patterns and its date shape, reused rather than copied
+from sandbox.detect_text_names import replace_names
 from sandbox.detect_values import _DATE_LIKE, _EMBEDDED
 
 __all__ = ["PLACEHOLDERS", "register_scrub_udf", "scrub"]
@@ -70,7 +72,7 @@ def scrub(text: str | None) -> str | None:
         return None
     for rx, ok, placeholder, keep_label in _RULES:
         text = rx.sub(_replacer(ok, placeholder, keep_label), text)
-    return _LONG_NUMBER.sub(_long_number, text)
+    return replace_names(_LONG_NUMBER.sub(_long_number, text))
 
 
 def register_scrub_udf(con: duckdb.DuckDBPyConnection, name: str = "scrub_text") -> None:
