@@ -51,6 +51,10 @@ class ForeignKeyEntry(BaseModel):
     column: str
     parent: str
     parent_column: str
+    orphans: Literal["fail", "keep_unlinked", "drop"] = Field(
+        "fail", description="Rows whose value is not in the parent key: refuse the export, keep the rows with "
+                            "the link empty, or leave them out (both with a warning naming how many).")
+    evidence: str = Field("", description="Why the link was inferred (names, or the share of values inside).")
 
 
 class TableEntry(BaseModel):

@@ -31,6 +31,7 @@ from sandbox.workspace import Workspace
 
 MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fidelity
 DCR_BINS = 30  # bins of the synthetic->train and synthetic->holdout distance histograms
+LINK_USE_FLOOR = 0.5  # synthetic children must use at least half the share of parents real children use
 
 
 def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str = "",
@@ -149,12 +150,39 @@ def _fidelity(real: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame], schem
     if target is None:
         return None
     table, column, positive = target
-    if len(schema.tables) == 1:
-        cols = _data_columns(schema, table)
-        result = segment_fidelity(real[table][cols], syn[table][cols], column, positive=positive, fdr=fdr)
-    else:
-        result = linked_fidelity(real, syn, schema, target=f"{table}.{column}", positive=positive, fdr=fdr)
+    try:
+        if len(schema.tables) == 1:
+            cols = _data_columns(schema, table)
+            result = segment_fidelity(real[table][cols], syn[table][cols], column, positive=positive, fdr=fdr)
+        else:
+            result = linked_fidelity(real, syn, schema, target=f"{table}.{column}", positive=positive, fdr=fdr)
+    except ValueError as exc:  # a many-level target without =VALUE, a level that never occurs
+        raise InputError(f"{exc} (--target {table}.{column}=VALUE)") from None
     return result.model_dump(mode="json")
+
+
+def _links(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, Any]:
+    """Per link: synthetic references that resolve to no parent, and the share of parents children use,
+    beside the real training rows' share. A child pooled away from its parents, or parents nobody refers
+    to any more, is an analysis by account or agent that can no longer be made."""
+    links: dict[str, Any] = {}
+    for table, spec in schema.tables.items():
+        for fk in spec.foreign_keys:
+            c, p, k = q(fk.column), q(fk.parent), q(fk.parent_column)
+            row = fetch_row(con,
+                f"SELECT count(*) FILTER (WHERE {c} IS NOT NULL), count(*) FILTER (WHERE {c} IS NOT NULL AND {c} "
+                f"NOT IN (SELECT {k} FROM syn.{p} WHERE {k} IS NOT NULL)), "
+                f"(SELECT count(*) FROM syn.{p}), (SELECT count(DISTINCT {c}) FROM syn.{q(table)}) "
+                f"FROM syn.{q(table)}")
+            real = fetch_row(con,
+                f"SELECT (SELECT count(*) FROM vault.{p} WHERE NOT _holdout), "
+                f"(SELECT count(DISTINCT {c}) FROM vault.{q(table)} WHERE NOT _holdout)")
+            links[f"{table}.{fk.column} -> {fk.parent}.{fk.parent_column}"] = {
+                "references": int(row[0]), "dangling": int(row[1]),
+                "parents_used_share": row[3] / row[2] if row[2] else 0.0,
+                "real_parents_used_share": real[1] / real[0] if real[0] else 0.0,
+            }
+    return links
 
 
 def _quality(real: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame], schema: Schema) -> dict[str, Any]:
@@ -250,6 +278,12 @@ def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
     if p["leaked_values"] > t.max_leaked_values:
         reasons.append(f"{p['leaked_values']} cells hold identifier values from the source "
                        f"(in {', '.join(p['leak_locations'])})")
+    for link, r in (report.get("links") or {}).items():
+        if r["dangling"]:
+            reasons.append(f"{r['dangling']} of {r['references']} references {link} resolve to no row: links lost")
+        elif r["real_parents_used_share"] and r["parents_used_share"] < LINK_USE_FLOOR * r["real_parents_used_share"]:
+            reasons.append(f"children of {link} use {r['parents_used_share']:.0%} of parents (real: "
+                           f"{r['real_parents_used_share']:.0%}): parent entities lost")
     quality, ceiling = report["quality"]["overall"], report["quality"].get("ceiling")
     required = t.min_quality if ceiling is None else min(t.min_quality, ceiling - t.quality_ceiling_margin)
     if quality < required:
@@ -289,6 +323,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         progress("privacy", 1, 6)
         privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
         privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
+        links = _links(con, schema)
     finally:
         con.close()
     progress("quality", 2, 6)
@@ -305,6 +340,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
     charts = chart_data(holdout, syn_real_cols, real_schema, columns, fidelity, dcr, ws.settings.k_min)
     report: dict[str, Any] = {
         "dataset": dataset, "quality": quality, "privacy": privacy, "fidelity": fidelity, "charts": charts,
+        "links": links,
         "lineage": {"source": info.source, "snapshot": info.snapshot_id, "source_fingerprint": snap_row,
                     "catalog_version": catalog.version, "generator": info.generator, "seed": info.seed,
                     "settings": json.loads(model_row[0]) if model_row else {},

@@ -25,7 +25,7 @@ from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
 from sandbox.db import fetch_row
 from sandbox.errors import CatalogError, InputError, IntegrityError
-from sandbox.keys import infer_foreign_keys, infer_primary_keys
+from sandbox.keys import infer_foreign_keys, infer_links_from_values, infer_primary_keys, linked_source_sql
 from sandbox.progress import Progress, silent
 from sandbox.pseudonymize import key_id, register_udf
 from sandbox.scrub import register_scrub_udf
@@ -186,7 +186,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, t: SourceTable, cat: Catalog, s
         holdout = _holdout_sql(root_expr, share, seed)
         try:
             con.execute(f"CREATE OR REPLACE TABLE snap.{q(t.name)} AS "
-                        f"SELECT {select}, {holdout} AS _holdout FROM {q('raw_' + t.name)}")
+                        f"SELECT {select}, {holdout} AS _holdout FROM {linked_source_sql(con, t.name, cat)}")
             return warnings + _unreadable(con, t.name, outputs)
         except duckdb.ConversionException as exc:
             column = mixed_type_column(exc, t.columns)
@@ -392,6 +392,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         progress("keys", 1, 4)
         infer_primary_keys(con, cat)
         infer_foreign_keys(con, cat)
+        warnings += infer_links_from_values(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)

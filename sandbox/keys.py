@@ -1,10 +1,18 @@
-"""Primary- and foreign-key inference over DuckDB views: names first, then value containment."""
+"""Primary- and foreign-key inference over DuckDB views: names first, then values.
+
+A link is an inclusion dependency: a child column whose values fall (mostly) inside a parent table's unique
+column, whatever either is called (a pipeline naming its ``account``, ``product`` and ``sales_agent``; invoice
+lines naming ``InvoiceNo``). The parent's column becomes its primary key and both become keys, so they are
+pseudonymized with one key and the link survives while no name crosses. References that resolve to nothing
+(``GTXPro`` where products say ``GTX Pro``) are counted and, for links found from values, kept with the link
+empty (``orphans: keep_unlinked`` in the catalog; ``drop`` and ``fail`` are the steward's other choices).
+"""
 
 from __future__ import annotations
 
 import duckdb
 
-from sandbox.catalog import Catalog, ForeignKeyEntry
+from sandbox.catalog import Catalog, ColumnEntry, ForeignKeyEntry, TableEntry
 from sandbox.db import fetch_row
 from sandbox.errors import InputError
 
@@ -37,6 +45,137 @@ def _pk_score(table: str, column: str) -> int:
     if c in {"id", "key", "code"}:
         return 2
     return 1 if c.endswith("id") or c.endswith("_key") else 0
+
+
+_INCLUDED = 0.9  # share of a child column's rows whose value is in the parent key that makes a link
+_MAX_EXAMPLES = 3
+
+
+def _text_or_key(con: duckdb.DuckDBPyConnection, view: str, table: TableEntry) -> dict[str, str]:
+    """Columns that can hold references, with their SQL type: text of any class, and issued numbers
+    (key class). Measurements, dates and flags never do."""
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_q(view)})").fetchall())
+    out = {}
+    for c, e in table.columns.items():
+        kind = types.get(c, "")
+        if c in types and (e.cls == "key" or (kind == "VARCHAR" and e.kind in ("categorical", "key", "text"))):
+            out[c] = kind
+    return out
+
+
+def _unique_columns(con: duckdb.DuckDBPyConnection, view: str, columns: list[str]) -> list[str]:
+    if not columns:
+        return []
+    counts = fetch_row(con, "SELECT count(*), " + ", ".join(
+        f"count(DISTINCT {_q(c)}), count({_q(c)})" for c in columns) + f" FROM {_q(view)}")
+    total = counts[0]
+    return [c for i, c in enumerate(columns) if total > 1 and counts[1 + 2 * i] == counts[2 + 2 * i] == total]
+
+
+def _inclusion(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str,
+               pk: str) -> tuple[int, int, int]:
+    """Rows of ``child.column`` with a value, those whose value is in ``parent.pk``, and its distinct values."""
+    return fetch_row(con,
+        f"SELECT count(*), count(*) FILTER (WHERE p.k IS NOT NULL), count(DISTINCT CAST(c.{_q(column)} AS VARCHAR)) "
+        f"FROM {_q('raw_' + child)} c LEFT JOIN (SELECT DISTINCT CAST({_q(pk)} AS VARCHAR) AS k "
+        f"FROM {_q('raw_' + parent)}) p ON CAST(c.{_q(column)} AS VARCHAR) = p.k WHERE c.{_q(column)} IS NOT NULL")
+
+
+def _examples(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str, pk: str) -> list[str]:
+    rows = con.execute(
+        f"SELECT DISTINCT CAST(c.{_q(column)} AS VARCHAR) FROM {_q('raw_' + child)} c WHERE c.{_q(column)} IS NOT "
+        f"NULL AND CAST(c.{_q(column)} AS VARCHAR) NOT IN (SELECT CAST({_q(pk)} AS VARCHAR) FROM "
+        f"{_q('raw_' + parent)} WHERE {_q(pk)} IS NOT NULL) ORDER BY 1 LIMIT {_MAX_EXAMPLES}").fetchall()
+    return [r[0] for r in rows]
+
+
+def _reaches(catalog: Catalog, start: str, target: str) -> bool:
+    """Does ``start`` reach ``target`` by following links to parents? (A link back would make a cycle.)"""
+    seen, todo = set(), [start]
+    while todo:
+        t = todo.pop()
+        if t == target:
+            return True
+        if t not in seen:
+            seen.add(t)
+            todo += [fk.parent for fk in catalog.tables[t].foreign_keys if fk.parent != t]
+    return False
+
+
+def _as_key(entry: ColumnEntry, why: str) -> None:
+    """A referenced or referencing column is a key: pseudonymized with the source's key, never dropped."""
+    if entry.cls != "key":
+        entry.justification = f"{entry.justification}; {why}" if entry.justification else why
+    entry.cls, entry.kind = "key", "key"
+
+
+def infer_links_from_values(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+    """Links no name announced, found by value inclusion; returns warnings about unresolved references.
+
+    Parent candidates are a table's primary key, or, for a table without one, its unique text or key
+    columns (the first referenced becomes its primary key). A child column links to the candidate holding
+    the largest share of its rows, when that share is at least ``_INCLUDED``.
+    """
+    warnings: list[str] = []
+    refs = {t: _text_or_key(con, f"raw_{t}", e) for t, e in catalog.tables.items()}
+    candidates = {t: ([e.primary_key] if e.primary_key else _unique_columns(con, f"raw_{t}", list(refs[t])))
+                  for t, e in catalog.tables.items()}
+    for name, table in catalog.tables.items():
+        linked = {fk.column for fk in table.foreign_keys} | ({table.primary_key} if table.primary_key else set())
+        for column in refs[name]:
+            if column in linked or column in candidates[name]:
+                continue
+            best: tuple[float, str, str, int, int] | None = None
+            for parent, keys in candidates.items():
+                if parent == name or _reaches(catalog, parent, name):
+                    continue
+                for pk in keys:
+                    total, inside, distinct = _inclusion(con, name, column, parent, pk)
+                    if total and distinct >= 2 and inside / total >= _INCLUDED and (best is None or inside / total
+                                                                                      > best[0]):
+                        best = (inside / total, parent, pk, total, inside)
+            if best is None:
+                continue
+            share, parent, pk, total, inside = best
+            parent_entry = catalog.tables[parent]
+            if parent_entry.primary_key is None:
+                parent_entry.primary_key = pk
+                candidates[parent] = [pk]
+                _as_key(parent_entry.columns[pk], f"unique; {name}.{column} refers to it")
+            _as_key(table.columns[column], f"{share:.0%} of its values are {parent}.{pk} values: a link")
+            fk = ForeignKeyEntry(column=column, parent=parent, parent_column=pk,
+                                 orphans="keep_unlinked" if inside < total else "fail",
+                                 evidence=f"{share:.1%} of {total} rows hold a {parent}.{pk} value")
+            table.foreign_keys.append(fk)
+            if inside < total:
+                personal = table.columns[column].identifier is not None or \
+                    parent_entry.columns[pk].identifier is not None
+                shown = "" if personal else " (e.g. " + ", ".join(
+                    repr(v) for v in _examples(con, name, column, parent, pk)) + ")"
+                warnings.append(f"table {name}, column {column}: {total - inside} of {total} values are not in "
+                                f"{parent}.{pk}{shown}; those rows are kept with the link empty "
+                                "(catalog: orphans keep_unlinked; or drop, or fail)")
+    return warnings
+
+
+def linked_source_sql(con: duckdb.DuckDBPyConnection, name: str, catalog: Catalog) -> str:
+    """The relation ingest reads a table from: its raw view, with references that resolve to nothing
+    emptied or their rows left out, as each link's ``orphans`` says."""
+    table = catalog.tables[name]
+    replace, where = [], []
+    for fk in table.foreign_keys:
+        if fk.orphans == "fail":
+            continue
+        inside = (f"CAST({_q(fk.column)} AS VARCHAR) IN (SELECT CAST({_q(fk.parent_column)} AS VARCHAR) "
+                  f"FROM {_q('raw_' + fk.parent)} WHERE {_q(fk.parent_column)} IS NOT NULL)")
+        if fk.orphans == "keep_unlinked":
+            replace.append(f"CASE WHEN {inside} THEN {_q(fk.column)} END AS {_q(fk.column)}")
+        else:
+            where.append(f"({_q(fk.column)} IS NULL OR {inside})")
+    if not replace and not where:
+        return _q(f"raw_{name}")
+    select = f"* REPLACE ({', '.join(replace)})" if replace else "*"
+    return f"(SELECT {select} FROM {_q('raw_' + name)}{' WHERE ' + ' AND '.join(where) if where else ''})"
 
 
 def infer_primary_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
@@ -74,7 +213,7 @@ def infer_foreign_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
         declared = {fk.column for fk in table.foreign_keys}
         for fk in table.foreign_keys:
             orphans, total = _orphans(con, name, fk.column, fk.parent, fk.parent_column)
-            if orphans:
+            if orphans and fk.orphans == "fail":
                 problems.append(f"table {name}, column {fk.column}: {orphans} of {total} values have no matching "
                                 f"{fk.parent_column} in table {fk.parent} (orphan foreign keys)")
         for column, entry in table.columns.items():
