@@ -292,14 +292,16 @@ class _Persons:
 
 
 def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | None) -> _Persons:
-    coin = rng.random(n) < 0.5
     if genders is None:
-        female = coin
+        female = rng.random(n) < 0.5
     else:
         given = np.asarray(genders, dtype=object)
         if given.shape != (n,):
             raise ValueError(f"genders must have one value per row ({n}), got shape {given.shape}")
-        female = np.where(given == "F", True, np.where(given == "M", False, coin))  # unknown: either
+        female = given == "F"
+        unknown = ~female & (given != "M")
+        if unknown.any():  # drawn only when needed: a fully known gender column leaves the stream as it was
+            female = female | (unknown & (rng.random(n) < 0.5))
     u_first, u_last, u_mid = rng.random((3, n))
 
     def both(pool: dict[str, np.ndarray], u: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import Any
 
-from sandbox.detect_values import _known_first
+from sandbox.detect_values import _known_first, _known_last
 
 __all__ = ["person_spans"]
 
@@ -36,7 +36,10 @@ def _russian(text: str) -> list[tuple[int, int]]:
     doc = Doc(text)
     doc.segment(segmenter)
     doc.tag_ner(tagger)
-    return [(s.start, s.stop) for s in doc.spans if s.type == "PER"]
+    # one capitalised word alone is often a sentence's first word ("Вперёд"): it counts only when it is a
+    # known first name or reads as a Russian surname
+    return [(s.start, s.stop) for s in doc.spans if s.type == "PER"
+            and (" " in s.text.strip() or _known_first(s.text.strip()) or _known_last(s.text.strip()))]
 
 
 def person_spans(text: str) -> list[tuple[int, int]]:
