@@ -214,5 +214,26 @@ def test_the_command_line_acts_with_the_stored_role(ws: Workspace, monkeypatch: 
     disable_user(ws, ADMIN, "mark")
     with pytest.raises(NotAuthenticated, match="disabled"):
         cli_user(ws)
-    monkeypatch.setenv("SANDBOX_USER", "local-operator")  # not registered: the operating-system account is trusted
-    assert cli_user(ws) == User(name="local-operator", role="steward")
+    # once a workspace has users, a name that is not one of them acts as nobody, whatever role it claims
+    monkeypatch.setenv("SANDBOX_USER", "ghost")
+    monkeypatch.setenv("SANDBOX_ROLE", "admin")
+    with pytest.raises(NotAuthenticated, match="not a registered user"):
+        cli_user(ws)
+
+
+def test_an_unregistered_name_cannot_hand_out_roles_on_the_command_line(ws: Workspace, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SANDBOX_HOME": str(ws.home), "SANDBOX_USER": "ghost", "SANDBOX_ROLE": "admin"}
+    for args in (["users", "add", "evil", "--role", "steward"], ["users", "enable", "mark"],
+                 ["audit", "export", "-o", str(tmp_path / "audit.json")]):
+        run = subprocess.run([sys.executable, "-m", "sandbox.cli", *args], capture_output=True, text=True, env=env,
+                             timeout=120)
+        assert run.returncode != 0, args
+        assert "not a registered user" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    env.pop("SANDBOX_ROLE")
+    run = subprocess.run([sys.executable, "-m", "sandbox.cli", "users", "add", "evil", "--role", "steward"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode != 0 and "not a registered user" in run.stderr
