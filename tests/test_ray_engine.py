@@ -171,3 +171,16 @@ def test_shard_seeds_and_splits():
     assert sum(ray_engine.split(1_000_001, 4)) == 1_000_001
     seeds = {ray_engine.shard_seed(0, i) for i in range(100)}
     assert len(seeds) == 100 and ray_engine.shard_seed(0, 1) == ray_engine.shard_seed(0, 1)
+
+
+def test_removing_an_iceberg_dataset_drops_its_tables_and_files(cluster, demo):
+    from sandbox.retention import remove_files
+
+    ws, _ = demo
+    info = synthesize(ws, STEWARD, "demo_crm", seed=2, rows=200, engine="ray", shards=1)
+    folder = iceberg_store.incoming(ws, info.id).parent
+    assert any(folder.rglob("*.parquet"))
+    removed = remove_files(ws, "dataset", info.id)
+    assert iceberg_store.namespace(info.id) in removed
+    assert not folder.exists() and not ws.staging_path(info.id).exists()
+    assert iceberg_store.namespace(info.id) not in [n[0] for n in iceberg_store.catalog(ws).list_namespaces()]
