@@ -121,12 +121,13 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
     if engine == "ray":
         from sandbox.engines import ray_engine
 
-        counts, replaced = ray_engine.run(ws, dataset, model, guard, model.root_rows(rows, scale), seed, shards,
-                                   ws.staging_path(dataset), address=address, progress=progress)
+        counts, replaced, shard_stats = ray_engine.run(ws, dataset, model, guard, model.root_rows(rows, scale), seed,
+                                                       shards, ws.staging_path(dataset), address=address,
+                                                       progress=progress)
     else:
         batches = ((t, guard(t, b)) for t, b in model.sample(rows=rows, scale=scale, seed=seed))
         counts = write_batches(ws.staging_path(dataset), batches, total, root, progress)
-        replaced = guard.replaced
+        replaced, shard_stats = guard.replaced, []
     sample_s = time.perf_counter() - started
     now = datetime.now(UTC).replace(tzinfo=None)
     expires = now + timedelta(days=catalog.retention_days)
@@ -140,7 +141,8 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
         audit.record(g, user, "synthesize", dataset, details={
             "source": source, "snapshot": snap.id, "generator": model.name, "seed": seed, "rows": counts,
             "fit_seconds": round(fit_s, 3), "sample_seconds": round(sample_s, 3),
-            "fake_identifiers_replaced": replaced, "engine": engine})
+            "fake_identifiers_replaced": replaced, "engine": engine,
+            **({"shards": shard_stats} if shard_stats else {})})
         g.commit()
     progress("done", 3, 3)
     return get(ws, user, dataset)

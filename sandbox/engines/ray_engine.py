@@ -10,6 +10,8 @@ table, to Iceberg by the driver (``iceberg_store.commit``).
 from __future__ import annotations
 
 import os
+import resource
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +90,7 @@ def _offset(batch: pa.RecordBatch, columns: list[str], offset: int) -> pa.Record
 def sample_shard(model: Generator, guard: Callable[[str, pa.RecordBatch], pa.RecordBatch], shard: int,
                  root_rows: dict[str, int], seed: int, out: str, batch_rows: int) -> dict[str, Any]:
     """One shard's families into Parquet files under ``out`` (this attempt's own names)."""
+    began = time.perf_counter()
     keys = key_columns(model)
     attempt = uuid.uuid4().hex[:8]
     writers: dict[str, tuple[pq.ParquetWriter, str, int]] = {}
@@ -120,8 +123,10 @@ def sample_shard(model: Generator, guard: Callable[[str, pa.RecordBatch], pa.Rec
         for writer, _, _ in writers.values():
             writer.close()
     replaced = int(getattr(guard, "replaced", 0))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the worker process's peak (Linux: KiB)
     return {"files": files, "counts": counts, "levels": levels, "replaced": replaced,
-            "pid": os.getpid()}
+            "stats": {"shard": shard, "rows": sum(counts.values()), "seconds": round(time.perf_counter() - began, 3),
+                      "peak_rss_mb": round(peak_mb, 1), "pid": os.getpid()}}
 
 
 def _connect(address: str | None) -> tuple[Any, bool]:
@@ -140,10 +145,11 @@ def _connect(address: str | None) -> tuple[Any, bool]:
 
 def run(ws: Workspace, dataset: str, model: Generator, guard: Any, root_rows: dict[str, int], seed: int,
         shards: int, views: Path, address: str | None = None, batch_rows: int = 250_000,
-        progress: Progress = silent) -> tuple[dict[str, int], int]:
+        progress: Progress = silent) -> tuple[dict[str, int], int, list[dict[str, Any]]]:
     """Sample ``root_rows`` over ``shards`` Ray tasks, commit to Iceberg, write the views file at ``views``.
 
-    Returns rows per table and identifier values the leak guard replaced.
+    Returns rows per table, identifier values the leak guard replaced, and per shard its rows, seconds and
+    the peak RSS of its worker process.
     """
     if shards < 1:
         raise InputError(f"--shards must be at least 1, got {shards}")
@@ -182,7 +188,8 @@ def run(ws: Workspace, dataset: str, model: Generator, guard: Any, root_rows: di
         expected = {t: sum(r["counts"].get(t, 0) for r in results) for t in counts}
         if counts != expected:  # never happens unless files were lost between workers and the commit
             raise GeneratorError(f"committed rows {counts} differ from the rows the shards made {expected}")
-        return counts, sum(r["replaced"] for r in results)
+        stats = sorted((r["stats"] for r in results), key=lambda st: st["shard"])
+        return counts, sum(r["replaced"] for r in results), stats
     except BaseException:
         iceberg_store.drop(ws, dataset)
         raise
