@@ -131,7 +131,8 @@ class DiesOnce(CartGenerator):
                 os._exit(1)  # the worker process is gone; Ray retries the task
 
 
-def test_a_worker_killed_mid_run_is_retried_without_duplicate_or_lost_rows(cluster, demo, monkeypatch, tmp_path):
+def test_a_killed_worker_is_retried_without_duplicate_or_lost_rows_and_removal_drops_all(
+        cluster, demo, monkeypatch, tmp_path):
     import ray.cloudpickle
 
     ray.cloudpickle.register_pickle_by_value(__import__(__name__))
@@ -156,6 +157,12 @@ def test_a_worker_killed_mid_run_is_retried_without_duplicate_or_lost_rows(clust
     committed = {p for ps in iceberg_store.snapshot_files(ws, info.id).values() for p in ps}
     on_disk = {str(p) for p in iceberg_store.incoming(ws, info.id).rglob("*.parquet")}
     assert on_disk == committed  # the dead attempt's files were removed, none committed
+    # removing the dataset (retention, forget) drops its Iceberg tables and files with its views file
+    from sandbox.retention import remove_files
+
+    assert iceberg_store.namespace(info.id) in remove_files(ws, "dataset", info.id)
+    assert not iceberg_store.incoming(ws, info.id).parent.exists() and not ws.staging_path(info.id).exists()
+    assert iceberg_store.namespace(info.id) not in [n[0] for n in iceberg_store.catalog(ws).list_namespaces()]
 
 
 def test_the_local_engine_is_unchanged_and_an_unknown_engine_is_refused(demo):
@@ -172,15 +179,3 @@ def test_shard_seeds_and_splits():
     seeds = {ray_engine.shard_seed(0, i) for i in range(100)}
     assert len(seeds) == 100 and ray_engine.shard_seed(0, 1) == ray_engine.shard_seed(0, 1)
 
-
-def test_removing_an_iceberg_dataset_drops_its_tables_and_files(cluster, demo):
-    from sandbox.retention import remove_files
-
-    ws, _ = demo
-    info = synthesize(ws, STEWARD, "demo_crm", seed=2, rows=200, engine="ray", shards=1)
-    folder = iceberg_store.incoming(ws, info.id).parent
-    assert any(folder.rglob("*.parquet"))
-    removed = remove_files(ws, "dataset", info.id)
-    assert iceberg_store.namespace(info.id) in removed
-    assert not folder.exists() and not ws.staging_path(info.id).exists()
-    assert iceberg_store.namespace(info.id) not in [n[0] for n in iceberg_store.catalog(ws).list_namespaces()]
