@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	# the CPU wheel of torch lies on disk; any other torch spec downloads a multi-GB CUDA build
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
 	# exact tested versions come from constraints.txt; pyproject.toml holds only ranges
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,scale]'
 	touch $(STAMP)
 
 browser:

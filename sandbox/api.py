@@ -210,6 +210,11 @@ class Session:
             con = duckdb.connect()  # in memory: the library's own connections to the file keep their settings
             con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {_DB} (READ_ONLY)")
             con.execute(f"USE {_DB}")
+            from sandbox.engines.iceberg_store import data_dirs
+
+            allowed = data_dirs(self.workspace, dataset)  # an Iceberg dataset's views read its Parquet files
+            if allowed:
+                con.execute("SET allowed_directories = ?", [allowed])
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             self._connections[path] = con

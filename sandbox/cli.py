@@ -146,6 +146,10 @@ def synthesize(
     scale: float | None = typer.Option(None, "--scale", help="Size relative to the training data."),
     focus: bool = typer.Option(False, "--focus/--no-focus", help="Model the catalog's fidelity target first "
                                "(cart): steadier segment conclusions, slightly closer to training rows."),
+    engine: str = typer.Option("local", "--engine", help="local (one DuckDB file) or ray (shards into Iceberg)."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address (default: Ray on this "
+                                       "machine with 2 CPUs)."),
+    shards: int = typer.Option(2, "--shards", help="Ray tasks sampling whole families (engine ray)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Fit a generator and stage a synthetic dataset (steward)."""
@@ -154,7 +158,7 @@ def synthesize(
     with handled(), progress_bar(not as_json) as bar:
         ws, user = _ctx()
         info = run(ws, user, source, generator=generator, seed=seed, rows=rows, scale=scale, focus=focus,
-                   progress=bar)
+                   progress=bar, engine=engine, address=address, shards=shards)
     emit({"dataset": info.id, **info.model_dump(mode="json")}, as_json,
          lambda d: out.print(f"staged dataset [bold]{d['dataset']}[/bold] ({d['generator']}): {d['rows']}"))
 

@@ -134,4 +134,8 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
         g.execute("UPDATE datasets SET status = 'published', published_at = now() WHERE id = ?", [dataset])
         audit.record(g, user, "publish", dataset, details={"gate_override": override} if override else None)
         g.commit()
+    from sandbox.engines import iceberg_store
+
+    if iceberg_store.is_iceberg(ws, dataset):  # publishing an Iceberg dataset is also a tag on its snapshots
+        iceberg_store.tag_published(ws, dataset)
     return get(ws, user, dataset)

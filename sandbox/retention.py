@@ -61,6 +61,12 @@ def remove_files(ws: Workspace, kind: str, obj: str) -> list[str]:
         if path.exists():
             path.unlink()
             removed.append(path.name)
+    if kind == "dataset":
+        from sandbox.engines import iceberg_store
+
+        if iceberg_store.is_iceberg(ws, obj):  # an Iceberg dataset's tables and Parquet files go with its views
+            iceberg_store.drop(ws, obj)
+            removed.append(iceberg_store.namespace(obj))
     return removed
 
 
