@@ -377,17 +377,6 @@ def end_session(ws: Workspace, token: str, *, now: datetime | None = None) -> No
             g.commit()
 
 
-def registered_operator(ws: Workspace, operator: User) -> User:
-    """The command-line operator: a registered name acts with its stored role; a disabled one is refused."""
-    with ws.governance() as g:
-        row = _record(g, operator.name.strip().lower())
-    if row is None:
-        return operator
-    if row[3]:
-        raise NotAuthenticated(f"user {row[0]} is disabled")
-    return User(name=row[0], role=row[1], seat=row[2])
-
-
 def notify_recipients(g: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Who hears about ``name``'s exports: their manager, else every enabled admin, else 'admin'."""
     row = g.execute("SELECT m.name FROM users u JOIN users m ON m.name = u.manager "
