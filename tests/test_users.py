@@ -208,11 +208,15 @@ def test_demo_users_are_created_once_with_known_passwords(workspace: Workspace):
 
 
 def test_the_command_line_acts_with_the_stored_role(ws: Workspace, monkeypatch: pytest.MonkeyPatch):
+    from sandbox.cli_identity import login
+
     monkeypatch.setenv("SANDBOX_USER", "mark")
     monkeypatch.setenv("SANDBOX_ROLE", "steward")
-    assert cli_user(ws) == User(name="mark", role="marketer")
+    assert login(ws, "mark", PASSWORD) == User(name="mark", role="marketer")
+    assert cli_user(ws) == User(name="mark", role="marketer")  # the stored role, not SANDBOX_ROLE
     disable_user(ws, ADMIN, "mark")
     with pytest.raises(NotAuthenticated, match="disabled"):
         cli_user(ws)
-    monkeypatch.setenv("SANDBOX_USER", "local-operator")  # not registered: the operating-system account is trusted
-    assert cli_user(ws) == User(name="local-operator", role="steward")
+    monkeypatch.setenv("SANDBOX_USER", "local-operator")  # an unregistered name is nobody, not a steward
+    with pytest.raises(NotAuthenticated, match="sandbox login"):
+        cli_user(ws)
