@@ -91,17 +91,14 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
 
 
 def cli_user(ws: Workspace | None = None) -> User:
-    """The operator of the command line: ``SANDBOX_USER`` / ``SANDBOX_ROLE`` / ``SANDBOX_SEAT`` (council),
-    default the local steward.
+    """The operator of the command line.
 
-    The command line trusts the operating-system account that runs it (it can read the workspace files
-    anyway). With ``ws``, a ``SANDBOX_USER`` that is a registered user acts with its stored role and seat,
-    and a disabled one is refused at once.
+    With ``ws`` (always, from the CLI and notebooks): on a workspace with users, a registered user proven by
+    ``sandbox login`` or by the operating-system account (``sandbox.cli_identity``); ``SANDBOX_ROLE`` never
+    raises anyone. Without ``ws``: the operator before any workspace is known (``SANDBOX_USER``, a steward).
     """
-    env = User(name=os.environ.get("SANDBOX_USER", "steward"), role=os.environ.get("SANDBOX_ROLE", "steward"),
-               seat=os.environ.get("SANDBOX_SEAT") or None)
     if ws is None:
-        return env
-    from sandbox.users import registered_operator
+        return User(name=os.environ.get("SANDBOX_USER") or "steward", role="steward")
+    from sandbox.cli_identity import operator
 
-    return registered_operator(ws, env)
+    return operator(ws)

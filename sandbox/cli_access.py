@@ -277,6 +277,46 @@ def export_dataset(dataset: str = typer.Argument(...), justification: str = JUST
     cli.emit(result, as_json, _show_export)
 
 
+def login(
+    name: str = typer.Argument(..., help="Your registered user name."),
+    password_stdin: bool = STDIN_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Sign the command line in as NAME: the session token is kept in your home (0600) until it expires."""
+    import getpass
+
+    from sandbox.cli_identity import login as sign_in
+    from sandbox.workspace import Workspace
+
+    cli = _cli()
+    with cli.handled():
+        ws = Workspace()
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass(f"password of {name}: ")
+        user = sign_in(ws, name, password)
+    cli.emit({"user": user}, as_json, lambda _: cli.out.print(f"signed in as {user.name} ({user.role})"))
+
+
+def logout(as_json: bool = JSON_OPT) -> None:
+    """End the command line's session on this workspace."""
+    from sandbox.cli_identity import logout as sign_out
+    from sandbox.workspace import Workspace
+
+    cli = _cli()
+    with cli.handled():
+        ended = sign_out(Workspace())
+    cli.emit({"signed_out": ended}, as_json,
+             lambda _: cli.out.print("signed out" if ended else "not signed in on this workspace"))
+
+
+def whoami(as_json: bool = JSON_OPT) -> None:
+    """Who the command line acts as on this workspace, and with which role."""
+    cli = _cli()
+    with cli.handled():
+        _, actor = cli._ctx()
+    seat = f", seat {actor.seat}" if actor.seat else ""
+    cli.emit({"user": actor}, as_json, lambda _: cli.out.print(f"{actor.name} ({actor.role}{seat})"))
+
+
 def register(app: typer.Typer, audit_app: typer.Typer) -> None:
     """Add the access commands to the main ``sandbox`` app and its ``audit`` group."""
     app.add_typer(users_app, name="users")
@@ -284,3 +324,6 @@ def register(app: typer.Typer, audit_app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.command("forget")(forget)
     audit_app.command("export")(audit_export)
+    app.command("login")(login)
+    app.command("logout")(logout)
+    app.command("whoami")(whoami)

@@ -377,24 +377,6 @@ def end_session(ws: Workspace, token: str, *, now: datetime | None = None) -> No
             g.commit()
 
 
-def registered_operator(ws: Workspace, operator: User) -> User:
-    """The command-line operator: a registered name acts with its stored role (``SANDBOX_ROLE`` never raises
-    anyone); a disabled one is refused; once the workspace has users, so is a name that is not one of them
-    (``SANDBOX_USER=ghost SANDBOX_ROLE=admin`` acted as an admin). Only an empty workspace takes the
-    operator as given, so that its first admin can be registered."""
-    with ws.governance() as g:
-        row = _record(g, operator.name.strip().lower())
-        users = g.execute("SELECT count(*) FROM users").fetchone()[0] if row is None else 1
-    if row is None:
-        if users:
-            raise NotAuthenticated(f"{operator.name!r} is not a registered user of this workspace; an admin adds "
-                                   "users with: sandbox users add NAME --role ROLE")
-        return operator
-    if row[3]:
-        raise NotAuthenticated(f"user {row[0]} is disabled")
-    return User(name=row[0], role=row[1], seat=row[2])
-
-
 def notify_recipients(g: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """Who hears about ``name``'s exports: their manager, else every enabled admin, else 'admin'."""
     row = g.execute("SELECT m.name FROM users u JOIN users m ON m.name = u.manager "

@@ -4,6 +4,7 @@ workspace built once per test session by the real pipeline."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,8 @@ SHARED = Path(os.environ.get("SANDBOX_SHARED", REPO.parent / "shared")) / "datas
 STEWARD = User(name="stella", role="steward")
 MARKETER = User(name="mark", role="marketer")
 DEMO_CUSTOMERS = 1500
+# command-line sign-ins of this test run live in a folder of their own, never in the tester's home
+os.environ["SANDBOX_CONFIG_DIR"] = tempfile.mkdtemp(prefix="sandbox-config-")
 
 
 def shared_file(*parts: str) -> Path:

@@ -46,3 +46,12 @@ def login_as(at, ws: Workspace, name: str, role: str, seat: str | None = None) -
     at.session_state["session_token"] = session.token
     at.session_state["user"] = session.user
     return session.user
+
+
+def cli_login(ws: Workspace, name: str, role: str, seat: str | None = None) -> User:
+    """Register ``name`` (see ``ensure_user``) and sign the command line in as them (``sandbox login``):
+    the token goes to ``$SANDBOX_CONFIG_DIR``, which the tests' conftest points at a temporary folder."""
+    from sandbox.cli_identity import login
+
+    ensure_user(ws, name, role, seat)
+    return login(ws, name, password_of(name))

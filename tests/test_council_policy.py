@@ -18,6 +18,7 @@ from sandbox.council.workflow import create_draft
 from sandbox.errors import AccessDenied, InputError
 from tests import council_support
 from tests.council_support import ADMIN, MARKETER, copy_workspace, draft
+from tests.helpers_login import cli_login
 
 council_ws = council_support.council_ws  # the shared fixture
 
@@ -170,7 +171,7 @@ def test_policy_check_cli_explains_every_rule_that_fired(council_ws, monkeypatch
         fields_used=["support_tickets.category", "customers.birth_date", "customers.city"], audience_size=50_000))
     monkeypatch.setenv("SANDBOX_HOME", str(council_ws.home))
     monkeypatch.setenv("SANDBOX_USER", "mark")
-    monkeypatch.setenv("SANDBOX_ROLE", "marketer")
+    cli_login(council_ws, "mark", "marketer")
     result = CliRunner().invoke(app, ["policy", "check", p.id, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

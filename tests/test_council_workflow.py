@@ -41,6 +41,7 @@ from tests.council_support import (
     copy_workspace,
     draft,
 )
+from tests.helpers_login import cli_login
 
 council_ws = council_support.council_ws
 
@@ -334,7 +335,8 @@ def test_who_needs_to_act_is_notified_and_mail_goes_out_by_smtp(council_ws, tmp_
     try:
         env = {"SANDBOX_HOME": str(ws.home), "SANDBOX_SMTP_HOST": "127.0.0.1",
                "SANDBOX_SMTP_PORT": str(controller.port), "SANDBOX_MAIL_DOMAIN": "example.com",
-               "SANDBOX_USER": "stella", "SANDBOX_ROLE": "steward"}
+               "SANDBOX_USER": "stella"}
+        cli_login(ws, "stella", "steward")
         result = CliRunner().invoke(app, ["proposals", "notify", "--json"], env=env)
     finally:
         controller.stop()
@@ -424,8 +426,7 @@ def test_cli_proposals_end_to_end(council_ws, tmp_path, monkeypatch):
 
     def as_(name, role, seat=""):
         monkeypatch.setenv("SANDBOX_USER", name)
-        monkeypatch.setenv("SANDBOX_ROLE", role)
-        monkeypatch.setenv("SANDBOX_SEAT", seat)
+        cli_login(council_ws, name, role, seat or None)
 
     file = tmp_path / "p.yaml"
     file.write_text(yaml.safe_dump(draft(audience_size=20_000)))

@@ -1,0 +1,124 @@
+"""Who the command line (and a notebook) acts as.
+
+Once a workspace has registered users, the operator is one of them, proven by either
+
+* a sign-in: ``sandbox login NAME`` checks the password and keeps the session token (short-lived, the app's
+  session rules: ``session_hours``, ``idle_minutes``) in ``~/.config/sandbox/tokens.json`` (mode 0600;
+  ``SANDBOX_CONFIG_DIR`` moves it, as ``GH_CONFIG_DIR`` does for ``gh``), like ``gh auth login``; or
+* the operating-system account: a registered user whose name is the account's login name (``pwd``, from the
+  process's uid, not from ``$USER``), as PostgreSQL's peer authentication maps local accounts.
+
+``SANDBOX_USER`` only says whom the operator expects to be (a mismatch is refused); ``SANDBOX_ROLE`` and
+``SANDBOX_SEAT`` are read only on a workspace without users, where the operator owns the files anyway and
+may bootstrap the first admin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+from pathlib import Path
+
+from sandbox.access import ROLES, User
+from sandbox.errors import NotAuthenticated
+from sandbox.workspace import Workspace
+
+_HINT = "sign in with `sandbox login NAME`"
+
+
+def os_account() -> str:
+    """The login name of the process's real uid (``$USER`` can be set to anything)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name.lower()
+    except KeyError:  # a uid without a passwd entry (some containers)
+        return f"uid{os.getuid()}"
+
+
+def token_file() -> Path:
+    """Where sign-ins are kept: ``$SANDBOX_CONFIG_DIR/tokens.json`` or ``~/.config/sandbox/tokens.json``."""
+    base = os.environ.get("SANDBOX_CONFIG_DIR") or str(Path.home() / ".config" / "sandbox")
+    return Path(base) / "tokens.json"
+
+
+def _tokens() -> dict[str, str]:
+    try:
+        data = json.loads(token_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_tokens(tokens: dict[str, str]) -> None:
+    path = token_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(tokens, fh)
+    os.replace(tmp, path)
+
+
+def login(ws: Workspace, name: str, password: str) -> User:
+    """Check ``name``'s password (counted, locking, audited as the app's sign-in) and keep the session token."""
+    from sandbox.users import authenticate
+
+    session = authenticate(ws, name, password)
+    _write_tokens({**_tokens(), str(ws.home): session.token})
+    return session.user
+
+
+def logout(ws: Workspace) -> bool:
+    """End this workspace's command-line session (its token stops working); whether there was one."""
+    from sandbox.users import end_session
+
+    tokens = _tokens()
+    token = tokens.pop(str(ws.home), None)
+    if token is None:
+        return False
+    end_session(ws, token)
+    _write_tokens(tokens)
+    return True
+
+
+def _has_users(ws: Workspace) -> bool:
+    with ws.governance() as g:
+        return g.execute("SELECT count(*) FROM users").fetchone()[0] > 0
+
+
+def _peer(ws: Workspace, account: str) -> User | None:
+    with ws.governance() as g:
+        row = g.execute("SELECT name, role, seat, disabled FROM users WHERE name = ?", [account]).fetchone()
+    if row is None:
+        return None
+    if row[3]:
+        raise NotAuthenticated(f"user {row[0]} is disabled")
+    return User(name=row[0], role=row[1], seat=row[2])
+
+
+def operator(ws: Workspace) -> User:
+    """The acting user of this command line on ``ws`` (see the module docstring for what is trusted)."""
+    claimed = (os.environ.get("SANDBOX_USER") or "").strip().lower() or None
+    if not _has_users(ws):
+        role = os.environ.get("SANDBOX_ROLE") or "steward"
+        role = role if role in ROLES else "steward"
+        return User(name=claimed or os_account(), role=role, seat=os.environ.get("SANDBOX_SEAT") or None)
+    token = _tokens().get(str(ws.home))
+    if token is not None:
+        from sandbox.users import validate_session
+
+        try:
+            user = validate_session(ws, token)
+        except NotAuthenticated as exc:
+            raise NotAuthenticated(f"{exc}: {_HINT}") from None
+    else:
+        account = os_account()
+        found = _peer(ws, account)
+        if found is None:
+            who = f"SANDBOX_USER={claimed}" if claimed else f"the account {account!r}"
+            raise NotAuthenticated(f"this workspace has users and {who} is not signed in: {_HINT}")
+        user = found
+    if claimed and claimed != user.name:
+        raise NotAuthenticated(f"SANDBOX_USER={claimed}, but this command line is signed in as {user.name}: "
+                               f"`sandbox login {claimed}`")
+    return user
