@@ -59,3 +59,47 @@ def test_marketer_builds_tests_and_saves_a_hypothesis(demo_workspace, app_url, p
     assert len(saved) == 1 and saved[0].state == "draft" and saved[0].dataset == dataset
     assert saved[0].fields_used == ["deals.channel", "deals.stage"]
     assert saved[0].hypothesis.startswith("We believe that calling new leads before emailing them for ")
+
+
+def _difference(page) -> str:
+    """The text of the result card's difference metric (the third metric: A, B, difference)."""
+    return page.locator('[data-testid="stMetricValue"]').nth(2).inner_text().strip()
+
+
+def test_switching_to_russian_keeps_the_hypothesis_and_its_result(demo_workspace, app_url, page):
+    ws, _ = demo_workspace
+    ensure_user(ws, MARKETER.name, MARKETER.role)
+    page.goto(app_url(ws.home))
+    page.get_by_label("User name").fill(MARKETER.name)
+    page.get_by_role("textbox", name="Password").fill(password_of(MARKETER.name))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="Hypothesis Lab").click()
+    page.get_by_text("Test the hypothesis").wait_for()
+    choose(page, "Split by column", "channel")
+    group_b = page.locator(".st-key-lab_b_deals_channel")
+    group_b.wait_for()
+    group_b.get_by_role("button", name="Remove email", exact=True).click()
+    choose(page, "Group B (the segment or treatment)", "phone")
+    page.get_by_text("chosen values").click()
+    page.locator(".st-key-lab_a_deals_channel").wait_for()
+    choose(page, "Group A (the comparison)", "email")
+    page.get_by_role("button", name="Test the hypothesis", exact=True).click()
+    page.get_by_text("higher than in deals.channel = email").wait_for()
+    english = _difference(page)
+    assert english.startswith("+") and "pp" in english
+
+    page.get_by_text("Русский", exact=True).click()
+    page.get_by_role("button", name="Проверить гипотезу", exact=True).wait_for()
+    page.wait_for_timeout(1000)  # let the rerun settle
+    shot(page, "lab-switched-to-russian")
+    assert page.get_by_role("radio", name="выбранными значениями").is_checked()
+    assert page.locator(".st-key-lab_b_deals_channel").get_by_role("button", name="Remove phone").count() == 1
+    assert page.locator(".st-key-lab_a_deals_channel").get_by_role("button", name="Remove email").count() == 1
+    assert page.get_by_text("входные данные изменились").count() == 0  # the shown result still fits the inputs
+    russian = _difference(page)
+    assert russian.split()[0].replace(",", ".") == english.split()[0].replace(",", ".").removesuffix("pp")
+
+    page.get_by_role("button", name="Проверить гипотезу", exact=True).click()
+    page.wait_for_timeout(1500)
+    page.get_by_text("чем в группе «deals.channel = email»").wait_for()
+    assert _difference(page) == russian  # run again in Russian: the same hypothesis, the same effect

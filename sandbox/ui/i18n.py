@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -382,7 +383,35 @@ def lang() -> str:
 
 
 def _switched() -> None:
+    """Change the language, keeping every widget's choice.
+
+    Streamlit stores a select box's, radio's or multiselect's value as the *label* its ``format_func``
+    gave the option; once the labels change language the stored label matches no option and the widget
+    falls back to its default (phone vs "chosen values" email silently became phone vs everyone else).
+    Writing each widget's current value back into the session state before the rerun makes Streamlit
+    store the value itself, which the next run labels in the new language.
+    """
+    keep = {key: value for key in list(st.session_state.keys())
+            if key not in ("lang", "_lang_switch") and _is_choice(value := st.session_state[key])}
     st.session_state["lang"] = st.session_state["_lang_switch"]
+    for key, value in keep.items():
+        st.session_state[key] = value
+
+
+_SCALARS = (str, int, float, date)
+
+
+def _is_choice(value: Any) -> bool:
+    """Whether ``value`` is what a picker holds: a scalar or a list of scalars, never a flag.
+
+    Flags (``bool``) are skipped: buttons hold them and refuse to be set, and check boxes have no labels
+    to translate; so are uploads, editors' edits and chart selections, which are neither.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in value)
+    return isinstance(value, _SCALARS)
 
 
 def language_switch() -> str:
