@@ -291,9 +291,14 @@ class _Persons:
     last_tok: np.ndarray
 
 
-def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | None) -> _Persons:
+def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | None,
+             stream_coin: bool = False) -> _Persons:
+    """``stream_coin``: draw the gender coin even when every gender is known, so that genders read from a
+    row (``persona``) leave a generator's random stream as it was without them."""
+    coin = rng.random(n) < 0.5 if genders is None or stream_coin else None
     if genders is None:
-        female = rng.random(n) < 0.5
+        assert coin is not None
+        female = coin
     else:
         given = np.asarray(genders, dtype=object)
         if given.shape != (n,):
@@ -301,7 +306,7 @@ def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[
         female = given == "F"
         unknown = ~female & (given != "M")
         if unknown.any():  # drawn only when needed: a fully known gender column leaves the stream as it was
-            female = female | (unknown & (rng.random(n) < 0.5))
+            female = female | (unknown & (coin if coin is not None else rng.random(n) < 0.5))
     u_first, u_last, u_mid = rng.random((3, n))
 
     def both(pool: dict[str, np.ndarray], u: np.ndarray) -> np.ndarray:
@@ -332,11 +337,12 @@ def _emails(pools: _Pools, people: _Persons, rng: np.random.Generator,
     n = people.first.shape[0]
     pattern = rng.choice(len(_EMAIL_P), size=n, p=_EMAIL_P)
     two = _TWO_DIGITS[rng.integers(1, 100, size=n)]
-    lo, hi = np.full(n, 1960), np.full(n, 2005)
+    drawn = rng.integers(1960, 2006, size=n)  # drawn as always, so the random stream after it is unchanged
     if years is not None:  # the row's age band: the year in its e-mail falls inside it
         known = years[0] >= 0
-        lo, hi = np.where(known, years[0], lo), np.where(known, years[1], hi)
-    year = _NUMBERS[np.clip(lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64), 0, 9999)]
+        lo, hi = years[0], years[1]
+        drawn = np.where(known, lo + (drawn - 1960) % np.maximum(hi - lo + 1, 1), drawn)
+    year = _NUMBERS[np.clip(drawn, 0, 9999)]
     domain = pools.domains[rng.choice(len(pools.domains), size=n, p=pools.domain_p)]
     initial = np.array([t[0] for t in people.first_tok.tolist()], dtype=object)
     parts = (people.first_tok, initial, people.last_tok)
@@ -431,12 +437,14 @@ def fake_identities(
     if unknown:
         raise ValueError(f"unknown identifier kinds {unknown}; choose from {', '.join(IDENTIFIER_KINDS)}")
     pools = _pools(locale)
-    if genders is None and persona is not None:
+    from_row = genders is None and persona is not None and persona.genders is not None
+    if from_row:
+        assert persona is not None
         genders = persona.genders
     years = None
     if persona is not None and persona.year_lo is not None and persona.year_hi is not None:
         years = (persona.year_lo, persona.year_hi)
-    people = _persons(pools, n, rng, genders) if _PERSON_KINDS & set(kinds.values()) else None
+    people = _persons(pools, n, rng, genders, stream_coin=from_row) if _PERSON_KINDS & set(kinds.values()) else None
     builders = {
         "full_name": lambda: _full_names(people),
         "first_name": lambda: people.first,

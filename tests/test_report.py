@@ -246,15 +246,20 @@ def test_html_export_is_self_contained_with_the_verdict_first(demo_workspace):
 
 
 def test_cli_report_writes_html_and_shows_a_marketer_the_summary(demo_workspace, tmp_path):
+    from tests.helpers_login import cli_login
+
     ws, dataset = demo_workspace
     target = tmp_path / "report.html"
-    done = cli(["report", dataset, "--html", str(target)], ws.home)
+    cli_login(ws, "stella", "steward")  # a workspace with users: the command line signs in
+    done = cli(["report", dataset, "--html", str(target)], ws.home, SANDBOX_USER="stella")
     assert done.returncode == 0, done.stderr
     assert "gate pass" in done.stdout and "privacy:" in done.stdout
     assert target.read_text(encoding="utf-8").count('class="plotly-graph-div"') > 10
-    seen = cli(["report", dataset, "--json"], ws.home, SANDBOX_ROLE="marketer", SANDBOX_USER="mark")
+    cli_login(ws, "mark", "marketer")
+    seen = cli(["report", dataset, "--json"], ws.home, SANDBOX_ROLE="steward", SANDBOX_USER="mark")
     assert seen.returncode == 0, seen.stderr
     view = json.loads(seen.stdout)
     assert view["view"] == "summary" and "privacy" not in view
+    cli_login(ws, "stella", "steward")
     missing = cli(["report", dataset, "--html", str(tmp_path / "no" / "such" / "dir.html")], ws.home)
     assert missing.returncode == 1 and "cannot write" in missing.stderr and "Traceback" not in missing.stderr
