@@ -185,7 +185,8 @@ def infer_primary_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
         if table.primary_key:
             if not _is_unique(con, view, table.primary_key):
                 raise InputError(f"table {name}: primary key column {table.primary_key} has duplicate or empty "
-                                 "values; fix the export or choose another key in the catalog")
+                                 f"values: {_duplicates(con, view, table.primary_key)}; fix the export or choose "
+                                 "another key in the catalog")
             continue
         candidates = sorted(
             (c for c, e in table.columns.items() if e.cls == "key" and _pk_score(name, c) > 0),
@@ -195,6 +196,34 @@ def infer_primary_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None
             if _is_unique(con, view, column):
                 table.primary_key = column
                 break
+        else:
+            _refuse_near_unique_own_id(con, name, view, [c for c in candidates if _pk_score(name, c) == 3])
+
+
+_NEAR_UNIQUE = 0.9  # an own-id column this distinct, but not fully, holds duplicated records, not line numbers
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, view: str, column: str) -> str:
+    """Which rows repeat a key: counts and the file lines (header = line 1), never the values."""
+    repeated, rows, lines = fetch_row(con,
+        f"SELECT count(DISTINCT k), count(*), list(line ORDER BY line)[:5] FROM (SELECT {_q(column)} AS k, "
+        f"row_number() OVER () + 1 AS line, count(*) OVER (PARTITION BY {_q(column)}) AS n FROM {_q(view)}) "
+        f"WHERE n > 1 AND k IS NOT NULL")
+    if not rows:
+        return "empty values"
+    shared = "one value" if repeated == 1 else f"{repeated} values"
+    return f"{rows} rows share {shared} (first at lines {', '.join(map(str, lines))})"
+
+
+def _refuse_near_unique_own_id(con: duckdb.DuckDBPyConnection, name: str, view: str, columns: list[str]) -> None:
+    """A table's own id (``customer_id`` in ``customers``) that is almost unique holds duplicated records:
+    ingesting them gave three rows one pseudonym without a word."""
+    for column in columns:
+        total, distinct = fetch_row(con, f"SELECT count({_q(column)}), count(DISTINCT {_q(column)}) FROM {_q(view)}")
+        if total and _NEAR_UNIQUE <= distinct / total < 1:
+            raise InputError(f"table {name}: {column} is this table's own id, but {_duplicates(con, view, column)}; "
+                             "remove the duplicated records from the export, or name another primary key in "
+                             "the catalog")
 
 
 def _orphans(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str, pk: str) -> tuple[int, int]:
