@@ -377,6 +377,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
     if given is not None and holdout_share is None:
         share = given.holdout_share
     snapshot = f"{source}-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+    ws.sweep_leftovers()  # what a killed ingest left behind
     final, tmp = ws.vault_path(snapshot), ws.vault_path(snapshot + ".tmp")
     con, spill = connect()
     register_udf(con, key)

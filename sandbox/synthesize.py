@@ -88,6 +88,7 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
     tasks sampling whole families into Apache Iceberg; ``address`` of a Ray cluster, else Ray runs locally).
     """
     require(user, "synthesize")
+    ws.sweep_leftovers()  # what a killed synthesis or ingest left behind
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     snap = latest_snapshot(ws, user, source)

@@ -59,6 +59,27 @@ class Workspace:
     def governance_path(self) -> Path:
         return self.home / "governance.duckdb"
 
+    def sweep_leftovers(self, older_than_hours: float = 6.0) -> list[str]:
+        """Remove half-written files a killed ingest or synthesis left (``*.tmp.duckdb`` in the vault,
+        ``*.writing`` in staging, their ``.wal``), once untouched for ``older_than_hours``: a live run keeps
+        writing its file, a dead one never will. Returns the names removed (they hold pseudonymized data
+        that nothing refers to)."""
+        import time
+
+        cutoff = time.time() - older_than_hours * 3600
+        removed = []
+        for folder, patterns in (("vault", ("*.tmp.duckdb", "*.tmp.duckdb.wal")),
+                                 ("staging", ("*.writing", "*.writing.wal"))):
+            for pattern in patterns:
+                for path in (self.home / folder).glob(pattern):
+                    try:
+                        if path.stat().st_mtime < cutoff:
+                            path.unlink()
+                            removed.append(path.name)
+                    except FileNotFoundError:  # another process finished or swept it meanwhile
+                        continue
+        return removed
+
     def vault_path(self, snapshot: str) -> Path:
         return self.home / "vault" / f"{snapshot}.duckdb"
 

@@ -36,3 +36,23 @@ def test_repeated_ids_of_a_child_table_are_not_duplicates(tmp_path: Path):
     items.to_csv(path, index=False)
     result = ingest(Workspace(tmp_path / "ws"), STEWARD, [path], "shop", accept_proposed=True)
     assert result is not None
+
+
+def test_files_of_killed_runs_are_swept_at_the_next_start(tmp_path: Path):
+    import os
+    import time
+
+    ws = Workspace(tmp_path / "ws")
+    (ws.home / "vault").mkdir(parents=True, exist_ok=True)
+    (ws.home / "staging").mkdir(parents=True, exist_ok=True)
+    dead = [ws.home / "vault" / "crm-20261206-ab12.tmp.duckdb", ws.home / "staging" / "crm-1a2b3c.writing"]
+    live = ws.home / "vault" / "crm-20261206-cd34.tmp.duckdb"  # another ingest, writing right now
+    for path in [*dead, live]:
+        path.write_bytes(b"pseudonymized pages")
+    day_ago = time.time() - 86_400
+    for path in dead:
+        os.utime(path, (day_ago, day_ago))
+    frame = pd.DataFrame({"plan": ["basic", "pro"] * 100, "spend": np.arange(200)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    ingest(ws, STEWARD, [tmp_path / "t.csv"], "crm", accept_proposed=True)
+    assert not any(p.exists() for p in dead) and live.exists()
