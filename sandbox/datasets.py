@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 from pydantic import BaseModel
 
-from sandbox import audit
+from sandbox import audit, seals
 from sandbox.access import User, authorize, require
 from sandbox.errors import GateFailed, UnknownObject
 from sandbox.workspace import Workspace
@@ -93,9 +93,14 @@ def file_of(ws: Workspace, info: DatasetInfo) -> str:
     if info.status in ("stale", "deleted"):
         raise UnknownObject(f"dataset {info.id!r} was withdrawn ({info.status}: its source data was deleted or "
                             "expired); use a newer dataset")
+    if info.status == "withdrawn":
+        raise UnknownObject(f"dataset {info.id!r} was withdrawn: it was modified after it was published; "
+                            "use a newer dataset")
     path = ws.dataset_path(info.id) if info.status == "published" else ws.staging_path(info.id)
     if not path.exists():
         raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})")
+    if info.status == "published":
+        seals.check(ws, info.id)
     return str(path)
 
 
@@ -128,11 +133,14 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
         with ws.governance() as g:
             audit.record(g, user, "publish", dataset, outcome="refused", details={"reasons": reasons})
         raise GateFailed(f"dataset {dataset} did not pass its release gate: " + "; ".join(reasons))
+    sealed = seals.seal(ws, dataset)  # read-only and digested before the lock: the staged files are final
+    details: dict = {"seal": sealed} | ({"gate_override": override} if override else {})
     with ws.governance() as g:
         g.begin()
         os.replace(ws.staging_path(dataset), ws.dataset_path(dataset))
         g.execute("UPDATE datasets SET status = 'published', published_at = now() WHERE id = ?", [dataset])
-        audit.record(g, user, "publish", dataset, details={"gate_override": override} if override else None)
+        seq = audit.record(g, user, "publish", dataset, details=details)
+        seals.store(g, ws, dataset, sealed, seq)
         g.commit()
     from sandbox.engines import iceberg_store
 

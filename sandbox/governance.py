@@ -22,6 +22,9 @@ _DDL = [
         id VARCHAR PRIMARY KEY, source VARCHAR, snapshot_id VARCHAR, model_id VARCHAR, generator VARCHAR,
         seed BIGINT, rows JSON, sample_seconds DOUBLE, created_at TIMESTAMP, created_by VARCHAR,
         status VARCHAR, gate VARCHAR, report JSON, published_at TIMESTAMP, expires_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS seals (
+        dataset VARCHAR PRIMARY KEY, sha256 VARCHAR, bytes BIGINT, files JSON, sealed_at TIMESTAMP,
+        audit_seq BIGINT)""",
     """CREATE TABLE IF NOT EXISTS audit (
         seq BIGINT PRIMARY KEY, ts TIMESTAMP, actor VARCHAR, role VARCHAR, action VARCHAR,
         object VARCHAR, reason VARCHAR, outcome VARCHAR, details JSON, prev_hash VARCHAR, hash VARCHAR)""",

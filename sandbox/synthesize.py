@@ -114,7 +114,7 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
     fit_s = time.perf_counter() - started
     dataset = f"{source}-{secrets.token_hex(3)}"
     model_id = f"{dataset}-model"
-    save_model(ws, model_id, model)
+    save_model(ws, model_id, model, snap.id)
     root = schema.roots()[0]
     total = model.root_rows(rows, scale)[root]
     started = time.perf_counter()
