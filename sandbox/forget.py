@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from sandbox import audit
 from sandbox.access import User, authorize
-from sandbox.catalog import Catalog
+from sandbox.catalog import Catalog, TableEntry
 from sandbox.errors import CatalogError, InputError, UnknownObject
 from sandbox.progress import Progress, silent
 from sandbox.pseudonymize import pseudonym
@@ -84,6 +84,43 @@ def _key_columns(cat: Catalog, column: str | None) -> dict[str, list[str]]:
     return found
 
 
+DIGESTS, OWNERS = "_identifier_digests", "_identifier_owners"
+
+
+def _pseudonymized_keys(te: TableEntry) -> list[str]:
+    """Columns the vault holds as the same pseudonyms their digests are (a table's own key and its links)."""
+    return [c for c in te.columns if c == te.primary_key or any(fk.column == c for fk in te.foreign_keys)]
+
+
+def _forget_digests(con: duckdb.DuckDBPyConnection, cat: Catalog, index: dict[str, int], removed: dict[str, int],
+                    subject: str, has_owners: bool) -> None:
+    """Copy the leak scan's digests without the subject's: key digests whose value no longer appears in its
+    column, identifier digests (e-mail, phone, name) whose rows were all removed. A value another remaining
+    row still holds stays (the scan still needs it)."""
+    gone = [f"SELECT ? AS tbl, k AS owner FROM gone_{index[t]}" for t in cat.tables
+            if cat.tables[t].primary_key and removed.get(t)]
+    con.execute("CREATE TEMP TABLE gone_owners AS " + (" UNION ALL ".join(gone) or
+                                                        "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS owner LIMIT 0"),
+                [t for t in cat.tables if cat.tables[t].primary_key and removed.get(t)])
+    if has_owners:
+        con.execute(f"CREATE TABLE new.{OWNERS} AS SELECT * FROM old.{OWNERS} o WHERE NOT EXISTS "
+                    "(SELECT 1 FROM gone_owners g WHERE g.tbl = o.tbl AND g.owner = o.owner)")
+        lost = (f"EXISTS (SELECT 1 FROM old.{OWNERS} o WHERE o.digest = d.digest AND o.tbl = d.tbl AND o.col = d.col) "
+                f"AND NOT EXISTS (SELECT 1 FROM new.{OWNERS} o WHERE o.digest = d.digest AND o.tbl = d.tbl "
+                "AND o.col = d.col)")
+    else:
+        lost = "false"
+    present = {(r[0], r[1]) for r in con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                                 "WHERE table_catalog = 'new'").fetchall()}
+    still = [f"(d.tbl = '{t}' AND d.col = '{c}' AND d.digest NOT IN (SELECT {q(c)} FROM new.{q(t)} "
+             f"WHERE {q(c)} IS NOT NULL))"
+             for t, te in cat.tables.items() if removed.get(t) for c in _pseudonymized_keys(te) if (t, c) in present
+             and "'" not in t + c]
+    key_gone = f"(d.kind = 'key' AND ({' OR '.join(still) or 'false'}))"
+    con.execute(f"CREATE TABLE new.{DIGESTS} AS SELECT * FROM old.{DIGESTS} d WHERE d.digest IS DISTINCT FROM ? "
+                f"AND NOT {key_gone} AND NOT (d.kind = 'identifier' AND {lost})", [subject])
+
+
 def _rewrite(old: Path, tmp: Path, cat: Catalog, match: dict[str, list[str]], subject: str) -> dict[str, int] | None:
     """Write ``tmp`` as ``old`` without the subject's rows and their descendants; None when nobody matched."""
     con = duckdb.connect()
@@ -112,9 +149,10 @@ def _rewrite(old: Path, tmp: Path, cat: Catalog, match: dict[str, list[str]], su
         others = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_catalog = 'old'").fetchall() if r[0] not in cat.tables]
         for table in others:
-            keep = "WHERE digest IS DISTINCT FROM ?" if table == "_identifier_digests" else ""
-            con.execute(f"CREATE TABLE new.{q(table)} AS SELECT * FROM old.{q(table)} {keep}",
-                        [subject] if keep else [])
+            if table not in (DIGESTS, OWNERS):
+                con.execute(f"CREATE TABLE new.{q(table)} AS SELECT * FROM old.{q(table)}")
+        if DIGESTS in others:
+            _forget_digests(con, cat, index, removed, subject, OWNERS in others)
         con.execute("DETACH new")
     finally:
         con.close()

@@ -269,6 +269,23 @@ def _identifier_digests(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
                         f"length(v) < {MIN_DIGEST_CHARS} FROM "
                         f"(SELECT DISTINCT CAST({q(c)} AS VARCHAR) AS v FROM {q('raw_' + t)} "
                         f"WHERE length(trim(CAST({q(c)} AS VARCHAR))) > 0)", [kind, t, c, ident])
+    _identifier_owners(con, cat)
+
+
+def _identifier_owners(con: duckdb.DuckDBPyConnection, cat: Catalog) -> None:
+    """Whose row each identifier digest came from (the row's pseudonymized primary key), so that ``forget``
+    can remove a person's e-mail, phone and name digests with their rows; a digest another remaining row
+    also holds stays. Tables without a primary key keep no owners."""
+    con.execute("CREATE TABLE snap._identifier_owners (digest VARCHAR, tbl VARCHAR, col VARCHAR, owner VARCHAR)")
+    for t, te in cat.tables.items():
+        if not te.primary_key:
+            continue
+        for c in digest_columns(te):
+            if te.columns[c].cls == "key" or c == te.primary_key or any(fk.column == c for fk in te.foreign_keys):
+                continue  # a key digest is the vault's own value: forget finds it there
+            con.execute(f"INSERT INTO snap._identifier_owners SELECT pseudonym(v), ?, ?, pseudonym(k) FROM "
+                        f"(SELECT DISTINCT CAST({q(c)} AS VARCHAR) AS v, CAST({q(te.primary_key)} AS VARCHAR) AS k "
+                        f"FROM {q('raw_' + t)} WHERE length(trim(CAST({q(c)} AS VARCHAR))) > 0)", [t, c])
 
 
 _PEOPLE_KINDS = frozenset({"full_name", "first_name", "last_name", "address", "free_text"})

@@ -56,6 +56,7 @@ from sandbox.workspace import KEY_ENV, Workspace
 __all__ = ["RotatedSnapshot", "RotationReport", "rotate_key"]
 
 DIGESTS = "_identifier_digests"
+OWNERS = "_identifier_owners"
 
 
 class RotatedSnapshot(BaseModel):
@@ -273,6 +274,8 @@ def _rewrite(ws: Workspace, old: str, new: str, cat: Catalog, paths: Sequence[st
         for table in present:
             if table == DIGESTS:
                 problems += _translate_table(con, table, ["digest"])
+            elif table == OWNERS:  # whose row a digest came from: both are pseudonyms under the old key
+                problems += _translate_table(con, table, ["digest", "owner"])
             else:
                 kept = {d[0] for d in con.execute(f"SELECT * FROM old.{q(table)} LIMIT 0").description}
                 problems += _translate_table(con, table, [c for c in columns.get(table, []) if c in kept])

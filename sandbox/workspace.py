@@ -121,12 +121,30 @@ class Workspace:
         from sandbox.governance import ensure_schema
 
         with self.lock("governance"):
-            con = duckdb.connect(str(self.governance_path))
+            con = self._connect_waiting(self.governance_path)
             try:
                 ensure_schema(con)
                 yield con
             finally:
                 con.close()
+
+    def _connect_waiting(self, path: Path) -> duckdb.DuckDBPyConnection:
+        """Open a DuckDB store read-write, retrying while another process (one that is not a sandbox command,
+        e.g. a DuckDB shell or a notebook) holds DuckDB's own lock on it, for up to ``lock_timeout_s``."""
+        deadline = time.monotonic() + self.settings.lock_timeout_s
+        pause = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(path))
+            except duckdb.IOException as exc:
+                holder = lock_holder(str(exc))
+                if holder is None:
+                    raise
+                if time.monotonic() > deadline:
+                    raise WorkspaceBusy(f"the workspace is busy: {holder} holds {path.name} in {self.home}; "
+                                        "try again when it finishes") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     # ---- secrets
     def _secret(self, filename: str, env: str | None = None, env_file: str | None = None) -> bytes:
@@ -155,3 +173,21 @@ class Workspace:
         if os.environ.get(KEY_FILE_ENV):
             return Path(os.environ[KEY_FILE_ENV])
         return self.home / "secrets" / "pseudonym.key"
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds a DuckDB file, from DuckDB's lock error ("process 8973 (python3.11 notebook.py)"), or None
+    when the error is not a lock conflict."""
+    import re
+
+    found = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", message)
+    if found is None:
+        return None
+    pid = found.group(2)
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            words = [w.decode(errors="replace") for w in fh.read().split(b"\0") if w]
+        command = " ".join(" ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words[:3])).split())
+    except OSError:
+        command = Path(found.group(1)).name
+    return f"process {pid} ({command[:60]})"

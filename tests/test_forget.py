@@ -67,6 +67,34 @@ def test_forgetting_a_customer_removes_them_and_withdraws_everything_learned_fro
         assert audit.verify(g).ok
 
 
+def test_forget_leaves_no_digest_of_the_person(world: World):
+    """The leak scan's digests of the person's e-mail, phone and name go with their rows; everyone else's stay."""
+    customer, _ = _customer_with_deals(world)
+    key = world.ws.pseudonym_key()
+    people = pd.read_csv(world.export / "customers.csv", dtype=str).set_index("customer_id")
+    theirs = [pseudonym(key, v) for v in people.loc[customer, ["email", "phone", "full_name"]]]
+    other = next(c for c in people.index if c != customer)
+    others = [pseudonym(key, v) for v in people.loc[other, ["email", "phone"]]]
+    deals = pd.read_csv(world.export / "deals.csv", dtype=str)
+    their_deals = [pseudonym(key, d) for d in deals.loc[deals.customer_id == customer, "deal_id"]]
+
+    def held(snapshot: str, digests: list[str]) -> int:
+        with vault.open_snapshot(world.ws, STEWARD, snapshot) as con:
+            return con.execute("SELECT count(DISTINCT digest) FROM _identifier_digests WHERE list_contains(?, digest)",
+                               [digests]).fetchone()[0]
+
+    assert held(world.snapshot, theirs) == 3 and held(world.snapshot, others) == 2
+    assert held(world.snapshot, their_deals) == len(their_deals)
+    [replaced] = forget(world.ws, STEWARD, SOURCE, customer).snapshots
+    assert held(replaced.new, theirs + their_deals + [pseudonym(key, customer)]) == 0
+    assert held(replaced.new, others) == 2
+    with vault.open_snapshot(world.ws, STEWARD, replaced.new) as con:
+        owners = con.execute("SELECT count(*) FROM _identifier_owners WHERE owner = ?",
+                             [pseudonym(key, customer)]).fetchone()[0]
+        left = con.execute("SELECT count(*) FROM _identifier_owners").fetchone()[0]
+    assert owners == 0 and left > 0
+
+
 def test_an_unknown_identifier_touches_nothing(world: World):
     report = forget(world.ws, STEWARD, SOURCE, "C999999")
     assert not report.found and report.snapshots == [] and report.stale_datasets == []
