@@ -139,7 +139,8 @@ def test_a_wrong_or_missing_export_changes_nothing(tmp_path: Path, export: Path,
         frame = pd.read_csv(f)
         (frame.iloc[10:] if f.name == "customers.csv" else frame).to_csv(partial / f.name, index=False)
     with pytest.raises(InputError, match=r"lacks values the snapshot holds: \d+ values of _identifier_digests.digest; "
-                                         r"\d+ values of _identifier_owners.digest; \d+ values of _identifier_owners.owner; "
+                                         r"\d+ values of _identifier_owners.digest; "
+                                         r"\d+ values of _identifier_owners.owner; "
                                          r"\d+ values of customers.customer_id"):  # (customers without deals)
         rotate_key(ws, STEWARD, {SOURCE: [partial]})
     with pytest.raises(InputError, match=rf"no export given for snapshot {snap} \(source crm\)"):
