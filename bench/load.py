@@ -1,0 +1,241 @@
+"""Load (issue 18.5): app sessions in a real browser and notebook readers at once, while the command line
+synthesizes, evaluates and publishes.
+
+The demo CRM goes through the real pipeline into a fresh workspace; the app is served by Streamlit's own server;
+``--sessions`` marketers sign in from headless Chromium (one browser, one context each, asyncio) and walk
+Datasets -> Explore -> Hypothesis Lab -> Gate report in a loop; ``--readers`` data scientists read every published
+dataset through the Python API in their own processes, checking each table's row count against the one
+governance recorded (a half-written dataset would show here); the command line, signed in as a steward, runs
+synthesize -> evaluate -> publish cycles. Printed: per page p50 / p95 / max seconds to a settled page, errors
+(timeouts, exceptions shown on a page, failed reads), notebook read times, CLI cycles.
+
+    python bench/load.py [--sessions 20] [--readers 4] [--customers 5000] [--seconds 180]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, _wait_healthy, free_port  # noqa: E402
+
+# (sidebar link, the page's own title, an element that shows only once the page has drawn its data)
+PAGES = [("Datasets", "Synthetic datasets", None), ("Explore", "Explore", ".js-plotly-plot"),
+         ("Hypothesis Lab", "Hypothesis Lab", None), ("Gate report", "Release gate report", None)]
+SETTLED = """(title) => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stMain"] h1')].some(h => h.textContent.includes(title))"""
+PASSWORD = "load-bench-password-1"
+
+
+def _workspace(home: Path, customers: int) -> str:
+    from generators.demo_crm import write_demo_crm
+    from sandbox.access import User
+    from sandbox.datasets import publish
+    from sandbox.gate import evaluate
+    from sandbox.ingest import ingest
+    from sandbox.synthesize import synthesize
+    from sandbox.users import add_user
+    from sandbox.workspace import Workspace
+
+    export = home.parent / "export"
+    write_demo_crm(export, customers=customers, seed=3)
+    (home).mkdir(parents=True)
+    (home / "settings.yaml").write_text("gate:\n  min_quality: 0.6\n  min_sign_agreement: 0.5\n  max_dcr_share: 0.6\n"
+                                        "access:\n  argon2_profile: CHEAPEST\n")
+    ws = Workspace(home)
+    admin = User(name="ada", role="admin")
+    add_user(ws, admin, "ada", "admin", password=PASSWORD)
+    add_user(ws, admin, "stella", "steward", password=PASSWORD)
+    steward = User(name="stella", role="steward")
+    ingest(ws, steward, [export], "demo_crm", accept_proposed=True, target="deals.stage=won")
+    info = synthesize(ws, steward, "demo_crm", seed=1)
+    evaluate(ws, steward, info.id)
+    publish(ws, steward, info.id)
+    return info.id
+
+
+def _users(home: Path, sessions: int, readers: int) -> None:
+    from sandbox.access import User
+    from sandbox.users import add_user
+    from sandbox.workspace import Workspace
+
+    ws, admin = Workspace(home), User(name="ada", role="admin")
+    for i in range(sessions):
+        add_user(ws, admin, f"mark{i:02d}", "marketer", password=PASSWORD)
+    for i in range(readers):
+        add_user(ws, admin, f"dana{i:02d}", "data_scientist", password=PASSWORD)
+
+
+async def _session(browser, url: str, name: str, until: float, times: dict, errors: list) -> None:
+    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        started = time.perf_counter()
+        await page.goto(url)
+        await page.get_by_label("User name").fill(name)
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in", exact=True).click()
+        await page.wait_for_function(SETTLED, arg=PAGES[0][1])
+        times.setdefault("sign-in", []).append(time.perf_counter() - started)
+        while time.monotonic() < until:
+            for title, heading, marker in PAGES:
+                started = time.perf_counter()
+                try:
+                    await page.get_by_role("link", name=title).first.click()
+                    await page.wait_for_function(SETTLED, arg=heading)
+                    if marker:
+                        await page.locator(marker).first.wait_for()
+                    times.setdefault(title, []).append(time.perf_counter() - started)
+                    if await page.locator('[data-testid="stException"]').count():
+                        errors.append(f"{name} {title}: exception shown")
+                except Exception as exc:  # noqa: BLE001  (a timeout or a crash is what the bench counts)
+                    errors.append(f"{name} {title}: {type(exc).__name__}")
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"{name} sign-in: {type(exc).__name__}")
+    finally:
+        await context.close()
+
+
+async def _browsers(url: str, sessions: int, seconds: float) -> tuple[dict, list]:
+    from playwright.async_api import async_playwright
+
+    times: dict[str, list[float]] = {}
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(_session(browser, url, f"mark{i:02d}", until, times, errors) for i in range(sessions)))
+        await browser.close()
+    return times, errors
+
+
+def _reader(home: str, name: str, seconds: float, out: mp.Queue) -> None:
+    import sandbox
+    from sandbox.errors import SandboxError
+
+    times: list[float] = []
+    errors: list[str] = []
+    until = time.monotonic() + seconds
+    with sandbox.connect(name, home=home, password=PASSWORD) as s:
+        while time.monotonic() < until:
+            for handle in s.datasets():
+                info = handle.info
+                started = time.perf_counter()
+                try:
+                    for table, rows in info.rows.items():
+                        got = s.sql(f'SELECT count(*) AS n FROM "{table}"', dataset=info.id).df()["n"][0]
+                        if got != rows:
+                            errors.append(f"{name}: {info.id}.{table} has {got} rows, governance says {rows}")
+                    s.table("customers", dataset=info.id).df()
+                    times.append(time.perf_counter() - started)
+                except SandboxError as exc:
+                    errors.append(f"{name}: {exc}")
+    out.put((times, errors))
+
+
+def _cli(home: Path, config: Path, seconds: float) -> tuple[list[float], list[str]]:
+    env = {**os.environ, "SANDBOX_HOME": str(home), "SANDBOX_CONFIG_DIR": str(config)}
+    sandbox = [sys.executable, "-m", "sandbox.cli"]
+    subprocess.run([*sandbox, "login", "stella"], input=PASSWORD + "\n", env=env, check=True, capture_output=True,
+                   text=True)
+    cycles, errors = [], []
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        made = subprocess.run([*sandbox, "synthesize", "demo_crm", "--json"], env=env, capture_output=True,
+                              text=True)
+        if made.returncode:
+            errors.append(f"synthesize: {made.stderr.strip()[-200:]}")
+            break
+        dataset = json.loads(made.stdout)["id"]
+        for verb in ("evaluate", "publish"):
+            done = subprocess.run([*sandbox, verb, dataset, "--json"], env=env, capture_output=True, text=True)
+            if done.returncode:
+                errors.append(f"{verb}: {done.stderr.strip()[-200:]}")
+        cycles.append(time.perf_counter() - started)
+    return cycles, errors
+
+
+def _row(label: str, values: list[float]) -> str:
+    if not values:
+        return f"{label:<22} {'-':>6}"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return (f"{label:<22} {len(values):>6} {statistics.median(values):>7.2f} {p95:>7.2f} {max(values):>7.2f}"
+            f" {sum(v <= 2.0 for v in values) / len(values):>9.0%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--customers", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=180)
+    args = parser.parse_args()
+    if CHROMIUM is None:
+        sys.exit("chromium is not installed (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "ws"
+        started = time.perf_counter()
+        first = _workspace(home, args.customers)
+        _users(home, args.sessions, args.readers)
+        print(f"workspace: {args.customers:,} demo customers, dataset {first} published in "
+              f"{time.perf_counter() - started:.0f} s")
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env={**os.environ, "SANDBOX_HOME": str(home)}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, server)
+            queue: mp.Queue = mp.get_context("spawn").Queue()
+            readers = [mp.get_context("spawn").Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds,
+                                                                               queue)) for i in range(args.readers)]
+            for r in readers:
+                r.start()
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(1) as pool:
+                cli = pool.submit(_cli, home, Path(tmp) / "config", args.seconds)
+                times, errors = asyncio.run(_browsers(url, args.sessions, args.seconds))
+                cycles, cli_errors = cli.result()
+            reads: list[float] = []
+            for _ in readers:
+                got, errs = queue.get(timeout=600)
+                reads += got
+                errors += errs
+            for r in readers:
+                r.join(timeout=60)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"{args.sessions} browser sessions, {args.readers} notebook readers, CLI synthesize+evaluate+publish, "
+          f"{args.seconds:.0f} s, {os.cpu_count()} cores")
+    print(f"{'what':<22} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'<= 2 s':>9}")
+    for label in ["sign-in", *(p[0] for p in PAGES)]:
+        print(_row(label, times.get(label, [])))
+    print(_row("notebook read", reads))
+    print(_row("CLI cycle", cycles))
+    print(f"errors: {len(errors) + len(cli_errors)}")
+    for line in (errors + cli_errors)[:20]:
+        print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
