@@ -86,7 +86,8 @@ def evidence(view: ProposalView) -> None:
     result = lab_result(ev) if ev else None
     if result is not None:
         show_result(result)
-        st.caption(fidelity_words(result.fidelity))
+        if not d:
+            st.caption(fidelity_words(result.fidelity))
         _sample_size(result)
     elif ev:  # written by hand (YAML, API): its scalar entries in words, never a raw JSON tree
         st.markdown("  \n".join(f"{k.replace('_', ' ')}: **{_scalar(v)}**" for k, v in ev.items()
