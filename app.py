@@ -8,6 +8,10 @@ from sandbox.ui.common import account_sidebar, current_user, visible_pages
 
 PAGES = Path(__file__).parent / "sandbox" / "ui" / "pages"
 
+# Row-level data leaves only through Export (issue 18.1): no grid's toolbar offers CSV download or copy-out.
+# .streamlit/config.toml says so too; this covers a server started elsewhere (the option is process-wide and
+# reaches the browser with the next run, before any page that shows a grid, since sign-in comes first).
+st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="CRM Sandbox", layout="wide")
 user = current_user()  # the sign-in form (and a stop) until a valid session exists
 account_sidebar(user)

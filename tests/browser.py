@@ -46,30 +46,49 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError("streamlit did not become healthy in time")
 
 
+def serve(home: Path, **env: str) -> tuple[str, subprocess.Popen]:
+    """Start the app against workspace ``home`` on a free port; returns its URL and the server process."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env={**os.environ, "SANDBOX_HOME": str(home), **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+    except RuntimeError:
+        stop(proc)
+        raise
+    return url, proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server started by :func:`serve`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture()
 def app_url() -> Iterator[Callable[..., str]]:
-    """Start the app against a workspace: ``url = app_url(home, **extra_env)``; sign in on the page it serves."""
+    """Start the app against a workspace: ``url = app_url(home, **extra_env)``; sign in on the page it serves.
+
+    A module that signs in many times on one workspace shares one server instead: a module-scoped fixture
+    calling :func:`serve` and :func:`stop`.
+    """
     procs: list[subprocess.Popen] = []
 
     def start(home: Path, **env: str) -> str:
-        port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, "SANDBOX_HOME": str(home), **env},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url, proc = serve(home, **env)
         procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, proc)
         return url
 
     yield start
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture()

@@ -66,7 +66,7 @@ def test_the_queue_is_for_council_members_and_shows_flagged_proposals_first(home
     assert not at.exception
     text = "\n".join(m.value for m in at.markdown)
     assert text.index(f"{flagged.id}: Big idea") < text.index(f"{clean.id}: Clean idea")
-    assert any("large_audience" in w.value and "the whole base" in w.value for w in at.warning)
+    assert any("Large audience" in w.value and "the whole base" in w.value for w in at.warning)
 
 
 def test_my_proposals_lists_mine_with_the_next_step(home):
@@ -83,9 +83,11 @@ def test_a_hard_flag_shows_on_the_proposal_page_and_submission_is_refused(home):
     p = create_draft(home, MARKETER, draft(fields_used=["support_tickets.category"]))
     at = _page("proposal.py", MARKETER, id=p.id)
     assert not at.exception
-    assert any("sensitive_outside_core_service" in e.value for e in at.error)
-    at.button(key=f"submit-{p.id}").click().run()
-    assert any("cannot be submitted" in e.value for e in at.error)
+    assert any(e.value.startswith("**Special-category data outside the core service** (blocks submission)")
+               for e in at.error)
+    assert at.button(key=f"submit-{p.id}").disabled  # and it says why, naming the flag in words
+    assert any(c.value.startswith("Submission is blocked while a hard red flag stands: “Special-category data")
+               for c in at.caption)
 
 
 def test_flow_propose_flag_acknowledge_vote_approve_packet(home):
@@ -100,9 +102,9 @@ def test_flow_propose_flag_acknowledge_vote_approve_packet(home):
 
     # flag: both soft flags show, unacknowledged; submitting is refused
     at = _page("proposal.py", MARKETER, id=pid)
-    assert {w.value.split("**")[1] for w in at.warning} == {"quasi_identifier_combination", "large_audience"}
-    at.button(key=f"submit-{pid}").click().run()
-    assert any("soft flags to acknowledge" in e.value for e in at.error)
+    assert {w.value.split("**")[1] for w in at.warning} == {"Quasi-identifiers combined", "Large audience"}
+    assert at.button(key=f"submit-{pid}").disabled
+    assert any("give a written reason for each soft flag" in c.value for c in at.caption)
 
     # acknowledge both with reasons, then submit
     for rule, reason in (("quasi_identifier_combination", "age band and city only pick the region's stores"),

@@ -51,14 +51,16 @@ def test_propose_flag_acknowledge_vote_approve_download(council_ws, app_url, pag
 
     # the flags show on the proposal page; both soft flags are acknowledged, then it is submitted
     _open(page, pid)
-    page.get_by_text("large_audience (soft)").wait_for()
-    page.get_by_text("emotional_trigger (soft)").wait_for()
+    page.get_by_text("Large audience (needs a written reason)").wait_for()  # flags by name, not by rule id
+    page.get_by_text("Emotional pressure in the message (needs a written reason)").wait_for()
+    assert page.get_by_role("button", name="Submit to the council", exact=True).is_disabled()
     shot(page, "council-2-flags")
-    for rule, reason in (("large_audience", "the silver tier has 30,000 customers; all of them are the test"),
-                         ("emotional_trigger", "the upgrade offer really ends on Sunday; no false urgency")):
-        page.get_by_label(f"Why go ahead despite {rule}?").fill(reason)
-        page.get_by_role("button", name=f"Acknowledge {rule}", exact=True).click()
-        page.get_by_text(f"{rule} acknowledged.").wait_for()
+    for flag, reason in (("Large audience", "the silver tier has 30,000 customers; all of them are the test"),
+                         ("Emotional pressure in the message",
+                          "the upgrade offer really ends on Sunday; no false urgency")):
+        page.get_by_label(f"Why go ahead despite “{flag}”?").fill(reason)
+        page.get_by_role("button", name=f"Acknowledge “{flag}”", exact=True).click()
+        page.get_by_text(f"“{flag}” acknowledged.").wait_for()
     page.get_by_role("button", name="Submit to the council", exact=True).click()
     page.get_by_text(f"{pid} submitted").wait_for()
     shot(page, "council-3-submitted")

@@ -131,6 +131,7 @@ class Flag(BaseModel):
     rule: str
     severity: Severity
     description: str
+    kind: str = Field(default="", description="The rule's kind (sandbox/council/rules.py), which names it for people.")
     message: str
     fields: list[str] = Field(default_factory=list)
     acknowledged: str | None = Field(default=None, description="The proposer's written reason (soft flags).")

@@ -137,7 +137,8 @@ def evaluate(policy: Policy, ctx: Context, acknowledgements: dict[str, str], nam
             silent.append(rule.id)
             continue
         message, fields = hit
-        flags.append(Flag(rule=rule.id, severity=rule.severity, description=rule.description, message=message,
+        flags.append(Flag(rule=rule.id, severity=rule.severity, description=rule.description, kind=rule.kind,
+                          message=message,
                           fields=list(dict.fromkeys(fields)),
                           acknowledged=acknowledgements.get(rule.id) if rule.severity == "soft" else None))
     flags.sort(key=lambda f: f.severity != "hard")

@@ -8,17 +8,21 @@ import streamlit as st
 import yaml
 
 from sandbox.access import User
-from sandbox.council.model import Flag, Proposal
+from sandbox.council.model import Proposal
 from sandbox.council.packet import export_packet
 from sandbox.council.views import ProposalView
 from sandbox.council.voting import Tally, vote
 from sandbox.council.workflow import acknowledge, mark_rolled_out, submit, update_draft, withdraw
 from sandbox.errors import InputError
 from sandbox.ui.common import shown_errors
+from sandbox.ui.i18n import t
+from sandbox.ui.proposal_card import blocked_because, flag_name
 from sandbox.workspace import Workspace
 
-STATE_LABEL = {"draft": "Draft", "submitted": "Submitted", "changes_requested": "Changes requested",
-               "approved": "Approved", "rejected": "Rejected", "rolled_out": "Rolled out", "withdrawn": "Withdrawn"}
+
+def state_label(state: str) -> str:
+    """A proposal's state in the UI language ("Changes requested")."""
+    return t(f"state.{state}")
 
 
 def flash(message: str | None = None) -> None:
@@ -28,20 +32,6 @@ def flash(message: str | None = None) -> None:
         return
     if text := st.session_state.pop("council_flash", None):
         st.success(text)
-
-
-def flags(items: list[Flag]) -> None:
-    """Hard flags in red, soft ones in yellow (with the proposer's reason when acknowledged)."""
-    if not items:
-        st.success("No red flags.")
-    for f in items:
-        fields = f" Fields: {', '.join(f'`{x}`' for x in f.fields)}." if f.fields else ""
-        text = f"**{f.rule}** ({f.severity}): {f.message}.{fields}"
-        if f.severity == "hard":
-            st.error(text)
-        else:
-            ack = f"  \nAcknowledged: _{f.acknowledged}_" if f.acknowledged else "  \nNot acknowledged yet."
-            st.warning(text + ack)
 
 
 def quorum(t: Tally) -> None:
@@ -55,32 +45,9 @@ PROPOSAL_PAGE = Path(__file__).parent / "pages" / "proposal.py"
 def headline(p: Proposal) -> None:
     """The proposal's id, title and state, and a button that opens it on the proposal page."""
     left, right = st.columns([6, 1])
-    left.markdown(f"**{p.id}: {p.title}** — {STATE_LABEL[p.state]} · v{p.version} · by {p.proposer}")
+    left.markdown(f"**{p.id}: {p.title}** — {state_label(p.state)} · v{p.version} · by {p.proposer}")
     if right.button("Open", key=f"open-{p.id}"):
         st.switch_page(PROPOSAL_PAGE, query_params={"id": p.id})
-
-
-def evidence(view: ProposalView) -> None:
-    """The hypothesis result from the Lab and the dataset's release-gate verdicts."""
-    d, ev = view.dataset, view.proposal.evidence or {}
-    if d:
-        cols = st.columns(4)
-        cols[0].metric("Gate", (d.get("gate") or "-").upper())
-        cols[1].metric("Quality", f"{d['quality']:.1%}" if d.get("quality") is not None else "-")
-        cols[2].metric("DCR share", f"{d['dcr_share']:.3f}" if d.get("dcr_share") is not None else "-")
-        cols[3].metric("Fidelity", f"{d['fidelity']:.0%}" if d.get("fidelity") is not None else "-")
-        for reason in d.get("reasons", []):
-            st.caption(f"Gate: {reason}")
-    test = ev.get("test") if isinstance(ev.get("test"), dict) else None
-    if test:
-        st.write(f"**Result on synthetic data:** A {test.get('value_a')} vs B {test.get('value_b')}, "
-                 f"difference {test.get('difference')}, p = {test.get('p_value')}, "
-                 f"{'significant' if test.get('significant') else 'not significant'}.")
-    if ev:
-        with st.expander("Full evidence"):
-            st.json(ev)
-    elif not d:
-        st.caption("No evidence attached.")
 
 
 def proposer_actions(ws: Workspace, user: User, view: ProposalView) -> None:
@@ -88,20 +55,25 @@ def proposer_actions(ws: Workspace, user: User, view: ProposalView) -> None:
     p = view.proposal
     if user.name != p.proposer or p.state in ("rolled_out", "withdrawn"):
         return
-    st.subheader("Your next step")
+    st.subheader(t("proposal.next"))
     if p.state in ("draft", "changes_requested", "rejected"):
         for f in view.report.unacknowledged:
-            reason = st.text_input(f"Why go ahead despite {f.rule}?", key=f"ack-{p.id}-{f.rule}")
-            if st.button(f"Acknowledge {f.rule}", key=f"ackb-{p.id}-{f.rule}"):
+            name = flag_name(f)
+            reason = st.text_input(t("proposal.why", flag=name), key=f"ack-{p.id}-{f.rule}")
+            if st.button(t("proposal.ack", flag=name), key=f"ackb-{p.id}-{f.rule}"):
                 with shown_errors():
                     acknowledge(ws, user, p.id, f.rule, reason)
-                flash(f"{f.rule} acknowledged.")
+                flash(t("proposal.acked", flag=name))
                 st.rerun()
-        if st.button("Submit to the council", type="primary", key=f"submit-{p.id}"):
+        blocked = blocked_because(view.report)
+        if st.button(t("proposal.submit"), type="primary", key=f"submit-{p.id}", disabled=blocked is not None,
+                     help=blocked):
             with shown_errors():
                 submit(ws, user, p.id)
-            flash(f"{p.id} submitted; council members were notified.")
+            flash(t("proposal.submitted", id=p.id))
             st.rerun()
+        if blocked:
+            st.caption(blocked)
     if p.state == "approved" and st.button("Mark as rolled out", key=f"roll-{p.id}"):
         with shown_errors():
             mark_rolled_out(ws, user, p.id)
@@ -127,7 +99,7 @@ def vote_panel(ws: Workspace, user: User, view: ProposalView) -> None:
     if st.button("Cast vote", type="primary", key=f"vote-{p.id}"):
         with shown_errors():
             after = vote(ws, user, p.id, choice, reason)
-        flash(f"Vote recorded; {p.id} is now {STATE_LABEL[after.state].lower()}.")
+        flash(f"Vote recorded; {p.id} is now {state_label(after.state).lower()}.")
         st.rerun()
 
 
@@ -162,7 +134,7 @@ def parse_proposal_yaml(text: str, hint: str = "") -> dict:
 
 def edit_form(ws: Workspace, user: User, p: Proposal) -> None:
     """Change the proposal as YAML (the evidence stays as it is)."""
-    with st.expander("Edit the proposal"):
+    with st.expander(t("proposal.edit")):
         if p.state in ("submitted", "approved"):
             st.caption("A change to anything but the title sends it back to the council; earlier votes stop counting.")
         current = yaml.safe_dump(p.draft().model_dump(mode="json", exclude={"evidence"}), sort_keys=False,
@@ -171,5 +143,5 @@ def edit_form(ws: Workspace, user: User, p: Proposal) -> None:
         if st.button("Save changes", key=f"save-{p.id}"):
             with shown_errors():
                 after = update_draft(ws, user, p.id, parse_proposal_yaml(text))
-            flash(f"{p.id} saved as version {after.version}; it is {STATE_LABEL[after.state].lower()}.")
+            flash(f"{p.id} saved as version {after.version}; it is {state_label(after.state).lower()}.")
             st.rerun()

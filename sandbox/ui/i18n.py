@@ -17,6 +17,7 @@ import streamlit as st
 
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
+from sandbox.ui.texts_council import COUNCIL
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -57,9 +58,7 @@ UI: dict[str, dict[str, str]] = {
         "explore.whole_table": "Distributions show the whole table (filters are not applied).",
         "explore.group_by": "Group by",
         "explore.bucket": "Dates by",
-        "explore.bucket.none": "exact value",
-        "explore.bucket.month": "month",
-        "explore.bucket.year": "year",
+        "explore.bucket.none": "exact value", "explore.bucket.month": "month", "explore.bucket.year": "year",
         "explore.measure.count": "row count",
         "explore.measure.rate": "share where {what}",
         "explore.measure.mean": "mean {what}",
@@ -194,6 +193,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
+        **COUNCIL["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -370,6 +370,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
+        **COUNCIL["ru"],
     },
 }
 

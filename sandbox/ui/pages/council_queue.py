@@ -4,7 +4,8 @@ import streamlit as st
 
 from sandbox.council.views import council_queue
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import flags, headline, quorum
+from sandbox.ui.council_widgets import headline, quorum
+from sandbox.ui.proposal_card import flags
 
 st.title("Council queue")
 user = current_user()

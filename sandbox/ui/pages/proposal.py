@@ -6,56 +6,50 @@ import streamlit as st
 from sandbox.council.views import proposal_view
 from sandbox.council.workflow import list_proposals
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import (
-    STATE_LABEL,
-    evidence,
-    flags,
-    flash,
-    packet_panel,
-    proposer_actions,
-    quorum,
-    vote_panel,
-)
+from sandbox.ui.council_widgets import flash, packet_panel, proposer_actions, quorum, state_label, vote_panel
+from sandbox.ui.i18n import day, language_switch, num, t
+from sandbox.ui.proposal_card import evidence, flags
 
-st.title("Proposal")
+language_switch()
+st.title(t("proposal.title"))
 flash()
 ws, user = workspace(), current_user()
 with shown_errors():
     found = list_proposals(ws, user)
 if not found:
-    st.info("There are no proposals yet. Marketers save them from the Hypothesis Lab or under *My proposals*.")
+    st.info(t("proposal.none"))
     st.stop()
 titles = {p.id: p.title for p in found}
 ids = sorted(titles)
 wanted = st.query_params.get("id")
-pid = st.selectbox("Proposal", ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
-                   format_func=lambda i: f"{i}: {titles[i]}")
+pid = st.selectbox(t("proposal.pick"), ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
+                   format_func=lambda i: f"{i}: {titles[i]}", key="proposal_pick")
 with shown_errors():
     view = proposal_view(ws, user, pid)
 p = view.proposal
 
 st.header(f"{p.id}: {p.title}")
-st.caption(f"{STATE_LABEL[p.state]} · version {p.version} · {p.kind.replace('_', ' ')} · proposed by {p.proposer}"
-           + (f" · approval expires {p.expires_at:%Y-%m-%d}" if p.expires_at else ""))
-st.write(p.hypothesis or "_no hypothesis text_")
+st.caption(t("proposal.caption", state=state_label(p.state), version=p.version, who=p.proposer)
+           + (t("proposal.expires", date=day(p.expires_at)) if p.expires_at else ""))
+st.write(p.hypothesis or t("proposal.no_text"))
 
-st.subheader("Red flags")
+st.subheader(t("proposal.flags"))
 flags(view.report.flags)
 
-st.subheader("Evidence")
+st.subheader(t("proposal.evidence"))
 evidence(view)
 
-st.subheader("What would go to real customers")
-st.write(f"Channel: **{p.channel or '-'}** · purpose: **{p.purpose or '-'}** · audience: {p.audience or '-'} "
-         f"(**{p.audience_size:,}** customers)")
+st.subheader(t("proposal.real"))
+st.write(t("proposal.channel", channel=p.channel or "-", purpose=p.purpose or "-", audience=p.audience or "-",
+           n=num(p.audience_size)))
 if p.message:
-    st.write(f"Message: _{p.message}_")
-st.write("Fields: " + (", ".join(f"`{f}`" for f in p.all_fields()) or "-"))
-st.write(f"Metric: {p.metric or '-'}; guardrails: {', '.join(p.guardrail_metrics) or '-'}")
+    st.write(t("proposal.message", message=p.message))
+st.write(t("proposal.field_list", fields=", ".join(f"`{f}`" for f in p.all_fields()) or "-"))
+st.write(t("proposal.metric", metric=p.metric or "-", guards=", ".join(p.guardrail_metrics) or "-"))
 if p.third_parties:
-    st.dataframe(pd.DataFrame([t.model_dump() for t in p.third_parties]), hide_index=True)
+    st.dataframe(pd.DataFrame([tp.model_dump() for tp in p.third_parties]), hide_index=True)
 
-st.subheader("Council")
+st.subheader(t("proposal.council"))
 quorum(view.tally)
 if view.votes:
     st.dataframe(pd.DataFrame([v.model_dump() for v in view.votes])[
