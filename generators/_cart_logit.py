@@ -75,20 +75,32 @@ class Logit:
 
 
 def fit_logit(columns: np.ndarray, codes: list[np.ndarray], sizes: list[int], y: np.ndarray, leaf: np.ndarray,
-              held_out: np.ndarray, c: float) -> Logit | None:
+              held_out: np.ndarray, c: float, rows: int = 0, seed: int = 0) -> Logit | None:
     """The logistic model of codes ``y`` on ``leaf`` and the bin ``codes`` of the predictor ``columns``
     (``sizes`` bins each), fitted on the rows not ``held_out`` with C = ``c`` x rows / 1,000; None when it
-    does not beat the leaf's level shares on the held-out rows by ``_MIN_GAIN``."""
+    does not beat the leaf's level shares on the held-out rows by ``_MIN_GAIN``.
+
+    With more than ``rows`` (> 0) fitting rows, a random share of them (and of the held-out rows) stands for
+    all: each sampled row weighs rows / sample, so the loss and its penalty are those of every row in
+    expectation. A few hundred weights are known as well from 100,000 rows as from millions."""
     fit, val = ~held_out, held_out
     if not val.any() or not codes or not 2 <= np.unique(y[fit]).size <= _MAX_LEVELS:
         return None
+    n_fit = int(fit.sum())
+    weight = None
+    if rows and n_fit > rows:
+        keep = np.random.default_rng([seed, 2]).random(y.size) < rows / n_fit
+        fit, val = fit & keep, val & keep
+        weight = np.full(int(fit.sum()), n_fit / max(int(fit.sum()), 1))
     n_leaves = int(leaf.max()) + 1
-    design = _design(codes, leaf, n_leaves, sizes)
+    index = np.flatnonzero(fit | val)
+    design = _design([k[index] for k in codes], leaf[index], n_leaves, sizes)
     y = y.astype(np.int64)
-    model = LogisticRegression(C=c * fit.sum() / 1000, max_iter=200)
-    model.fit(design[fit], y[fit])
+    model = LogisticRegression(C=c * n_fit / 1000, max_iter=200)
+    model.fit(design[fit[index]], y[fit], sample_weight=weight)
     levels = model.classes_
-    if _held_out_loss(model.predict_proba(design[val]), y[val], levels) > _leaf_loss(y, leaf, fit, val) - _MIN_GAIN:
+    loss = _held_out_loss(model.predict_proba(design[val[index]]), y[val], levels)
+    if loss > _leaf_loss(y, leaf, fit, val) - _MIN_GAIN:
         return None
     coef, intercept = model.coef_, model.intercept_  # (levels, features); one row of log odds for two levels
     if levels.size > 2:  # against the first level: softmax is the same after subtracting its scores

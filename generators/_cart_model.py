@@ -33,6 +33,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 
 from generators._cart_logit import Bins, Logit, fit_logit
+from generators._cart_tree import reduced_error_prune, renumbered, thinned, truncated
 
 __all__ = ["Params", "SequentialCart", "Var"]
 
@@ -58,6 +59,8 @@ class Params:
     focus: tuple[str, ...] = ()  # outcome columns: modelled first; a tree's root split on one is never pruned
     lookups: bool = True  # values an earlier column determines are looked up, not drawn from a leaf
     logit: float = 0.02  # categorical variables' logistic models (``_cart_logit``): C per 1,000 rows; 0: none
+    tree_rows: int = 250_000  # rows a tree's splits are chosen on (a sample beyond that; donors: every row)
+    logit_rows: int = 100_000  # rows a logistic model is fitted on (a sample beyond that, weighted up)
 
 
 @dataclass
@@ -183,7 +186,8 @@ class SequentialCart:
             if var.kind == "cat" and self.params.logit > 0:
                 assert var.parents is not None
                 sizes = [self.bins[j].size for j in var.parents]
-                var.logit = fit_logit(var.parents, codes, sizes, y, leaf, held_out, self.params.logit)
+                var.logit = fit_logit(var.parents, codes, sizes, y, leaf, held_out, self.params.logit,
+                                      rows=self.params.logit_rows, seed=seed)
         order = np.argsort(leaf, kind="stable")
         var.size = np.bincount(leaf, minlength=int(leaf.max()) + 1)
         var.start = np.concatenate([[0], np.cumsum(var.size)[:-1]])
@@ -205,20 +209,21 @@ class SequentialCart:
         held_out = np.zeros(y.size, dtype=bool)
         if prune:
             held_out = np.random.default_rng(seed).random(y.size) < self.params.validation
+        grow, check = thinned(~held_out, held_out, self.params.tree_rows, seed)
         model = DecisionTreeClassifier if var.kind == "cat" else DecisionTreeRegressor
         tree = model(min_samples_leaf=self.params.min_leaf, random_state=seed)
-        tree.fit(x[~held_out], target[~held_out])
+        tree.fit(x[grow], target[grow])
         if prune and held_out.any():
-            top = _prune(tree, x[~held_out], target[~held_out], x[held_out], target[held_out], protect)
+            top = reduced_error_prune(tree, x[grow], target[grow], x[check], target[check], protect)
         else:
             top = np.where(tree.tree_.children_left == -1, np.arange(tree.tree_.node_count), -1)  # leaves only
-        cut = _truncated(tree.tree_, top)
+        cut = truncated(tree.tree_, top)
         is_leaf = cut.children_left == -1
         var.node_leaf = np.full(cut.node_count, -1, dtype=np.int64)
         var.node_leaf[is_leaf] = np.arange(int(is_leaf.sum()))
         leaf = var.node_leaf[cut.apply(x)]
         assert var.parents is not None
-        var.tree = _renumbered(cut, var.parents) if cut.node_count > 1 else None
+        var.tree = renumbered(cut, var.parents) if cut.node_count > 1 else None
         return leaf, held_out
 
     def _split_target(self, var: Var, y: np.ndarray) -> np.ndarray:
@@ -356,94 +361,6 @@ def _lookup(var: Var, columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]], 
 def _derived_seed(*parts: int) -> int:
     """A 32-bit seed (what sklearn accepts) drawn from any tuple of integers."""
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
-
-
-def _renumbered(tree: Tree, columns: np.ndarray) -> Tree:
-    """A copy of ``tree`` whose split features index the full predictor matrix instead of ``columns``."""
-    state = tree.__getstate__()
-    nodes = state["nodes"].copy()
-    feature = nodes["feature"]
-    nodes["feature"] = np.where(feature >= 0, columns[np.maximum(feature, 0)], feature)
-    out = Tree(int(columns.max()) + 1, np.asarray(tree.n_classes, dtype=np.intp), tree.n_outputs)
-    out.__setstate__({**state, "nodes": nodes})
-    return out
-
-
-def _truncated(tree: Tree, top: np.ndarray) -> Tree:
-    """A copy of ``tree`` cut at its pruned nodes: each acting leaf (``top[node] == node``) becomes a leaf.
-
-    Sampling walks the smaller tree (on Bank, 4 to 116 leaves instead of up to 395 nodes), which halves
-    the time spent routing rows.
-    """
-    n = top.size
-    keep = (top == -1) | (top == np.arange(n))
-    old = np.flatnonzero(keep)  # parents keep coming before their children
-    new_of = np.full(n, -1, dtype=np.int64)
-    new_of[old] = np.arange(old.size)
-    state = tree.__getstate__()
-    nodes = state["nodes"][old].copy()
-    leaf = top[old] == old
-    for side in ("left_child", "right_child"):
-        nodes[side] = np.where(leaf, -1, new_of[np.maximum(nodes[side], 0)])
-    nodes["feature"][leaf] = -2
-    nodes["threshold"][leaf] = -2.0
-    depth = np.zeros(old.size, dtype=np.int64)
-    for i in range(old.size):
-        if not leaf[i]:
-            depth[nodes["left_child"][i]] = depth[nodes["right_child"][i]] = depth[i] + 1
-    out = Tree(tree.n_features, np.asarray(tree.n_classes, dtype=np.intp), tree.n_outputs)
-    out.__setstate__({**state, "nodes": nodes, "values": state["values"][old], "node_count": old.size,
-                      "max_depth": int(depth.max())})
-    return out
-
-
-def _prune(tree: DecisionTreeClassifier | DecisionTreeRegressor, x_fit: np.ndarray, y_fit: np.ndarray,
-           x_val: np.ndarray, y_val: np.ndarray, protect: np.ndarray | None = None) -> np.ndarray:
-    """Reduced-error pruning on held-out rows; returns, per node, the node that acts as its leaf.
-
-    A subtree is cut when its node, as one leaf, predicts the held-out rows at least as well (log-loss
-    with add-one smoothing for categories, squared error for numbers) as the subtree - unless it is the
-    root and splits on a ``protect`` column (a focus outcome): a quarter of a few thousand rows is too noisy
-    to judge a moderate effect, and cutting the split on the outcome loses every segment effect that runs
-    through it (Telco, outcome first, seed 0: monthly charges drawn regardless of churn, sign agreement
-    0.85). Protecting every split on the outcome was no better and kept more structure.
-    """
-    t = tree.tree_
-    fit_path = tree.decision_path(x_fit).T.tocsr().astype(np.float64)
-    val_path = tree.decision_path(x_val).T.tocsr().astype(np.float64)
-    if isinstance(tree, DecisionTreeClassifier):
-        k = int(max(y_fit.max(), y_val.max())) + 1
-        prior = (np.bincount(y_fit, minlength=k) + 1.0) / (y_fit.size + k)
-        n_fit, n_val = fit_path @ _onehot(y_fit, k), val_path @ _onehot(y_val, k)
-        p = (n_fit + prior) / (n_fit.sum(axis=1, keepdims=True) + 1.0)
-        as_leaf = -(n_val * np.log(p)).sum(axis=1)
-    else:
-        mean = (fit_path @ y_fit) / np.maximum(np.asarray(fit_path.sum(axis=1)).ravel(), 1)
-        n_val = np.asarray(val_path.sum(axis=1)).ravel()
-        as_leaf = val_path @ (y_val**2) - 2 * mean * (val_path @ y_val) + n_val * mean**2
-    left, right = t.children_left, t.children_right
-    protected = np.zeros(t.node_count, dtype=bool)  # only a root split on the outcome (see above)
-    protected[0] = protect is not None and t.node_count > 1 and bool(np.isin(t.feature[0], protect))
-    loss = np.asarray(as_leaf, dtype=np.float64).copy()
-    cut = np.zeros(t.node_count, dtype=bool)
-    for node in range(t.node_count - 1, -1, -1):  # children are numbered after their parent
-        if left[node] != -1:
-            below = loss[left[node]] + loss[right[node]]
-            cut[node] = loss[node] <= below and not protected[node]
-            loss[node] = loss[node] if cut[node] else below
-    top = np.full(t.node_count, -1, dtype=np.int64)
-    for node in range(t.node_count):
-        if top[node] == -1 and (cut[node] or left[node] == -1):
-            top[node] = node
-        if left[node] != -1 and top[node] != -1:
-            top[left[node]] = top[right[node]] = top[node]
-    return top
-
-
-def _onehot(y: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros((y.size, k))
-    out[np.arange(y.size), y] = 1.0
-    return out
 
 
 def _reflect(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

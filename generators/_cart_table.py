@@ -80,7 +80,7 @@ class Settings(Params):
         for name in ("min_leaf", "min_count", "cell_count", "near_count"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 found.append(f"{name} must be a positive integer, not {getattr(self, name)!r}")
-        for name in ("cell_bins", "near_bins"):
+        for name in ("cell_bins", "near_bins", "tree_rows", "logit_rows"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 found.append(f"{name} must be a whole number, 0 or more, not {getattr(self, name)!r}")
         if self.max_parents is not None and (not isinstance(self.max_parents, int) or self.max_parents < 1):

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sandbox.evaluation.privacy import _nearest, distance_to_closest_records, leaked_values
+from sandbox.evaluation.neighbours import faiss_available, nearest
+from sandbox.evaluation.privacy import distance_to_closest_records, leaked_values
 from tests.conftest import shared_file
 
 
@@ -131,7 +132,9 @@ def test_speed_scales_to_thousands():
     assert 0.47 < result.dcr_share < 0.53
 
 
-def test_nearest_and_second_nearest_distances_are_exact_where_float32_would_cancel():
+@pytest.mark.parametrize("use_faiss", [
+    False, pytest.param(True, marks=pytest.mark.skipif(not faiss_available(), reason="faiss-cpu not installed"))])
+def test_nearest_and_second_nearest_distances_are_exact_where_float32_would_cancel(use_faiss):
     """Pairs of reference points ~0.25 apart, far from their centre (|r|^2 ~ 600): |r|^2 - 2 q.r in float32
     carries rounding of ~1e-4, a thousandth of the second distance; the neighbours found are measured in
     float64."""
@@ -139,11 +142,11 @@ def test_nearest_and_second_nearest_distances_are_exact_where_float32_would_canc
     centres = rng.normal(scale=10.0, size=(300, 6))
     ref = np.vstack([centres, centres + rng.normal(scale=0.1, size=centres.shape)])
     query = centres + rng.normal(scale=0.001, size=centres.shape)
-    d1, d2 = _nearest(query, ref, second=True)
+    d1, d2 = nearest(query, ref, second=True, use_faiss=use_faiss)
     brute = np.sort(((query[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2), axis=1)
     np.testing.assert_allclose(d1, brute[:, 0], rtol=1e-9)
     np.testing.assert_allclose(d2, brute[:, 1], rtol=1e-9)
-    assert np.isnan(_nearest(query, ref, second=False)[1]).all()
+    assert np.isnan(nearest(query, ref, second=False, use_faiss=use_faiss)[1]).all()
 
 
 def test_leaked_values_reports_where_not_what(thirds):

@@ -13,9 +13,12 @@ Distance used by :func:`distance_to_closest_records` (a Gower-like distance in s
   (``delta >= 1`` against a present value, 0 against another ``NaN``) and is imputed with the train median.
 
 So 0 means identical on every compared column and 1 means different on every one. Squared distances
-reduce to one matrix product, so the search is an exact brute-force scan in float32 blocks (about 12 s
-for 50k synthetic x 50k train + 50k holdout on two cores) whose nearest and second-nearest distances are
-recomputed in float64.
+reduce to one matrix product, so the search is an exact brute-force scan in float32 (about 12 s for 50k
+synthetic x 50k train + 50k holdout on two cores) over references split into shards of at most 250,000 rows
+(FAISS per shard when installed, ``neighbours``); every shard's nearest and second-nearest rows are
+recomputed in float64 and the minimum is taken over shards. Which of two near-tied neighbours the float32
+search picks rests on its rounding, which BLAS may vary from run to run: on a table of support tickets
+minutes apart, NNDR moved by 4e-4 between two evaluations (a float64 search would take twice the time).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
+
+from sandbox.evaluation.neighbours import SHARD_ROWS, nearest
 
 __all__ = [
     "DcrHistogram",
@@ -43,7 +48,6 @@ ColumnKind = Literal["numeric", "datetime", "categorical"]
 _ONE_HOT_MAX_LEVELS = 64
 _EMBED_DIM = 32
 _MISSING = "\x00<missing>"
-_BLOCK = 1024
 _BASELINE_ROWS = 10_000  # holdout rows whose distance to train estimates the baseline median
 _SUBSTRING_MIN = 6
 
@@ -77,6 +81,8 @@ class PrivacyResult(BaseModel):
     rows_holdout: int
     columns: list[str]
     sampled: bool
+    shards: int = Field(default=1, description="Shards each reference was searched in (FAISS per shard when "
+                                               "installed), the nearest rows reduced over them in float64.")
     note: str | None = None
     dcr_histogram: DcrHistogram | None = Field(
         default=None, description="Distance histograms (only when asked for with histogram_bins).")
@@ -179,35 +185,6 @@ def _encode(frames: list[pd.DataFrame], kinds: dict[str, ColumnKind], seed: int)
     return [np.hstack(p) for p in parts]
 
 
-def _nearest(query: np.ndarray, ref: np.ndarray, second: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest and, if asked, second-nearest squared distances of the neighbours a float32 search finds,
-    both recomputed in float64 from their coordinates (the second was taken from the search's own
-    |r|^2 - 2 q.r, where cancellation cost it up to 2% on points far from the centre). Which of two
-    near-tied neighbours the search picks still rests on float32 rounding, which BLAS may vary from run to
-    run: on a table of support tickets minutes apart, NNDR moved by 4e-4 between two evaluations. A float64
-    search would settle it at twice the time (50k x 50k x 50k: 23 s against 12 s), so it is not done."""
-    center = ref.mean(axis=0)
-    q64, r64 = query - center, ref - center
-    r_norm = (r64 * r64).sum(axis=1)
-    ref_aug = np.hstack([-2 * r64, r_norm[:, None]]).astype(np.float32).T.copy()
-    q_aug = np.hstack([q64, np.ones((len(q64), 1))]).astype(np.float32)
-    nearest = np.empty(len(query), dtype=np.int64)
-    runner_up = np.full(len(query), -1, dtype=np.int64)
-    for start in range(0, len(query), _BLOCK):
-        partial = q_aug[start:start + _BLOCK] @ ref_aug  # |r|^2 - 2 q.r  per pair
-        idx = partial.argmin(axis=1)
-        nearest[start:start + _BLOCK] = idx
-        if second and ref.shape[0] > 1:
-            partial[np.arange(len(idx)), idx] = np.inf
-            runner_up[start:start + _BLOCK] = partial.argmin(axis=1)
-    diff = q64 - r64[nearest]
-    d1 = (diff * diff).sum(axis=1)
-    if not (second and ref.shape[0] > 1):
-        return d1, np.full(len(query), np.nan)
-    diff = q64 - r64[runner_up]
-    return d1, np.maximum((diff * diff).sum(axis=1), d1)
-
-
 def _ratio(d1: np.ndarray, d2: np.ndarray) -> float:
     """Median of nearest / second-nearest distance; 0/0 (two identical neighbours) counts as 1."""
     safe = np.where(d2 > 0, d2, 1.0)
@@ -215,14 +192,15 @@ def _ratio(d1: np.ndarray, d2: np.ndarray) -> float:
     return float(np.median(ratio))
 
 
-def _distances(samples: list[pd.DataFrame], kinds: dict[str, ColumnKind], seed: int) -> list[np.ndarray]:
+def _distances(samples: list[pd.DataFrame], kinds: dict[str, ColumnKind], seed: int,
+               shard_rows: int) -> list[np.ndarray]:
     """Squared distances: synthetic to train (1st, 2nd), to holdout, and holdout to train (1st, 2nd)."""
     train, holdout, synthetic = samples
     enc_train, enc_holdout, enc_synth = _encode(samples, kinds, seed)
-    syn_train, syn_train2 = _nearest(enc_synth, enc_train, second=True)
-    syn_holdout, _ = _nearest(enc_synth, enc_holdout, second=False)
+    syn_train, syn_train2 = nearest(enc_synth, enc_train, second=True, shard_rows=shard_rows)
+    syn_holdout, _ = nearest(enc_synth, enc_holdout, second=False, shard_rows=shard_rows)
     some = np.random.default_rng(seed).permutation(len(enc_holdout))[:_BASELINE_ROWS]
-    base, base2 = _nearest(enc_holdout[some], enc_train, second=True)
+    base, base2 = nearest(enc_holdout[some], enc_train, second=True, shard_rows=shard_rows)
     synthetic_hashes = _row_hashes(synthetic)  # exact copies are at distance 0, whatever float32 says
     syn_train[np.isin(synthetic_hashes, _row_hashes(train))] = 0.0
     syn_holdout[np.isin(synthetic_hashes, _row_hashes(holdout))] = 0.0
@@ -254,11 +232,15 @@ def distance_to_closest_records(
     max_rows: int = 50_000,
     seed: int = 0,
     histogram_bins: int | None = None,
+    max_reference: int | None = None,
+    shard_rows: int = SHARD_ROWS,
 ) -> PrivacyResult:
     """Compare synthetic rows' distance to train rows with their distance to unseen holdout rows.
 
-    Train and holdout are subsampled to the same size (at most ``max_rows``), the synthetic rows to at
-    most ``max_rows``; identical-match shares compare every synthetic row with those equal-sized samples.
+    Train and holdout are subsampled to the same size (at most ``max_reference``, by default ``max_rows``;
+    0 for every row of the smaller), the synthetic rows to at most ``max_rows``; references are searched in
+    shards of ``shard_rows`` rows (``neighbours``); identical-match shares compare every synthetic row with
+    those equal-sized samples.
     For a child table (events of a customer), pass as many whole training families as holdout ones:
     thinning rows makes the training side less bunched than the holdout and any row look closer to it
     (see ``sandbox.gate._real_frames``).
@@ -275,10 +257,11 @@ def distance_to_closest_records(
              for f in (train, holdout, synthetic)]
     synthetic_hashes = _row_hashes(canon[2])
 
-    n_ref = min(len(train), len(holdout), max_rows)
+    limit = max_rows if max_reference is None else (max_reference or max(len(train), len(holdout)))
+    n_ref = min(len(train), len(holdout), limit)
     n_syn = min(len(synthetic), max_rows)
     samples = [_sample(f, n, seed) for f, n in zip(canon, (n_ref, n_ref, n_syn), strict=True)]
-    syn_train, syn_train2, syn_holdout, base, base2 = _distances(samples, kinds, seed)
+    syn_train, syn_train2, syn_holdout, base, base2 = _distances(samples, kinds, seed, shard_rows)
     tie = np.isclose(syn_train, syn_holdout, rtol=1e-9, atol=1e-12)
     closer = np.where(tie, 0.5, (syn_train < syn_holdout).astype(float))
     scale = len(columns)
@@ -302,6 +285,7 @@ def distance_to_closest_records(
         rows_holdout=len(holdout),
         columns=list(columns),
         sampled=sampled,
+        shards=-(-n_ref // max(shard_rows, 1)),
         note=note,
         dcr_histogram=(_histogram(np.sqrt(syn_train / scale), np.sqrt(syn_holdout / scale), histogram_bins)
                        if histogram_bins else None),
