@@ -167,7 +167,7 @@ def _links(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, Any]:
     to any more, is an analysis by account or agent that can no longer be made."""
     links: dict[str, Any] = {}
     for table, spec in schema.tables.items():
-        for fk in spec.foreign_keys:
+        for fk in spec.foreign_keys + spec.self_references:
             c, p, k = q(fk.column), q(fk.parent), q(fk.parent_column)
             row = fetch_row(con,
                 f"SELECT count(*) FILTER (WHERE {c} IS NOT NULL), count(*) FILTER (WHERE {c} IS NOT NULL AND {c} "
