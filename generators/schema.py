@@ -48,6 +48,9 @@ class Table(BaseModel):
     sequence_index: str | None = Field(
         default=None, description="Datetime column that orders a child table's rows within a parent."
     )
+    composite_key: list[str] = Field(
+        default_factory=list, description="Foreign key columns that together name a row (an order line's order "
+        "and product): generators never repeat a combination.")
     self_references: list[ForeignKey] = Field(
         default_factory=list, description="Columns pointing at this table's own primary key (a hierarchy such "
         "as reportsTo -> employeeID); generators draw a tree of the learnt shape over the synthetic rows.")

@@ -24,8 +24,10 @@ from sandbox import audit, catalog_store
 from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
 from sandbox.db import fetch_row
+from sandbox.embedded import flag_embedded
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.keys import (
+    infer_composite_keys,
     infer_foreign_keys,
     infer_links_from_values,
     infer_primary_keys,
@@ -392,6 +394,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         progress("reading", 0, 4)
         warnings = attach(con, tables)
         cat = build_catalog(con, tables, source, given, user, accept_proposed)
+        warnings += flag_embedded(con, cat)
         cat.holdout_share = share
         cat.target = target or cat.target
         _check_target(cat)
@@ -401,6 +404,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         infer_foreign_keys(con, cat)
         warnings += infer_links_from_values(con, cat)
         warnings += infer_self_links(con, cat)
+        warnings += infer_composite_keys(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)

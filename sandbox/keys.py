@@ -230,6 +230,30 @@ def infer_self_links(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[s
     return warnings
 
 
+def infer_composite_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+    """A table with no key of its own whose links, two together, never repeat (an order line's order and
+    product) has them as its composite key; generators then never repeat a combination."""
+    notes: list[str] = []
+    for name, table in catalog.tables.items():
+        links = [fk.column for fk in table.foreign_keys if fk.parent != name]
+        if table.primary_key or table.composite_key or len(links) < 2:
+            continue
+        for i, a in enumerate(links):
+            pair = next((b for b in links[i + 1:] if _is_unique_pair(con, f"raw_{name}", a, b)), None)
+            if pair:
+                table.composite_key = [a, pair]
+                notes.append(f"table {name}: {a} and {pair} together name each row (a composite key)")
+                break
+    return notes
+
+
+def _is_unique_pair(con: duckdb.DuckDBPyConnection, view: str, a: str, b: str) -> bool:
+    total, distinct, filled = fetch_row(con,
+        f"SELECT count(*), count(DISTINCT ({_q(a)}, {_q(b)})), count(*) FILTER (WHERE {_q(a)} IS NOT NULL AND "
+        f"{_q(b)} IS NOT NULL) FROM {_q(view)}")
+    return total > 1 and distinct == filled == total
+
+
 def linked_source_sql(con: duckdb.DuckDBPyConnection, name: str, catalog: Catalog) -> str:
     """The relation ingest reads a table from: its raw view, with references that resolve to nothing
     emptied or their rows left out, as each link's ``orphans`` says."""

@@ -19,6 +19,7 @@ def generator_schema(catalog: Catalog) -> Schema:
         tables[name] = Table(
             primary_key=entry.primary_key,
             foreign_keys=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys if fk.parent != name],
+            composite_key=list(entry.composite_key),
             self_references=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys if fk.parent == name],
             columns=columns,
             sequence_index=sequence if any(fk.parent != name for fk in entry.foreign_keys) else None,
