@@ -21,6 +21,7 @@ from sandbox.copy_check import exact_copies
 from sandbox.datasets import file_of, get
 from sandbox.db import fetch_row
 from sandbox.enums import as_text, sql_type
+from sandbox.evaluation.relationships import relationship_quality
 from sandbox.errors import InputError
 from sandbox.gate_charts import chart_data
 from sandbox.progress import Progress, silent
@@ -324,6 +325,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
         privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
         links = _links(con, schema)
+        relationships = relationship_quality(con, schema)
     finally:
         con.close()
     progress("quality", 2, 6)
@@ -340,7 +342,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
     charts = chart_data(holdout, syn_real_cols, real_schema, columns, fidelity, dcr, ws.settings.k_min)
     report: dict[str, Any] = {
         "dataset": dataset, "quality": quality, "privacy": privacy, "fidelity": fidelity, "charts": charts,
-        "links": links,
+        "links": links, "relationships": relationships,
         "lineage": {"source": info.source, "snapshot": info.snapshot_id, "source_fingerprint": snap_row,
                     "catalog_version": catalog.version, "generator": info.generator, "seed": info.seed,
                     "settings": json.loads(model_row[0]) if model_row else {},
