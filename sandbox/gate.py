@@ -21,8 +21,8 @@ from sandbox.copy_check import exact_copies
 from sandbox.datasets import file_of, get
 from sandbox.db import fetch_row
 from sandbox.enums import as_text, sql_type
-from sandbox.evaluation.relationships import relationship_quality
 from sandbox.errors import InputError
+from sandbox.evaluation.relationships import relationship_quality
 from sandbox.gate_charts import chart_data
 from sandbox.progress import Progress, silent
 from sandbox.pseudonymize import register_udf
@@ -32,6 +32,7 @@ from sandbox.workspace import Workspace
 
 MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fidelity
 DCR_BINS = 30  # bins of the synthetic->train and synthetic->holdout distance histograms
+LINK_JUDGED_PARENTS = 20  # fewer real parents (3 shippers) make a children-per-parent distribution too coarse to judge
 LINK_USE_FLOOR = 0.5  # synthetic children must use at least half the share of parents real children use
 
 
@@ -285,6 +286,11 @@ def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
         elif r["real_parents_used_share"] and r["parents_used_share"] < LINK_USE_FLOOR * r["real_parents_used_share"]:
             reasons.append(f"children of {link} use {r['parents_used_share']:.0%} of parents (real: "
                            f"{r['real_parents_used_share']:.0%}): parent entities lost")
+    for link, r in (report.get("relationships") or {}).items():
+        if r["score"] is not None and r["parents"] >= LINK_JUDGED_PARENTS and r["score"] < t.min_link_quality:
+            reasons.append(f"link {link} keeps {r['score']:.0%} of its real shape (children per parent "
+                           f"{r['children_per_parent']}, parent against child columns {r['attribute_pairs']}); "
+                           f"the gate asks for {t.min_link_quality:.0%}")
     quality, ceiling = report["quality"]["overall"], report["quality"].get("ceiling")
     required = t.min_quality if ceiling is None else min(t.min_quality, ceiling - t.quality_ceiling_margin)
     if quality < required:

@@ -86,12 +86,15 @@ def _joined(con: duckdb.DuckDBPyConnection, db: str, child: str, fk: ForeignKey,
         f"USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (5)").df()
 
 
+def _cut(values: pd.Series, edges: np.ndarray) -> pd.Series:
+    return pd.Series(np.where(values.isna(), -1, np.searchsorted(edges, values.astype(float), side="right")))
+
+
 def _buckets(real: pd.Series, syn: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     """Both columns as labels: numbers cut at the real quintiles, categories as they are (None: too many)."""
     if pd.api.types.is_numeric_dtype(real.dtype) and not pd.api.types.is_bool_dtype(real.dtype):
         edges = np.unique(np.nanquantile(real.astype(float), np.linspace(0, 1, _BINS + 1)[1:-1]))
-        cut = (lambda s: pd.Series(np.where(s.isna(), -1, np.searchsorted(edges, s.astype(float), side="right"))))
-        return cut(real), cut(pd.to_numeric(syn, errors="coerce"))
+        return _cut(real, edges), _cut(pd.to_numeric(syn, errors="coerce"), edges)
     if real.nunique() > MAX_LEVELS:
         return None
     return real.astype("string").fillna("<empty>"), syn.astype("string").fillna("<empty>")
@@ -109,8 +112,8 @@ def _pair_similarity(real: pd.DataFrame, syn: pd.DataFrame, a: str, b: str) -> f
 
 
 def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk: ForeignKey) -> dict[str, Any]:
-    cardinality = _ks_similarity(_relative(_counts(con, "vault", child, fk, True)),
-                                 _relative(_counts(con, "syn", child, fk, False)))
+    real_counts = _counts(con, "vault", child, fk, True)
+    cardinality = _ks_similarity(_relative(real_counts), _relative(_counts(con, "syn", child, fk, False)))
     parent_cols = _columns(con, schema, fk.parent)
     child_cols = _columns(con, schema, child)
     pairs = []
@@ -125,7 +128,8 @@ def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk
     pair_mean = float(np.mean([p["similarity"] for p in pairs])) if pairs else None
     parts = [x for x in (cardinality, pair_mean) if x is not None]
     worst = min(pairs, key=lambda p: p["similarity"]) if pairs else None
-    return {"children_per_parent": None if cardinality is None else round(cardinality, 4),
+    return {"parents": int(real_counts.size),
+            "children_per_parent": None if cardinality is None else round(cardinality, 4),
             "attribute_pairs": round(pair_mean, 4) if pair_mean is not None else None,
             "score": round(float(np.mean(parts)), 4) if parts else None, "worst_pair": worst, "pairs": pairs}
 
