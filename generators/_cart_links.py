@@ -15,6 +15,7 @@ __all__ = [
     "Prepared",
     "chunks",
     "derived_columns",
+    "distinct_per_group",
     "generation_order",
     "is_fk",
     "prepare",
@@ -150,3 +151,28 @@ def chunks(counts: np.ndarray, limit: int) -> list[tuple[int, int]]:
             out.append((start, end))
         start, done = end, int(total[end - 1])
     return out
+
+
+def distinct_per_group(group: np.ndarray, rows: np.ndarray, choices: int, rng: np.random.Generator) -> np.ndarray:
+    """``rows`` with repeats inside a group redrawn among rows the group does not use yet (a composite key:
+    an order never lists the same product twice). Groups with more members than ``choices`` keep repeats."""
+    ok = rows >= 0
+    pair = group.astype(np.int64) * max(choices, 1) + rows
+    _, first = np.unique(np.where(ok, pair, -1 - np.arange(rows.size)), return_index=True)
+    repeat = np.ones(rows.size, dtype=bool)
+    repeat[first] = False
+    if choices < 2 or not repeat.any():
+        return rows
+    rows = rows.copy()
+    for g in np.unique(group[repeat]):
+        members = np.flatnonzero(group == g)
+        used = set(rows[members][~repeat[members]].tolist())
+        for i in members[repeat[members]]:
+            if len(used) >= choices:
+                break
+            pick = int(rng.integers(choices))
+            while pick in used:
+                pick = int(rng.integers(choices))
+            rows[i] = pick
+            used.add(pick)
+    return rows

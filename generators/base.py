@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from generators._self_refs import TreeShape, learn_tree, with_tree
 from generators.schema import Schema
 
 
@@ -59,6 +60,7 @@ class Generator(ABC):
         self.settings = settings
         self.schema: Schema | None = None
         self.training_rows: dict[str, int] = {}
+        self._trees: dict[str, list[TreeShape]] = {}
 
     def fit(self, tables: Mapping[str, pd.DataFrame], schema: Schema) -> Self:
         """Learn the shape of ``tables`` (one DataFrame per schema table, keys included)."""
@@ -78,6 +80,8 @@ class Generator(ABC):
         self.schema = schema
         self.training_rows = {n: len(tables[n]) for n in schema.tables}
         self._fit({n: tables[n] for n in schema.tables}, schema)
+        self._trees = {n: [learn_tree(tables[n], fk) for fk in spec.self_references]
+                       for n, spec in schema.tables.items() if spec.self_references}
         return self
 
     def sample(
@@ -97,7 +101,12 @@ class Generator(ABC):
         if scale is not None and scale <= 0:
             raise GeneratorError(f"scale must be positive, got {scale}")
         root_rows = self.root_rows(rows, scale)
-        yield from self._sample(root_rows, self.seed if seed is None else seed, batch_rows)
+        seed = self.seed if seed is None else seed
+        trees: dict[str, list[TreeShape]] = getattr(self, "_trees", {})
+        for i, (table, batch) in enumerate(self._sample(root_rows, seed, batch_rows)):
+            if table in trees:  # a hierarchy inside the table: a tree of the learnt shape over the batch's rows
+                batch = with_tree(batch, trees[table], np.random.default_rng([seed, 7_919, i]))
+            yield table, batch
 
     def sample_frames(self, rows: int | None = None, scale: float | None = None,
                       seed: int | None = None) -> dict[str, pd.DataFrame]:

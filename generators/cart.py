@@ -25,6 +25,7 @@ from generators._cart_links import (
     Prepared,
     chunks,
     derived_columns,
+    distinct_per_group,
     generation_order,
     is_fk,
     prepare,
@@ -164,8 +165,12 @@ class _Run:
         if parent is not None:
             parts += [parent.x[parent.group], parent.pos[:, None].astype(np.float32)]
         refs = {}
+        composite = set(self.schema.tables[table].composite_key)
         for link in self.gen._links[table]:
             refs[link.fk.column] = self._draw_refs(table, link, m, rng)
+            if parent is not None and link.fk.column in composite and len(composite) == 2:
+                refs[link.fk.column] = distinct_per_group(parent.group, refs[link.fk.column],
+                                                          self._made(link), rng)
             if link.with_context:
                 parts.append(self.ref_matrix[link.fk.parent][refs[link.fk.column]])
         model = self.gen._models[table]
@@ -261,6 +266,12 @@ class _Run:
         fk = next(f for f in self.schema.tables[table].foreign_keys if f.column == col)
         base = self.gen._key_bases[fk.parent][fk.parent_column]
         return pa.array(base + rows, type=pa.int64(), mask=rows < 0)
+
+    def _made(self, link: Link) -> int:
+        """How many rows of the referenced table a reference may point at."""
+        if link.fk.parent in self.ref_matrix:
+            return len(self.ref_matrix[link.fk.parent])
+        return self.counter[link.fk.parent] or self.root_rows.get(link.fk.parent, 0)
 
     def _draw_refs(self, table: str, link: Link, m: int, rng: np.random.Generator) -> np.ndarray:
         """Row indices of the referenced table: its synthesised popularity, consumed without replacement."""

@@ -48,6 +48,12 @@ class Table(BaseModel):
     sequence_index: str | None = Field(
         default=None, description="Datetime column that orders a child table's rows within a parent."
     )
+    composite_key: list[str] = Field(
+        default_factory=list, description="Foreign key columns that together name a row (an order line's order "
+        "and product): generators never repeat a combination.")
+    self_references: list[ForeignKey] = Field(
+        default_factory=list, description="Columns pointing at this table's own primary key (a hierarchy such "
+        "as reportsTo -> employeeID); generators draw a tree of the learnt shape over the synthetic rows.")
 
     def data_columns(self) -> list[str]:
         """Columns a model learns: everything but keys and synthetic-only identifiers."""
@@ -101,6 +107,10 @@ class Schema(BaseModel):
                     found.append(
                         f"table {name!r}: foreign key {fk.column!r} must point at the primary key of {fk.parent!r}"
                     )
+            for ref in table.self_references:
+                if ref.column not in table.columns or ref.parent != name or ref.parent_column != table.primary_key:
+                    found.append(f"table {name!r}: self-reference {ref.column!r} must be a column pointing at "
+                                 "the table's own primary key")
         if not found and len(self.order()) != len(self.tables):
             found.append("the foreign keys form a cycle; every table must descend from a root table")
         return found

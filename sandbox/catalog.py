@@ -63,6 +63,8 @@ class TableEntry(BaseModel):
     source_file: str = ""
     primary_key: str | None = None
     foreign_keys: list[ForeignKeyEntry] = Field(default_factory=list)
+    composite_key: list[str] = Field(default_factory=list, description="Columns that together name a row when "
+                                     "no single one does (an order line: its order and its product).")
     columns: dict[str, ColumnEntry]
     rows: int = 0
 

@@ -231,7 +231,7 @@ def _print_report(view: dict) -> None:
     out.print(f"dataset {view['dataset']}: gate [{colour}]{view['gate']}[/{colour}]. {words['verdict'][0]}")
     for reason in view["reasons"]:
         out.print(f"  [red]-[/red] {reason}")
-    for measure in ("quality", "privacy", "fidelity"):
+    for measure in ("quality", "relationships", "privacy", "fidelity"):
         for line in words.get(measure, []):
             out.print(f"  {measure}: {line}", highlight=False)
 

@@ -22,6 +22,7 @@ from sandbox.datasets import file_of, get
 from sandbox.db import fetch_row
 from sandbox.enums import as_text, sql_type
 from sandbox.errors import InputError
+from sandbox.evaluation.relationships import relationship_quality
 from sandbox.gate_charts import chart_data
 from sandbox.progress import Progress, silent
 from sandbox.pseudonymize import register_udf
@@ -31,6 +32,7 @@ from sandbox.workspace import Workspace
 
 MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fidelity
 DCR_BINS = 30  # bins of the synthetic->train and synthetic->holdout distance histograms
+LINK_JUDGED_PARENTS = 20  # fewer real parents (3 shippers) make a children-per-parent distribution too coarse to judge
 LINK_USE_FLOOR = 0.5  # synthetic children must use at least half the share of parents real children use
 
 
@@ -167,7 +169,7 @@ def _links(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, Any]:
     to any more, is an analysis by account or agent that can no longer be made."""
     links: dict[str, Any] = {}
     for table, spec in schema.tables.items():
-        for fk in spec.foreign_keys:
+        for fk in spec.foreign_keys + spec.self_references:
             c, p, k = q(fk.column), q(fk.parent), q(fk.parent_column)
             row = fetch_row(con,
                 f"SELECT count(*) FILTER (WHERE {c} IS NOT NULL), count(*) FILTER (WHERE {c} IS NOT NULL AND {c} "
@@ -284,6 +286,11 @@ def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
         elif r["real_parents_used_share"] and r["parents_used_share"] < LINK_USE_FLOOR * r["real_parents_used_share"]:
             reasons.append(f"children of {link} use {r['parents_used_share']:.0%} of parents (real: "
                            f"{r['real_parents_used_share']:.0%}): parent entities lost")
+    for link, r in (report.get("relationships") or {}).items():
+        if r["score"] is not None and r["parents"] >= LINK_JUDGED_PARENTS and r["score"] < t.min_link_quality:
+            reasons.append(f"link {link} keeps {r['score']:.0%} of its real shape (children per parent "
+                           f"{r['children_per_parent']}, parent against child columns {r['attribute_pairs']}); "
+                           f"the gate asks for {t.min_link_quality:.0%}")
     quality, ceiling = report["quality"]["overall"], report["quality"].get("ceiling")
     required = t.min_quality if ceiling is None else min(t.min_quality, ceiling - t.quality_ceiling_margin)
     if quality < required:
@@ -324,6 +331,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
         privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
         links = _links(con, schema)
+        relationships = relationship_quality(con, schema)
     finally:
         con.close()
     progress("quality", 2, 6)
@@ -340,7 +348,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
     charts = chart_data(holdout, syn_real_cols, real_schema, columns, fidelity, dcr, ws.settings.k_min)
     report: dict[str, Any] = {
         "dataset": dataset, "quality": quality, "privacy": privacy, "fidelity": fidelity, "charts": charts,
-        "links": links,
+        "links": links, "relationships": relationships,
         "lineage": {"source": info.source, "snapshot": info.snapshot_id, "source_fingerprint": snap_row,
                     "catalog_version": catalog.version, "generator": info.generator, "seed": info.seed,
                     "settings": json.loads(model_row[0]) if model_row else {},

@@ -24,8 +24,16 @@ from sandbox import audit, catalog_store
 from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
 from sandbox.db import fetch_row
+from sandbox.embedded import flag_embedded
 from sandbox.errors import CatalogError, InputError, IntegrityError
-from sandbox.keys import infer_foreign_keys, infer_links_from_values, infer_primary_keys, linked_source_sql
+from sandbox.keys import (
+    infer_composite_keys,
+    infer_foreign_keys,
+    infer_links_from_values,
+    infer_primary_keys,
+    infer_self_links,
+    linked_source_sql,
+)
 from sandbox.progress import Progress, silent
 from sandbox.pseudonymize import key_id, register_udf
 from sandbox.scrub import register_scrub_udf
@@ -165,8 +173,8 @@ def _order(cat: Catalog) -> list[str]:
     pending = list(cat.tables)
     while pending:
         for name in list(pending):
-            fks = cat.tables[name].foreign_keys
-            if not fks or fks[0].parent in done or fks[0].parent == name:
+            fks = [fk for fk in cat.tables[name].foreign_keys if fk.parent != name]  # a hierarchy is no parent
+            if not fks or fks[0].parent in done:
                 done.append(name)
                 pending.remove(name)
                 break
@@ -236,8 +244,8 @@ def _unreadable(con: duckdb.DuckDBPyConnection, table: str, outputs: list[Output
 
 
 def _inherit_holdout(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> None:
-    fks = cat.tables[name].foreign_keys
-    if not fks or fks[0].parent == name:
+    fks = [fk for fk in cat.tables[name].foreign_keys if fk.parent != name]
+    if not fks:
         return
     fk = fks[0]
     con.execute(
@@ -403,6 +411,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         progress("reading", 0, 4)
         warnings = attach(con, tables)
         cat = build_catalog(con, tables, source, given, user, accept_proposed)
+        warnings += flag_embedded(con, cat)
         cat.holdout_share = share
         cat.target = target or cat.target
         _check_target(cat)
@@ -411,6 +420,8 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         infer_primary_keys(con, cat)
         infer_foreign_keys(con, cat)
         warnings += infer_links_from_values(con, cat)
+        warnings += infer_self_links(con, cat)
+        warnings += infer_composite_keys(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)

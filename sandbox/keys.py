@@ -51,16 +51,29 @@ _INCLUDED = 0.9  # share of a child column's rows whose value is in the parent k
 _MAX_EXAMPLES = 3
 
 
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_COVERED = 0.5  # share of a parent's keys a plain-number column must use: a quantity 1..9 inside ids 1..85 is no link
+# (and all its values must be inside: a quantity up to 130 is mostly inside product ids 1..77, a reference entirely)
+
+
 def _text_or_key(con: duckdb.DuckDBPyConnection, view: str, table: TableEntry) -> dict[str, str]:
-    """Columns that can hold references, with their SQL type: text of any class, and issued numbers
-    (key class). Measurements, dates and flags never do."""
+    """Columns that can hold references, with their SQL type: text of any class, issued numbers (key
+    class), and plain whole numbers (``shipVia`` 1..3), which must also cover most of their parent's keys.
+    Measurements with fractions, dates and flags never do."""
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_q(view)})").fetchall())
     out = {}
     for c, e in table.columns.items():
         kind = types.get(c, "")
-        if c in types and (e.cls == "key" or (kind == "VARCHAR" and e.kind in ("categorical", "key", "text"))):
+        if c in types and (e.cls == "key" or (kind == "VARCHAR" and e.kind in ("categorical", "key", "text"))
+                           or (kind in _INTEGER and e.kind in ("numerical", "categorical")
+                               and e.cls in ("ordinary", "quasi_identifier"))):
             out[c] = kind
     return out
+
+
+def _plain_number(table: TableEntry, column: str, sql_type: str) -> bool:
+    """A whole-number column nothing but its values calls a key: links only when it covers its parent."""
+    return sql_type in _INTEGER and table.columns[column].cls != "key"
 
 
 def _unique_columns(con: duckdb.DuckDBPyConnection, view: str, columns: list[str]) -> list[str]:
@@ -73,12 +86,15 @@ def _unique_columns(con: duckdb.DuckDBPyConnection, view: str, columns: list[str
 
 
 def _inclusion(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str,
-               pk: str) -> tuple[int, int, int]:
-    """Rows of ``child.column`` with a value, those whose value is in ``parent.pk``, and its distinct values."""
-    return fetch_row(con,
-        f"SELECT count(*), count(*) FILTER (WHERE p.k IS NOT NULL), count(DISTINCT CAST(c.{_q(column)} AS VARCHAR)) "
+               pk: str) -> tuple[int, int, int, float]:
+    """Rows of ``child.column`` with a value, those whose value is in ``parent.pk``, its distinct values, and
+    the share of the parent's keys it uses."""
+    total, inside, distinct, used, keys = fetch_row(con,
+        f"SELECT count(*), count(*) FILTER (WHERE p.k IS NOT NULL), count(DISTINCT CAST(c.{_q(column)} AS VARCHAR)), "
+        f"count(DISTINCT p.k), (SELECT count(DISTINCT {_q(pk)}) FROM {_q('raw_' + parent)}) "
         f"FROM {_q('raw_' + child)} c LEFT JOIN (SELECT DISTINCT CAST({_q(pk)} AS VARCHAR) AS k "
         f"FROM {_q('raw_' + parent)}) p ON CAST(c.{_q(column)} AS VARCHAR) = p.k WHERE c.{_q(column)} IS NOT NULL")
+    return total, inside, distinct, used / keys if keys else 0.0
 
 
 def _examples(con: duckdb.DuckDBPyConnection, child: str, column: str, parent: str, pk: str) -> list[str]:
@@ -118,25 +134,33 @@ def infer_links_from_values(con: duckdb.DuckDBPyConnection, catalog: Catalog) ->
     """
     warnings: list[str] = []
     refs = {t: _text_or_key(con, f"raw_{t}", e) for t, e in catalog.tables.items()}
-    candidates = {t: ([e.primary_key] if e.primary_key else _unique_columns(con, f"raw_{t}", list(refs[t])))
-                  for t, e in catalog.tables.items()}
+    candidates = {t: ([e.primary_key] if e.primary_key else _unique_columns(
+        con, f"raw_{t}", [c for c, k in refs[t].items() if not _plain_number(e, c, k)]))
+        for t, e in catalog.tables.items()}
     for name, table in catalog.tables.items():
         linked = {fk.column for fk in table.foreign_keys} | ({table.primary_key} if table.primary_key else set())
-        for column in refs[name]:
+        for column, sql_type in refs[name].items():
             if column in linked or column in candidates[name]:
                 continue
-            best: tuple[float, str, str, int, int] | None = None
+            best: tuple[float, float, str, str, int, int] | None = None
             for parent, keys in candidates.items():
                 if parent == name or _reaches(catalog, parent, name):
                     continue
                 for pk in keys:
-                    total, inside, distinct = _inclusion(con, name, column, parent, pk)
-                    if total and distinct >= 2 and inside / total >= _INCLUDED and (best is None or inside / total
-                                                                                      > best[0]):
-                        best = (inside / total, parent, pk, total, inside)
+                    total, inside, distinct, covered = _inclusion(con, name, column, parent, pk)
+                    if not total or distinct < 2 or inside / total < _INCLUDED:
+                        continue
+                    if _plain_number(table, column, sql_type) and (covered < _COVERED or inside < total):
+                        continue  # plain numbers: every one inside, and most of the parent's keys used
+                    if best is None or (inside / total, covered) > best[:2]:  # ties: the parent it covers most
+                        best = (inside / total, covered, parent, pk, total, inside)
             if best is None:
                 continue
-            share, parent, pk, total, inside = best
+            share, covered, parent, pk, total, inside = best
+            if _plain_number(table, column, sql_type):
+                warnings.append(f"table {name}, column {column}: its whole numbers are {parent}.{pk} values "
+                                f"(using {covered:.0%} of them), so it links there and is pseudonymized; if it "
+                                "counts or measures something, remove the link in the catalog")
             parent_entry = catalog.tables[parent]
             if parent_entry.primary_key is None:
                 parent_entry.primary_key = pk
@@ -156,6 +180,78 @@ def infer_links_from_values(con: duckdb.DuckDBPyConnection, catalog: Catalog) ->
                                 f"{parent}.{pk}{shown}; those rows are kept with the link empty "
                                 "(catalog: orphans keep_unlinked; or drop, or fail)")
     return warnings
+
+
+def _is_hierarchy(con: duckdb.DuckDBPyConnection, name: str, column: str, pk: str) -> bool:
+    """Does ``column`` point rows at other rows of their own table as a tree does: some rows at none (the
+    roots), no row at itself, and no chain of references coming back to where it started?"""
+    pairs = con.execute(
+        f"SELECT CAST({_q(pk)} AS VARCHAR), CAST({_q(column)} AS VARCHAR) FROM {_q('raw_' + name)}").fetchall()
+    up = {k: v for k, v in pairs if v is not None}
+    if len(up) == len(pairs) or any(k == v for k, v in up.items()):
+        return False
+    settled: set[str] = set()  # rows whose chain reaches a root
+    for start in up:
+        path, row = [], start
+        while row in up and row not in settled:
+            if row in path:
+                return False
+            path.append(row)
+            row = up[row]
+        settled.update(path)
+    return True
+
+
+def infer_self_links(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+    """Hierarchies inside one table (``employees.reportsTo`` -> ``employeeID``), found from values: a column
+    whose values are (nearly all) the table's own keys and that forms a tree. Both are keys, pseudonymized
+    alike; the link is recorded with the parent being the table itself, for generators to rebuild a tree."""
+    warnings: list[str] = []
+    for name, table in catalog.tables.items():
+        pk = table.primary_key
+        if not pk:
+            continue
+        linked = {fk.column for fk in table.foreign_keys} | {pk}
+        for column, sql_type in _text_or_key(con, f"raw_{name}", table).items():
+            if column in linked:
+                continue
+            total, inside, distinct, _ = _inclusion(con, name, column, name, pk)
+            if not total or distinct < 2 or inside / total < _INCLUDED:
+                continue
+            if (_plain_number(table, column, sql_type) and inside < total) or not _is_hierarchy(con, name, column,
+                                                                                                 pk):
+                continue
+            _as_key(table.columns[column], f"{inside / total:.0%} of its values are {name}.{pk} values: a hierarchy")
+            table.foreign_keys.append(ForeignKeyEntry(
+                column=column, parent=name, parent_column=pk, orphans="keep_unlinked" if inside < total else "fail",
+                evidence=f"{inside / total:.1%} of {total} rows hold a {name}.{pk} value of another row, as a tree"))
+            warnings.append(f"table {name}, column {column}: refers to rows of its own table ({pk}), a hierarchy; "
+                            "synthetic rows get a tree of the same shape over synthetic rows")
+    return warnings
+
+
+def infer_composite_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+    """A table with no key of its own whose links, two together, never repeat (an order line's order and
+    product) has them as its composite key; generators then never repeat a combination."""
+    notes: list[str] = []
+    for name, table in catalog.tables.items():
+        links = [fk.column for fk in table.foreign_keys if fk.parent != name]
+        if table.primary_key or table.composite_key or len(links) < 2:
+            continue
+        for i, a in enumerate(links):
+            pair = next((b for b in links[i + 1:] if _is_unique_pair(con, f"raw_{name}", a, b)), None)
+            if pair:
+                table.composite_key = [a, pair]
+                notes.append(f"table {name}: {a} and {pair} together name each row (a composite key)")
+                break
+    return notes
+
+
+def _is_unique_pair(con: duckdb.DuckDBPyConnection, view: str, a: str, b: str) -> bool:
+    total, distinct, filled = fetch_row(con,
+        f"SELECT count(*), count(DISTINCT ({_q(a)}, {_q(b)})), count(*) FILTER (WHERE {_q(a)} IS NOT NULL AND "
+        f"{_q(b)} IS NOT NULL) FROM {_q(view)}")
+    return total > 1 and distinct == filled == total
 
 
 def linked_source_sql(con: duckdb.DuckDBPyConnection, name: str, catalog: Catalog) -> str:

@@ -22,7 +22,7 @@ from sandbox.settings import GateThresholds
 from sandbox.workspace import Workspace
 
 __all__ = ["fidelity_words", "gate_report_view", "privacy_words", "quality_words", "render_html", "report_words",
-           "summary_view", "verdict_words"]
+           "relationship_words", "summary_view", "verdict_words"]
 
 SUMMARY_FIDELITY = ("target", "positive", "measure", "real_overall", "synthetic_overall", "segments",
                     "significant", "sign_agreement", "rank_correlation", "mae", "coverage", "absent_segments")
@@ -146,6 +146,28 @@ def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds |
     return lines
 
 
+def relationship_words(report: dict[str, Any]) -> list[str]:
+    """Per link: do children per parent and parent attributes against child columns keep their real shape,
+    and does every synthetic reference resolve?"""
+    lines = []
+    links = report.get("links") or {}
+    for link, r in (report.get("relationships") or {}).items():
+        parts = []
+        if r.get("children_per_parent") is not None:
+            parts.append(f"children per parent {r['children_per_parent']:.0%} alike")
+        if r.get("attribute_pairs") is not None:
+            worst = r.get("worst_pair") or {}
+            parts.append(f"parent columns against child columns {r['attribute_pairs']:.0%} alike (weakest: "
+                         f"{worst.get('parent_column')} against {worst.get('child_column')}, "
+                         f"{worst.get('similarity', 0):.0%})")
+        use = links.get(link) or {}
+        if use:
+            parts.append(f"{use['dangling']} of {use['references']} references resolve to no row; children use "
+                         f"{use['parents_used_share']:.0%} of parents (real {use['real_parents_used_share']:.0%})")
+        lines.append(f"{link}: " + "; ".join(parts) + ".")
+    return lines
+
+
 def report_words(report: dict[str, Any]) -> dict[str, list[str]]:
     """Every measure of a report view in plain words: verdict, quality, privacy (full view) and fidelity."""
     t = _thresholds(report)
@@ -153,6 +175,8 @@ def report_words(report: dict[str, Any]) -> dict[str, list[str]]:
              "fidelity": fidelity_words(report.get("fidelity"), t)}
     if report.get("privacy"):
         words["privacy"] = privacy_words(report["privacy"], t)
+    if report.get("relationships"):
+        words["relationships"] = relationship_words(report)
     return words
 
 
@@ -189,6 +213,10 @@ def _sections(report: dict[str, Any], plot: Callable[[Any], str]) -> list[str]:
     parts = [f"<section><h2>Quality</h2>{_list(quality_words(report))}"
              + (plot(charts.quality_tables_figure(quality)) + plot(charts.quality_columns_figure(quality))
                 if full else "") + "</section>"]
+    if full and report.get("relationships"):
+        parts.append("<section><h2>Links between tables</h2><p class='meta'>Per link, real training rows against "
+                     "synthetic rows (1 - KS distance of children per parent; 1 - total variation distance of each "
+                     f"parent column against each child column).</p>{_list(relationship_words(report))}</section>")
     if full and report.get("privacy"):
         dcr = "".join(plot(charts.dcr_figure(h, table)) for table, h in (chart.get("dcr") or {}).items())
         parts.append(f"<section><h2>Privacy</h2>{_list(privacy_words(report['privacy'], t))}{dcr}</section>")

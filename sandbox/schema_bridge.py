@@ -18,8 +18,10 @@ def generator_schema(catalog: Catalog) -> Schema:
         sequence = next((c for c, col in columns.items() if col.kind == "datetime"), None)
         tables[name] = Table(
             primary_key=entry.primary_key,
-            foreign_keys=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys],
+            foreign_keys=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys if fk.parent != name],
+            composite_key=list(entry.composite_key),
+            self_references=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys if fk.parent == name],
             columns=columns,
-            sequence_index=sequence if entry.foreign_keys else None,
+            sequence_index=sequence if any(fk.parent != name for fk in entry.foreign_keys) else None,
         )
     return Schema(tables=tables, locale=catalog.locale)

@@ -24,6 +24,8 @@ class GateThresholds(BaseModel):
     quality_ceiling_margin: float = Field(
         0.03, description="When real training rows themselves score below min_quality against the holdout (small "
         "or weakly correlated data), a dataset passes within this margin of that real-vs-real ceiling.")
+    min_link_quality: float = Field(0.5, description="Per link (with at least 20 real parents): the mean of "
+                                    "children-per-parent and parent-vs-child column similarity.")
     min_sign_agreement: float = Field(0.9, description="Hypothesis-fidelity sign agreement (when a target is set).")
     fidelity_fdr: float = Field(0.05, gt=0, lt=1, description="False discovery rate for the real segment effects "
                                 "whose signs are compared (Benjamini-Hochberg over all segments): at |z| > 1.96 "

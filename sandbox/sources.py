@@ -28,6 +28,9 @@ def table_name(stem: str) -> str:
     return name if name and not name[0].isdigit() else f"t_{name}"
 
 
+_MISSING = "['', 'NULL', '\\N']"  # empty cells, and SQL dumps' NULL and \N written as text: missing values
+
+
 @dataclass
 class SourceTable:
     """One input table and how to read it."""
@@ -54,7 +57,7 @@ class SourceTable:
         extra = f", types={{{types}}}" if types else ""
         return (
             f"SELECT * FROM read_csv('{path}', delim='{delim}', quote='\"', escape='\"', header=true, "
-            f"strict_mode=true, sample_size=20480, "
+            f"strict_mode=true, sample_size=20480, nullstr={_MISSING}, "
             f"auto_type_candidates=['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']{extra})"
         )
 

@@ -184,3 +184,29 @@ def test_a_many_level_target_without_a_value_is_one_line(sales, tmp_path: Path):
     assert run.returncode != 0
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert "sales_pipeline.deal_stage=VALUE" in run.stderr
+
+
+def test_the_gate_judges_each_link_by_its_shape(sales):
+    """Win rate by sector and deals per account, real against synthetic; a synthetic pipeline that piles every
+    deal onto a few accounts keeps its references resolving but loses the shape, and the gate says so."""
+    from sandbox.gate import evaluate
+    from sandbox.report import render_html
+
+    ws, _, _ = sales
+    info = synthesize(ws, STEWARD, "sales", seed=3)
+    report = evaluate(ws, STEWARD, info.id, target="sales_pipeline.deal_stage=Won")
+    accounts = report["relationships"]["sales_pipeline.account -> accounts.account"]
+    sector = next(p for p in accounts["pairs"] if (p["parent_column"], p["child_column"]) == ("sector", "deal_stage"))
+    assert accounts["parents"] >= 60 and accounts["children_per_parent"] > 0.6, accounts
+    assert sector["similarity"] > 0.8, sector
+    assert not [r for r in report["reasons"] if "of its real shape" in r], report["reasons"]
+    assert "Links between tables" in render_html(report | {"view": "full"})
+    path = file_of(ws, get(ws, STEWARD, info.id))
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE sales_pipeline SET account = (SELECT min(account) FROM accounts) WHERE account IS NOT NULL "
+                "AND rowid % 20 <> 0")
+    con.close()
+    report = evaluate(ws, STEWARD, info.id, target="sales_pipeline.deal_stage=Won")
+    lost = [r for r in report["reasons"] if "of its real shape" in r]
+    assert report["gate"] == "fail" and lost and "sales_pipeline.account" in lost[0], report["reasons"]
+    assert not [r for r in report["reasons"] if "links lost" in r]

@@ -57,6 +57,9 @@ if full:
     _bullets(words["quality"])
     _plot(charts.quality_tables_figure(view["quality"]))
     _plot(charts.quality_columns_figure(view["quality"]))
+    if words.get("relationships"):
+        st.subheader("Links between tables")
+        _bullets(words["relationships"])
 
     st.header("Privacy")
     _bullets(words["privacy"])
