@@ -29,7 +29,9 @@ demo: setup
 NOTEBOOK_HOME := $(abspath $(or $(SANDBOX_HOME),workspace))
 NOTEBOOK_SHARED := $(abspath $(or $(SANDBOX_SHARED),../shared))
 notebooks: setup
-	@test -f "$(NOTEBOOK_HOME)/governance.duckdb" || SANDBOX_HOME="$(NOTEBOOK_HOME)" $(BIN)/sandbox demo --no-app
+	@test -f "$(NOTEBOOK_HOME)/governance.duckdb" || { SANDBOX_HOME="$(NOTEBOOK_HOME)" $(BIN)/sandbox demo --no-app && \
+	  for u in dana stella; do echo "$$u-sandbox-demo" | \
+	    SANDBOX_HOME="$(NOTEBOOK_HOME)" $(BIN)/sandbox login $$u --password-stdin; done; }
 	SANDBOX_HOME="$(NOTEBOOK_HOME)" SANDBOX_SHARED="$(NOTEBOOK_SHARED)" $(BIN)/jupyter lab notebooks/ \
 	  $(if $(filter 0,$(shell id -u)),--allow-root)
 

@@ -13,9 +13,11 @@ In a notebook (``make notebooks`` starts Jupyter on the workspace)::
 **Who you are.** ``connect`` needs a registered, enabled user; the role and seat come from the users table
 (``SANDBOX_ROLE`` is ignored). With ``password=`` the sign-in is the app's: failures are counted and lock the
 account, and the session expires and times out like an app session. Without a password the session trusts
-the operating-system account that runs the kernel, as the command line does (that account can read the
-workspace files anyway); use a password on shared machines so that a kernel cannot act as someone else by
-mistake. The user is re-read on every call: disabling or demoting someone stops their notebook at its next call.
+what this machine proves, as the command line does: the user's own ``sandbox login NAME`` (its short-lived
+token; several users may be signed in at once, the command line acts as the newest) or the operating-system
+account named like a registered user (PostgreSQL's peer authentication). A name that is merely claimed
+(``connect("stella")``, ``SANDBOX_USER=stella``) proves nothing and is refused. The user is re-read on every
+call: disabling or demoting someone stops their notebook at its next call.
 
 **What is checked and logged.** Every call checks the acting user's permission in the library and leaves an
 audit event. Library functions audit what they do themselves (``lab.query``, ``proposal.create``,
@@ -67,28 +69,49 @@ def connect(user: str | None = None, home: str | Path | None = None, password: s
     """A session on the workspace ``home`` (``SANDBOX_HOME``, default ``./workspace``) as ``user``
     (``SANDBOX_USER`` when omitted), written to the audit log as ``notebook.connect``.
 
+    Without ``password`` the user must be proven on this machine (``sandbox login NAME``, or the OS account
+    named like them); a name only claimed is refused.
+
     Raises:
-        NotAuthenticated: no user name, a user that is not registered or is disabled, or a wrong password.
+        NotAuthenticated: no user proven, a user that is not registered or is disabled, or a wrong password.
         UnknownObject: ``home`` is not a workspace.
     """
     name = (user or os.environ.get("SANDBOX_USER") or "").strip().lower()
-    if not name:
-        raise NotAuthenticated("say who you are: sandbox.connect(user='NAME') or SANDBOX_USER=NAME (a registered user)")
     folder = Path(home).resolve() if home is not None else default_home()
     if not (folder / "governance.duckdb").is_file():
         raise UnknownObject(f"no sandbox workspace at {folder}; set SANDBOX_HOME (or home=) to one, or make the demo "
                             "workspace with `make demo`")
     ws = Workspace(folder)
     if password is not None:
+        if not name:
+            raise NotAuthenticated("say who you are: sandbox.connect(user='NAME', password=...)")
         from sandbox.users import authenticate
 
         signed_in = authenticate(ws, name, password)
         session = Session(ws, signed_in.user, method="password", token=signed_in.token)
     else:
-        with ws.governance() as g:
-            session = Session(ws, _registered(g, name, attempt=True), method="os")
+        session = _proven_session(ws, name or None)
     session._log(session.user, "notebook.connect", str(ws.home), method=session.method)
     return session
+
+
+def _proven_session(ws: Workspace, name: str | None) -> Session:
+    """A session for what this process proves without a password (``sandbox login``'s token, or the OS account
+    of a registered user); a name it does not prove is refused and the attempt audited."""
+    from sandbox.cli_identity import proof
+
+    with ws.governance() as g:
+        if name:
+            _registered(g, name, attempt=True)  # an unknown or disabled name: its own message, audited
+    try:
+        user, token = proof(ws, name)
+    except NotAuthenticated as exc:
+        if name:  # a claimed name nobody proved: on record (an anonymous attempt names nobody to record)
+            with ws.governance() as g:
+                audit.record(g, name, "notebook.connect", name, outcome="failed", details={"method": "unproven", **VIA})
+        raise NotAuthenticated(f"{exc}" if name else f"say who you are: sandbox.connect(user='NAME') after "
+                               f"`sandbox login NAME` ({exc})") from None
+    return Session(ws, user, method="login" if token else "os", token=token)
 
 
 def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = False) -> User:
@@ -108,7 +131,8 @@ def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = Fals
 class Session:
     """One user's connection to a workspace (see the module docstring for the rules). Use ``sandbox.connect``."""
 
-    def __init__(self, ws: Workspace, user: User, *, method: Literal["os", "password"], token: str | None = None):
+    def __init__(self, ws: Workspace, user: User, *, method: Literal["os", "login", "password"],
+                 token: str | None = None):
         self.workspace = ws
         self.method = method
         self._user = user

@@ -64,7 +64,8 @@ def login(ws: Workspace, name: str, password: str) -> User:
     from sandbox.users import authenticate
 
     session = authenticate(ws, name, password)
-    _write_tokens({**_tokens(), str(ws.home): session.token})
+    # the command line acts as the newest sign-in; a notebook's connect(NAME) finds NAME's own token
+    _write_tokens({**_tokens(), str(ws.home): session.token, f"{ws.home}#{session.user.name}": session.token})
     return session.user
 
 
@@ -77,7 +78,7 @@ def logout(ws: Workspace) -> bool:
     if token is None:
         return False
     end_session(ws, token)
-    _write_tokens(tokens)
+    _write_tokens({k: v for k, v in tokens.items() if not (k.startswith(f"{ws.home}#") and v == token)})
     return True
 
 
@@ -96,6 +97,37 @@ def _peer(ws: Workspace, account: str) -> User | None:
     return User(name=row[0], role=row[1], seat=row[2])
 
 
+def _proven(ws: Workspace, token: str | None, who: str) -> User:
+    """The user a sign-in token proves, or (without one) the registered user named like the OS account."""
+    if token is not None:
+        from sandbox.users import validate_session
+
+        try:
+            return validate_session(ws, token)
+        except NotAuthenticated as exc:
+            raise NotAuthenticated(f"{exc}: {_HINT}") from None
+    account = os_account()
+    found = _peer(ws, account)
+    if found is None:
+        raise NotAuthenticated(f"this workspace has users and {who or f'the account {account!r}'} is not signed in: "
+                               f"{_HINT}")
+    return found
+
+
+def proof(ws: Workspace, name: str | None = None) -> tuple[User, str | None]:
+    """The registered user this process proves to be on ``ws`` (a workspace with users) and their session
+    token (None when the operating-system account proves it), for a notebook's ``sandbox.connect``:
+    ``name``'s own ``sandbox login`` token, else the newest sign-in, else the OS account. A ``name`` other
+    than the proven user is refused."""
+    tokens = _tokens()
+    token = (tokens.get(f"{ws.home}#{name}") if name else None) or tokens.get(str(ws.home))
+    user = _proven(ws, token, repr(name) if name else "")
+    if name and name != user.name:
+        raise NotAuthenticated(f"{name!r} is not signed in here (this account is signed in as {user.name}): "
+                               f"`sandbox login {name}`, or sandbox.connect({name!r}, password=...)")
+    return user, token
+
+
 def operator(ws: Workspace) -> User:
     """The acting user of this command line on ``ws`` (see the module docstring for what is trusted)."""
     claimed = (os.environ.get("SANDBOX_USER") or "").strip().lower() or None
@@ -103,21 +135,7 @@ def operator(ws: Workspace) -> User:
         role = os.environ.get("SANDBOX_ROLE") or "steward"
         role = role if role in ROLES else "steward"
         return User(name=claimed or os_account(), role=role, seat=os.environ.get("SANDBOX_SEAT") or None)
-    token = _tokens().get(str(ws.home))
-    if token is not None:
-        from sandbox.users import validate_session
-
-        try:
-            user = validate_session(ws, token)
-        except NotAuthenticated as exc:
-            raise NotAuthenticated(f"{exc}: {_HINT}") from None
-    else:
-        account = os_account()
-        found = _peer(ws, account)
-        if found is None:
-            who = f"SANDBOX_USER={claimed}" if claimed else f"the account {account!r}"
-            raise NotAuthenticated(f"this workspace has users and {who} is not signed in: {_HINT}")
-        user = found
+    user = _proven(ws, _tokens().get(str(ws.home)), f"SANDBOX_USER={claimed}" if claimed else "")
     if claimed and claimed != user.name:
         raise NotAuthenticated(f"SANDBOX_USER={claimed}, but this command line is signed in as {user.name}: "
                                f"`sandbox login {claimed}`")

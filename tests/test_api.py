@@ -38,6 +38,15 @@ def demo(demo_workspace, tmp_path_factory) -> tuple[Workspace, str]:
 
 
 def connect(demo: tuple[Workspace, str], name: str, **kw) -> sandbox.Session:
+    """``name``'s notebook session, signed in first with ``sandbox login`` as a data scientist does in a terminal
+    (with ``password=``, the notebook signs in itself)."""
+    if "password" not in kw:
+        import contextlib
+
+        from sandbox.cli_identity import login
+
+        with contextlib.suppress(NotAuthenticated):  # an unknown or disabled name: connect says why
+            login(demo[0], name, password_of(name))
     return sandbox.connect(name, home=demo[0].home, **kw)
 
 
@@ -66,8 +75,9 @@ def test_the_public_surface_is_documented_and_lazy():
 # ---------------------------------------------------------------- who may connect
 
 
-def test_an_unknown_a_disabled_or_an_anonymous_user_is_refused(demo, monkeypatch):
+def test_an_unknown_a_disabled_or_an_anonymous_user_is_refused(demo, monkeypatch, tmp_path):
     ws, _ = demo
+    monkeypatch.setenv("SANDBOX_CONFIG_DIR", str(tmp_path / "nobody-signed-in"))
     ensure_user(ws, "gone", "data_scientist")
     disable_user(ws, TEST_ADMIN, "gone")
     before = last_seq(ws)
@@ -78,8 +88,39 @@ def test_an_unknown_a_disabled_or_an_anonymous_user_is_refused(demo, monkeypatch
     monkeypatch.delenv("SANDBOX_USER", raising=False)
     with pytest.raises(NotAuthenticated, match="say who you are"):
         sandbox.connect(home=ws.home)
-    refused = [(e[0], e[1], e[3]) for e in events_since(ws, before)]
+    refused = [(e[0], e[1], e[3]) for e in events_since(ws, before) if e[1] == "notebook.connect"]
     assert refused == [("stranger", "notebook.connect", "failed"), ("gone", "notebook.connect", "disabled")]
+
+
+def test_a_name_only_claimed_proves_nothing(demo, monkeypatch, tmp_path):
+    """Without a password a notebook acts only as a user this machine proves (sandbox login, or the OS account):
+    naming the steward, in the call or in SANDBOX_USER, is refused and recorded."""
+    from sandbox.cli_identity import login, os_account
+
+    ws, _ = demo
+    monkeypatch.setenv("SANDBOX_CONFIG_DIR", str(tmp_path / "config"))
+    before = last_seq(ws)
+    with pytest.raises(NotAuthenticated, match="'stella' is not signed in"):
+        sandbox.connect("stella", home=ws.home)
+    login(ws, "dana", password_of("dana"))
+    with pytest.raises(NotAuthenticated, match="signed in as dana"):
+        sandbox.connect("stella", home=ws.home)
+    monkeypatch.setenv("SANDBOX_USER", "stella")
+    with pytest.raises(NotAuthenticated, match="signed in as dana"):
+        sandbox.connect(home=ws.home)
+    monkeypatch.delenv("SANDBOX_USER")
+    assert sandbox.connect("dana", home=ws.home).user.role == "data_scientist"
+    login(ws, "stella", password_of("stella"))  # two people signed in on one machine: each their own session
+    stella, dana = sandbox.connect("stella", home=ws.home), sandbox.connect("dana", home=ws.home)
+    assert (stella.user.role, dana.user.role, stella.method) == ("steward", "data_scientist", "login")
+    assert sandbox.connect(home=ws.home).user.name == "stella"  # no name: the newest sign-in
+    failed = [e[0] for e in events_since(ws, before) if e[1] == "notebook.connect" and e[3] == "failed"]
+    assert failed == ["stella", "stella", "stella"]
+    ensure_user(ws, os_account(), "data_scientist")  # the OS account named like a user proves it (peer)
+    monkeypatch.setenv("SANDBOX_CONFIG_DIR", str(tmp_path / "no-sign-in"))
+    peer = sandbox.connect(home=ws.home)
+    assert (peer.user.name, peer.method) == (os_account(), "os")
+    disable_user(ws, TEST_ADMIN, os_account())  # later tests of this module meet no registered OS account
 
 
 def test_a_folder_that_is_no_workspace_is_refused_and_left_alone(tmp_path):
@@ -89,10 +130,13 @@ def test_a_folder_that_is_no_workspace_is_refused_and_left_alone(tmp_path):
 
 
 def test_the_role_comes_from_the_users_table_not_the_environment(demo, monkeypatch):
+    from sandbox.cli_identity import login
+
+    login(demo[0], "mark", password_of("mark"))
     monkeypatch.setenv("SANDBOX_USER", "mark")
     monkeypatch.setenv("SANDBOX_ROLE", "steward")
     session = sandbox.connect(home=demo[0].home)
-    assert session.user == User(name="mark", role="marketer") and session.method == "os"
+    assert session.user == User(name="mark", role="marketer") and session.method == "login"
     with pytest.raises(AccessDenied):
         session.vault()
 

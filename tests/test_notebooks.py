@@ -30,9 +30,15 @@ def read(name: str) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
 
 
-def run(name: str, ws: Workspace) -> nbformat.NotebookNode:
-    """Execute a notebook in a fresh kernel started in notebooks/, on ``ws``; a failing cell raises."""
+def run(name: str, ws: Workspace, user: str) -> nbformat.NotebookNode:
+    """Execute a notebook in a fresh kernel started in notebooks/, on ``ws``, with ``user`` signed in by
+    ``sandbox login`` beforehand (as ``make notebooks`` does for the demo); a failing cell raises."""
     from nbclient import NotebookClient
+
+    from sandbox.cli_identity import login
+    from tests.helpers_login import password_of
+
+    login(ws, user, password_of(user))
 
     env = {k: v for k, v in os.environ.items() if k not in ("SANDBOX_USER", "SANDBOX_ROLE")}
     env |= {"SANDBOX_HOME": str(ws.home), "SANDBOX_SHARED": str(SHARED.parent)}
@@ -74,7 +80,7 @@ def test_a_notebook_is_stored_without_outputs_and_says_how_to_start_jupyter(name
 def test_quick_start_runs_and_its_calls_are_in_the_audit_log(fresh):
     ws, dataset = fresh
     before = last_seq(ws)
-    nb = run("01_quick_start", ws)
+    nb = run("01_quick_start", ws, "dana")
     html = "".join((o.get("data") or {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert dataset in html and "Release gate" in html
     assert "deals" in printed(nb) and "on average" in printed(nb)
@@ -90,7 +96,7 @@ def test_quick_start_runs_and_its_calls_are_in_the_audit_log(fresh):
 def test_hypothesis_to_proposal_files_a_draft_with_the_model_as_evidence(fresh):
     ws, dataset = fresh
     before = last_seq(ws)
-    run("02_hypothesis_to_proposal", ws)
+    run("02_hypothesis_to_proposal", ws, "dana")
     drafts = [p for p in list_proposals(ws, COUNCIL) if p.proposer == "dana"
               and p.title == "Call silver-tier leads instead of e-mailing them"]
     assert len(drafts) == 1
@@ -110,7 +116,7 @@ def test_stewards_evaluation_compares_generators_and_publishes_only_the_better_p
     from generators import registry
 
     ws, demo_dataset = fresh
-    nb = run("03_steward_evaluation", ws)
+    nb = run("03_steward_evaluation", ws, "stella")
     with ws.governance() as g:
         made = g.execute("SELECT id, generator, gate, status, report FROM datasets WHERE source = 'telco' "
                          "ORDER BY created_at").fetchall()

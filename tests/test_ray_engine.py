@@ -22,6 +22,7 @@ from sandbox.synthesize import synthesize
 from sandbox.workspace import Workspace
 from tests.api_support import demo_copy
 from tests.conftest import STEWARD
+from tests.helpers_login import password_of
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.xdist_group("ray")
@@ -104,7 +105,7 @@ def test_the_gate_publish_and_the_api_read_an_iceberg_dataset(demo, ray_dataset)
     assert Path(file_of(ws, get(ws, STEWARD, ray_dataset))) == ws.dataset_path(ray_dataset)
     tbl = iceberg_store.catalog(ws).load_table(f"{iceberg_store.namespace(ray_dataset)}.customers")
     assert "published" in tbl.metadata.refs
-    s = sandbox.connect("dana", home=ws.home)
+    s = sandbox.connect("dana", home=ws.home, password=password_of("dana"))
     for table, n in get(ws, STEWARD, ray_dataset).rows.items():
         assert len(s.table(table, dataset=ray_dataset)) == n
     joined = s.sql("SELECT count(*) AS n FROM deals d JOIN customers c USING (customer_id)", dataset=ray_dataset)

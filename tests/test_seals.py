@@ -18,7 +18,7 @@ from sandbox.models import load_model
 from sandbox.notify import pending
 from sandbox.synthesize import synthesize
 from tests.access_support import STEWARD, World
-from tests.helpers_login import ensure_user
+from tests.helpers_login import ensure_user, password_of
 
 MARKETER_NAME = "mira"
 
@@ -88,7 +88,8 @@ def test_an_edited_dataset_is_withdrawn_the_stewards_told_and_the_break_logged(w
     assert "999999999" not in str(caught.value) and str(before) not in str(caught.value)
     assert get(world.ws, STEWARD, world.dataset).status == "withdrawn"
     with pytest.raises(UnknownObject, match="withdrawn"):  # and stays closed, also to the API
-        connect(STEWARD.name, home=world.ws.home).table("deals", dataset=world.dataset).df()
+        connect(STEWARD.name, home=world.ws.home, password=password_of(STEWARD.name)).table(
+            "deals", dataset=world.dataset).df()
     with world.ws.governance() as g:
         (actions,) = g.execute("SELECT list(action) FROM audit WHERE object = ?", [world.dataset]).fetchone()
     assert "dataset.seal_broken" in actions
