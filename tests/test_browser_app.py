@@ -25,3 +25,33 @@ def test_marketer_sees_published_dataset_and_browses_it(demo_workspace, app_url,
     page.get_by_text("rows,").first.wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     shot(page, "explore")
+
+
+def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(demo_workspace, app_url, page):
+    """The session survives a reload and a new tab (a SameSite=Strict cookie that expires with the session);
+    signing out ends it in the store and in the browser: a reload then shows the sign-in form."""
+    ws, dataset = demo_workspace
+    ensure_user(ws, "remi", "marketer")
+    url = app_url(ws.home)
+    page.goto(url)
+    page.get_by_label("User name").fill("remi")
+    page.get_by_label("Password", exact=True).fill(password_of("remi"))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_text(dataset).first.wait_for()
+    page.wait_for_function("document.cookie.includes('crm_sandbox_session=')")
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "crm_sandbox_session"]
+    assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    page.reload()
+    page.get_by_text("Signed in as").first.wait_for()
+    page.get_by_text(dataset).first.wait_for()
+    assert page.get_by_label("User name").count() == 0
+    other = page.context.new_page()
+    other.goto(url)
+    other.get_by_text("Signed in as").first.wait_for()
+    other.close()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("User name").wait_for()
+    page.wait_for_function("!document.cookie.includes('crm_sandbox_session=')")
+    page.reload()
+    page.get_by_label("User name").wait_for()
+    assert page.get_by_text("Signed in as").count() == 0

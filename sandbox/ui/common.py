@@ -23,6 +23,8 @@ from sandbox.workspace import Workspace
 
 TOKEN_KEY = "session_token"
 USER_KEY = "user"
+COOKIE = "crm_sandbox_session"  # the session token kept by the browser, so a reload stays signed in
+_REMEMBER, _SIGNED_OUT = "_remember_session", "_signed_out"
 # url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
 # shown to everyone signed in; every page's library calls check access again in any case)
 PAGE_PERMISSIONS: dict[str, str] = {
@@ -66,23 +68,57 @@ def _oidc_token(ws: Workspace) -> str | None:
 
 
 def current_user() -> User:
-    """The signed-in user, re-validated on every rerun; shows the sign-in form and stops when there is none."""
+    """The signed-in user, re-validated on every rerun; shows the sign-in form and stops when there is none.
+
+    The session token lives in this tab's session state and in a browser cookie (``SameSite=Strict``, ``Secure``
+    over https, expiring with the session), so a reload or a new tab stays signed in until the session ends;
+    signing out ends the session in the store and clears the cookie."""
     from sandbox.ui.login import login_form
     from sandbox.users import validate_session
 
     ws = workspace()
+    remembered = None if st.session_state.get(_SIGNED_OUT) else _cookie()
     try:
-        token = st.session_state.get(TOKEN_KEY) or _oidc_token(ws)
+        token = st.session_state.get(TOKEN_KEY) or remembered or _oidc_token(ws)
         if not token:
             raise NotAuthenticated("")
         user = validate_session(ws, token)
     except NotAuthenticated as exc:
         forget_session()
+        if remembered or st.session_state.get(_SIGNED_OUT):
+            _set_cookie("", 0)  # an ended session's cookie (or a signed-out tab's) is cleared in the browser
         login_form(ws, str(exc))
         st.stop()
         raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
+    st.session_state[TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
+    if st.session_state.pop(_REMEMBER, False):
+        _set_cookie(token, int(ws.settings.access.session_hours * 3600))
     return user
+
+
+def _cookie() -> str | None:
+    """The session cookie the browser sent, if any (a test client without a browser has none)."""
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001  (no browser context, e.g. a bare run)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def remember_session() -> None:
+    """Called by the sign-in form: the next run writes the new session's cookie."""
+    st.session_state[_REMEMBER] = True
+    st.session_state.pop(_SIGNED_OUT, None)
+
+
+def _set_cookie(token: str, max_age: int) -> None:
+    """Write (or, with ``max_age`` 0, clear) the session cookie from the page itself."""
+    import json
+
+    value = json.dumps(f"{COOKIE}={token}; Path=/; Max-Age={max_age}; SameSite=Strict")
+    st.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True)
 
 
 def forget_session() -> None:
@@ -98,6 +134,7 @@ def sign_out() -> None:
     if token := st.session_state.get(TOKEN_KEY):
         end_session(workspace(), token)
     forget_session()
+    st.session_state[_SIGNED_OUT] = True  # the cookie this tab was opened with no longer signs it in
     if oidc_configured() and st.user.is_logged_in:
         st.logout()
 

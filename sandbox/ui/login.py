@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sandbox.errors import NotAuthenticated
-from sandbox.ui.common import TOKEN_KEY, USER_KEY, oidc_configured
+from sandbox.ui.common import TOKEN_KEY, USER_KEY, oidc_configured, remember_session
 from sandbox.users import authenticate
 from sandbox.workspace import Workspace
 
@@ -27,6 +27,7 @@ def login_form(ws: Workspace, message: str = "") -> None:
             return
         st.session_state[TOKEN_KEY] = session.token
         st.session_state[USER_KEY] = session.user
+        remember_session()
         st.rerun()
     if oidc_configured():
         if st.user.is_logged_in:
