@@ -18,6 +18,7 @@ import streamlit as st
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
 from sandbox.ui.texts_council import COUNCIL
+from sandbox.ui.texts_gate import GATE
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -193,7 +194,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
-        **COUNCIL["en"],
+        **COUNCIL["en"], **GATE["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -231,9 +232,7 @@ UI: dict[str, dict[str, str]] = {
         "explore.whole_table": "Распределения строятся по всей таблице (фильтры не применяются).",
         "explore.group_by": "Группировать по",
         "explore.bucket": "Даты по",
-        "explore.bucket.none": "точному значению",
-        "explore.bucket.month": "месяцам",
-        "explore.bucket.year": "годам",
+        "explore.bucket.none": "точному значению", "explore.bucket.month": "месяцам", "explore.bucket.year": "годам",
         "explore.measure.count": "число строк",
         "explore.measure.rate": "доля, где {what}",
         "explore.measure.mean": "среднее {what}",
@@ -370,7 +369,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
-        **COUNCIL["ru"],
+        **COUNCIL["ru"], **GATE["ru"],
     },
 }
 
