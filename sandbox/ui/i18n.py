@@ -18,7 +18,7 @@ import streamlit as st
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
 from sandbox.ui.texts_council import COUNCIL
-from sandbox.ui.texts_gate import GATE
+from sandbox.ui.texts_pages import EXPLORE, GATE
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -194,7 +194,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
-        **COUNCIL["en"], **GATE["en"],
+        **COUNCIL["en"], **GATE["en"], **EXPLORE["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -369,7 +369,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
-        **COUNCIL["ru"], **GATE["ru"],
+        **COUNCIL["ru"], **GATE["ru"], **EXPLORE["ru"],
     },
 }
 

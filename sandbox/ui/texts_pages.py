@@ -1,4 +1,4 @@
-"""UI words of the gate report page in English and Russian; merged into :data:`sandbox.ui.i18n.UI`."""
+"""UI words of the gate report and Explore pages in English and Russian; merged into :data:`sandbox.ui.i18n.UI`."""
 
 GATE: dict[str, dict[str, str]] = {
     "en": {
@@ -64,5 +64,16 @@ GATE: dict[str, dict[str, str]] = {
                                   "(категории закодированы числами); 0 значит так же, как в реальных данных.",
         "gate.more": "Стюарды и члены совета видят также качество по столбцам, приватность, распределения и "
                      "корреляции.",
+    },
+}
+
+EXPLORE: dict[str, dict[str, str]] = {
+    "en": {
+        "explore.bands": "{column}: bands of {width}, {first} … {last}",
+        "explore.note": "note",
+    },
+    "ru": {
+        "explore.bands": "{column}: интервалы по {width}, {first} … {last}",
+        "explore.note": "примечание",
     },
 }
