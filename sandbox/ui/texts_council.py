@@ -34,7 +34,7 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.gate_reason": "Gate: {reason}",
         "proposal.real": "What would go to real customers",
         "proposal.channel": "Channel: **{channel}** · purpose: **{purpose}** · audience: {audience} "
-                            "(**{n}** customers)",
+                            "(**{n}** {unit})",
         "proposal.message": "Message: _{message}_",
         "proposal.field_list": "Fields: {fields}",
         "proposal.metric": "Metric: {metric}; guardrails: {guards}",
@@ -49,6 +49,7 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.blocked_soft": "Before submitting, give a written reason for each soft flag: {flags}.",
         "proposal.submitted": "{id} submitted; council members were notified.",
         "proposal.edit": "Edit the proposal",
+        "proposal.unit_default": "customers",
         "state.draft": "Draft", "state.submitted": "Submitted", "state.changes_requested": "Changes requested",
         "state.approved": "Approved", "state.rejected": "Rejected", "state.rolled_out": "Rolled out",
         "state.withdrawn": "Withdrawn",
@@ -91,7 +92,7 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.gate_reason": "Контроль: {reason}",
         "proposal.real": "Что получат реальные клиенты",
         "proposal.channel": "Канал: **{channel}** · цель: **{purpose}** · аудитория: {audience} "
-                            "(**{n}** клиентов)",
+                            "(**{n}**, единица: {unit})",
         "proposal.message": "Сообщение: _{message}_",
         "proposal.field_list": "Поля: {fields}",
         "proposal.metric": "Метрика: {metric}; сдерживающие метрики: {guards}",
@@ -107,6 +108,7 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.blocked_soft": "Перед отправкой письменно обоснуйте каждый мягкий флаг: {flags}.",
         "proposal.submitted": "{id} отправлено; члены совета уведомлены.",
         "proposal.edit": "Изменить предложение",
+        "proposal.unit_default": "клиенты",
         "state.draft": "Черновик", "state.submitted": "На рассмотрении", "state.changes_requested": "Нужны правки",
         "state.approved": "Одобрено", "state.rejected": "Отклонено", "state.rolled_out": "Запущено",
         "state.withdrawn": "Отозвано",

@@ -67,13 +67,18 @@ GATE: dict[str, dict[str, str]] = {
     },
 }
 
-EXPLORE: dict[str, dict[str, str]] = {
+PAGES: dict[str, dict[str, str]] = {  # Explore, and the Lab's rollout defaults
     "en": {
         "explore.bands": "{column}: bands of {width}, {first} … {last}",
         "explore.note": "note",
+        "lab.effect_seen": "On synthetic data the difference was {seen}: the most optimistic size. Set the "
+                           "smallest difference worth acting on; the sample size follows it.",
     },
     "ru": {
         "explore.bands": "{column}: интервалы по {width}, {first} … {last}",
         "explore.note": "примечание",
+        "lab.effect_seen": "На синтетических данных разница составила {seen}: это самая оптимистичная оценка. "
+                           "Укажите наименьшую разницу, ради которой стоит действовать; размер выборки следует "
+                           "за ней.",
     },
 }
