@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sandbox.ui.common import account_sidebar, current_user, visible_pages
+from sandbox.ui.common import account_sidebar, current_user, visible_pages, votes_waiting
 
 PAGES = Path(__file__).parent / "sandbox" / "ui" / "pages"
 
@@ -15,13 +15,16 @@ st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="CRM Sandbox", layout="wide")
 user = current_user()  # the sign-in form (and a stop) until a valid session exists
 account_sidebar(user)
+waiting = votes_waiting(user)  # council members land on their queue, its count in the page's name
+council = waiting is not None
 st.navigation(visible_pages(user, [
-    st.Page(PAGES / "datasets.py", title="Datasets", default=True),
+    st.Page(PAGES / "datasets.py", title="Datasets", default=not council),
     st.Page(PAGES / "explore.py", title="Explore"),
     st.Page(PAGES / "gate_report.py", title="Gate report", url_path="gate_report"),
     st.Page(PAGES / "lab.py", title="Hypothesis Lab", url_path="lab"),
     st.Page(PAGES / "my_proposals.py", title="My proposals", url_path="my_proposals"),
-    st.Page(PAGES / "council_queue.py", title="Council queue", url_path="council_queue"),
+    st.Page(PAGES / "council_queue.py", title=f"Council queue ({waiting})" if council else "Council queue",
+            url_path="council_queue", default=council),
     st.Page(PAGES / "proposal.py", title="Proposal", url_path="proposal"),
     st.Page(PAGES / "exports.py", title="Export"),
     st.Page(PAGES / "vault.py", title="Vault"),

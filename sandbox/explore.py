@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
 from pydantic import BaseModel
 
@@ -14,6 +18,43 @@ from sandbox.transform import q
 from sandbox.workspace import Workspace
 
 MAX_PAGE = 1000
+_BAND = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")
+_OPEN_BAND = re.compile(r"^\s*(\d+)\s*\+\s*$")
+
+
+class Bands(BaseModel):
+    """What a column of numeric bands holds: their width and the first and last band."""
+
+    width: int
+    first: str
+    last: str
+
+
+def bands(values: Iterable[Any]) -> Bands | None:
+    """Bands of one width (``20-29``, ``30-39``, an open ``90+``), when every value is one; else None.
+
+    Values decide what a column holds: a birth date generalized to age bands at ingest keeps its name, and
+    the app must not present ``40-49`` as a date.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        text = str(v)
+        if m := _BAND.match(text):
+            lo, hi = int(m[1]), int(m[2])
+            if hi < lo:
+                return None
+            spans.append((lo, hi, text))
+        elif m := _OPEN_BAND.match(text):
+            spans.append((int(m[1]), -1, text))
+        else:
+            return None
+    widths = {hi - lo + 1 for lo, hi, _ in spans if hi >= 0}
+    if len(spans) < 2 or len(widths) != 1:
+        return None
+    spans.sort()
+    return Bands(width=widths.pop(), first=spans[0][2], last=spans[-1][2])
 
 
 class TableInfo(BaseModel):

@@ -18,6 +18,7 @@ from sandbox.access import User, require
 from sandbox.datasets import get
 from sandbox.errors import UnknownObject
 from sandbox.gate_charts import fidelity_points
+from sandbox.report_rules import copy_rule, dcr_rule, distance_words, leak_words
 from sandbox.settings import GateThresholds
 from sandbox.workspace import Workspace
 
@@ -88,26 +89,12 @@ def quality_words(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def privacy_words(privacy: dict[str, Any], thresholds: GateThresholds | None = None) -> list[str]:
-    """Memorization, exact copies and leaked identifiers in plain words."""
+def privacy_words(privacy: dict[str, Any], thresholds: GateThresholds | None = None, lang: str = "en") -> list[str]:
+    """Memorization, exact copies (each with the rule that decided) and leaked identifiers in plain words."""
     t = thresholds or GateThresholds()
-    lines = [
-        f"{privacy['dcr_share']:.1%} of synthetic rows are closer to a training row than to an unseen real "
-        f"person; 50% means nobody was memorized (the gate allows up to {t.max_dcr_share:.0%}).",
-        f"Exact copies: {privacy['identical_match_share_train']:.2%} of synthetic rows equal a training row and "
-        f"{privacy['identical_match_share_holdout']:.2%} equal an unseen row (copies of training rows may exceed "
-        f"those by at most {t.identical_match_margin:.1%}).",
-    ]
-    if privacy.get("median_dcr_train") is not None:
-        lines.append(f"Typical distance to the closest training row {privacy['median_dcr_train']:.3f}, to the "
-                     f"closest unseen row {privacy['median_dcr_holdout']:.3f}; a fresh real person is "
-                     f"{privacy['median_dcr_baseline']:.3f} from the training rows (0 = identical, 1 = different "
-                     "in every column).")
-    leaked = privacy.get("leaked_values", 0)
-    lines.append("No identifier value of the source (name, e-mail, phone, key) appears in the synthetic data."
-                 if not leaked else f"{leaked} synthetic cells hold identifier values of the source, in "
-                 f"{', '.join(privacy.get('leak_locations') or {})}.")
-    return lines
+    lines = [dcr_rule(privacy, t, lang), copy_rule(privacy, t, lang), distance_words(privacy, lang),
+             leak_words(privacy, lang)]
+    return [line for line in lines if line]
 
 
 def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds | None = None) -> list[str]:

@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
 REAL = "#1f77b4"
 SYNTHETIC = "#ff7f0e"
-TRAIN = "#d62728"
-HOLDOUT = "#2ca02c"
 _LAYOUT: dict[str, Any] = {"template": "plotly_white", "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
                            "legend": {"orientation": "h", "y": -0.2}}
 
@@ -64,18 +62,42 @@ def _score_colour(score: float) -> str:
     return "#2ca02c" if score >= 0.9 else "#ffbf00" if score >= 0.75 else "#d62728"
 
 
-def dcr_figure(histogram: dict[str, Any], table: str) -> go.Figure:
-    """Synthetic rows by distance to the closest train row versus the closest unseen holdout row."""
-    edges = histogram["edges"]
-    centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    width = (edges[1] - edges[0]) if len(edges) > 1 else 1.0
+_DCR_WORDS = {
+    "en": {"train": "to the closest training row", "holdout": "to the closest unseen row",
+           "title": "{table}: how far synthetic rows are from real rows",
+           "note": "Alike bars: nothing memorized. Training bars further left: rows copied from training data.",
+           "x": "distance to the closest real row (0 = identical, 1 = different in every column)",
+           "y": "share of synthetic rows"},
+    "ru": {"train": "до ближайшей обучающей строки", "holdout": "до ближайшей новой строки",
+           "title": "{table}: насколько синтетические строки далеки от реальных",
+           "note": "Столбцы похожи: ничего не запомнено. Обучающие левее: строки скопированы из обучающих данных.",
+           "x": "расстояние до ближайшей реальной строки (0 = совпадает, 1 = отличается в каждом столбце)",
+           "y": "доля синтетических строк"},
+}
+
+
+def dcr_figure(histogram: dict[str, Any], table: str, lang: str = "en") -> go.Figure:
+    """Synthetic rows by distance to the closest train row beside the closest unseen holdout row.
+
+    Side by side (not overlaid), as shares of the synthetic rows, in colours told apart without red-green
+    vision, over the distances that occur: two like profiles mean nothing was memorized.
+    """
+    w = _DCR_WORDS[lang]
+    edges, train, holdout = histogram["edges"], histogram["train_counts"], histogram["holdout_counts"]
+    used = [i for i, (a, b) in enumerate(zip(train, holdout, strict=True)) if a or b] or [0]
+    lo, hi = used[0], used[-1] + 1
+    total = max(sum(train), 1)
+    centers = [(edges[i] + edges[i + 1]) / 2 for i in range(lo, hi)]
+    ranges = [f"{edges[i]:.2f}–{edges[i + 1]:.2f}" for i in range(lo, hi)]
     fig = _figure()
-    fig.add_bar(x=centers, y=histogram["train_counts"], width=width, name="to closest training row",
-                marker_color=TRAIN, opacity=0.6)
-    fig.add_bar(x=centers, y=histogram["holdout_counts"], width=width, name="to closest unseen (holdout) row",
-                marker_color=HOLDOUT, opacity=0.6)
-    fig.update_layout(title=f"{table}: distance of synthetic rows to real rows (0 = identical)", barmode="overlay",
-                      xaxis={"title": "distance"}, yaxis={"title": "synthetic rows"}, height=340, **_LAYOUT)
+    for counts, name, colour in ((train, w["train"], SYNTHETIC), (holdout, w["holdout"], REAL)):
+        fig.add_bar(x=centers, y=[c / total for c in counts[lo:hi]], name=name, marker_color=colour,
+                    customdata=ranges, hovertemplate="%{customdata}: %{y:.1%}<extra>" + name + "</extra>")
+    fig.update_layout(title={"text": w["title"].format(table=table) + f"<br><sup>{w['note']}</sup>"},
+                      barmode="group", bargap=0.1, xaxis={"title": w["x"]},
+                      yaxis={"title": w["y"], "tickformat": ".0%"}, height=400,
+                      **{**_LAYOUT, "margin": {"l": 10, "r": 10, "t": 100, "b": 10},
+                         "legend": {"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"}})
     return fig
 
 

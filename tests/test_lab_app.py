@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sandbox.council import get
+from sandbox.council import get, list_proposals
 from sandbox.lab import i18n, stats
 from sandbox.lab.data import breakdown
 from sandbox.lab.query import Filter, Measure
@@ -75,7 +75,12 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     a, b = metrics["Group A: deals.channel = email"], metrics["Group B: deals.channel = phone"]
     assert re.fullmatch(r"\d+\.\d%", a) and re.fullmatch(r"\d+\.\d%", b) and float(b[:-1]) > float(a[:-1])
     assert re.fullmatch(r"\+\d+\.\d pp", metrics["Difference B - A"])
-    n_a = stats.sample_size_proportions(float(a[:-1]) / 100, float(b[:-1]) / 100)
+    # the sample size follows the smallest effect worth detecting, which starts at half the difference seen
+    smallest = next(n for n in at.number_input if n.key.startswith("lab_effect_"))
+    assert smallest.label == "Smallest effect worth detecting (percentage points)"
+    seen = float(metrics["Difference B - A"][:-3])
+    assert smallest.value == pytest.approx(seen / 2, rel=0.06)  # two significant digits
+    n_a = stats.sample_size_proportions(float(a[:-1]) / 100, float(a[:-1]) / 100 + smallest.value / 100)
     assert abs(int(metrics["Group A"].replace(",", "")) - n_a) <= max(3, n_a // 50)  # displayed rates are rounded
     captions = [c.value for c in at.caption]
     assert "Fields used: deals.channel, deals.stage" in captions
@@ -86,7 +91,9 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     at.text_input(key="lab_p_title").input("Phone first")
     at.text_input(key="lab_p_change").input("calling new leads first")
     at.text_input(key="lab_p_outcome").input("win more deals")
-    at.selectbox(key="lab_p_channel").select("phone")
+    channel = next(b for b in at.selectbox if b.key.startswith("lab_p_channel_"))
+    assert channel.value == "phone"  # the channel follows the hypothesis (phone vs email), not e-mail always
+    assert at.number_input(key="lab_p_audience").label == "Planned real audience (deals)"  # the unit it counts
     at.number_input(key="lab_p_audience").set_value(5000)
     at.multiselect(key="lab_p_guards").set_value(["complaints"])
     at.text_input(key="lab_p_third").input("CallCenter Ltd")
@@ -101,6 +108,11 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     assert proposal.channel == "phone" and proposal.audience_size == 5000
     assert proposal.guardrail_metrics == ["complaints per customer"]
     assert [p.name for p in proposal.third_parties] == ["CallCenter Ltd"]
+    assert proposal.evidence["sample_size"]["effect"] == pytest.approx(smallest.value / 100)  # the size agreed
+    submit(at, "Save draft proposal")  # the same proposal again: refused, naming the first
+    assert any(e.value == f"this proposal is saved already as {proposal.id} (draft); open it under My proposals "
+               "to change or submit it" for e in at.error)
+    assert len([p for p in list_proposals(ws, MARKETER, mine=True) if p.title == "Phone first"]) == 1
 
     at.sidebar.radio(key="_lang_switch").set_value("ru").run()  # the result stays, now in Russian
     assert at.title[0].value == "Лаборатория гипотез" and at.session_state["lang"] == "ru"
@@ -170,8 +182,10 @@ def test_explore_filters_and_breaks_down_a_table(lab_env):
                          [Measure(kind="count"), Measure(kind="rate", column="stage", value="won")], silver).frame
     shown = at.table[0].value.set_index("channel")
     assert shown["row count"].to_dict() == expected.set_index("group")["rows"].to_dict()
-    assert shown["share where stage = won"].to_dict() == pytest.approx(
-        expected.set_index("group")["rate(stage = won)"].to_dict())
+    assert shown["share where stage = won"].to_dict() == {  # shares as percentages, not 0.4299
+        g: f"{v:.1%}" for g, v in expected.set_index("group")["rate(stage = won)"].items()}
+    assert "too_small" not in shown.columns and "too small" not in shown.columns  # no column of true/false
+    assert at.radio(key="explore_chart_of").value == "rate(stage = won)"  # the chart follows the share chosen
     assert any(re.fullmatch(r"[\d,]+ of [\d,]+ rows meet the filters\.", c.value) for c in at.caption)
     at.number_input(key="explore_page").set_value(2).run()
     assert not at.exception and len(at.dataframe[0].value) == 50

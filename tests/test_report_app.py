@@ -3,6 +3,7 @@ fidelity only (the library decides; the page draws what it is given)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,10 +52,14 @@ def test_steward_sees_verdict_first_then_every_measure(demo_home):
     assert [h.value for h in at.header] == FULL_SECTIONS
     assert at.success[0].value.startswith("**PASS**")
     labels = {m.label for m in at.metric}
-    assert {"Quality", "Conclusions matched", "DCR share", "Identical to training rows", "Identical to unseen rows",
-            "Leaked values"} <= labels
+    assert {"Quality", "Conclusions matched", "Closer to training rows", "Identical to training rows",
+            "Identical to unseen rows", "Leaked identifier values"} <= labels
     text = _text(at)
-    assert "Conclusions matched real data in" in text and "closer to a training row" in text
+    assert "Conclusions matched real data in" in text
+    # the memorization limit is shown with the rule that decided, in words that agree with the PASS
+    assert re.search(r"Closer to training rows \d+\.\d%: (no more than the gate's limit of \d+% \(50% means "
+                     r"nobody was memorized\)|above \d+%, but within chance for \d+ tables \(z = -?\d\.\d\d; a "
+                     r"difference counts as memorization only beyond z = \d\.\d\d\)), so it passes\.", text)
     shown = gate_report_view(ws, STEWARD, dataset)["charts"]
     first_table = len(shown["distributions"]["customers"])
     expected = 2 + len(shown["dcr"]) + 1 + first_table + len(shown["correlations"])  # quality x2, DCR, fidelity, ...
@@ -99,6 +104,8 @@ def test_steward_sees_a_staged_failed_dataset_with_its_reasons_marketer_sees_not
     assert at.error[0].value.startswith("**FAIL**")
     text = _text(at)
     assert "DCR share" in text and "identical matches with training rows" in text
+    assert re.search(r"Closer to training rows \d+\.\d%: above \d+% and beyond chance for 1 table \(z = \d+\.\d\d > "
+                     r"1\.96\).*so it fails\.", text)  # the rule that decided, agreeing with the FAIL
     marketer = _page(ws, MARKETER)
     assert not marketer.exception
     assert marketer.info and "No dataset to report on yet" in marketer.info[0].value

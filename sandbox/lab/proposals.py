@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from sandbox.access import User, require
+from sandbox.errors import InputError
 from sandbox.lab import i18n
-from sandbox.lab.hypothesis import HypothesisResult
+from sandbox.lab.hypothesis import HypothesisResult, SampleSize
 from sandbox.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -62,9 +63,24 @@ def draft_from_result(result: HypothesisResult, form: ProposalForm) -> ProposalD
         evidence=evidence)
 
 
-def save_proposal(ws: Workspace, user: User, result: HypothesisResult, form: ProposalForm) -> Proposal:
-    """Store the result as a draft proposal in the council's workflow and return it."""
-    from sandbox.council import create_draft
+def save_proposal(ws: Workspace, user: User, result: HypothesisResult, form: ProposalForm,
+                  sample: SampleSize | None = None) -> Proposal:
+    """Store the result as a draft proposal in the council's workflow and return it.
+
+    ``sample`` is the rollout size the proposer settled on (from the smallest effect worth detecting); the
+    council sees it with the evidence. Saving the same proposal again (a double click, the same result saved
+    twice) is refused, naming the open proposal it repeats.
+    """
+    from sandbox.council import create_draft, list_proposals
 
     require(user, "proposal.create")
-    return create_draft(ws, user, draft_from_result(result, form))
+    if sample is not None:
+        result = result.model_copy(update={"sample_size": sample})
+    draft = draft_from_result(result, form)
+    fields = draft.model_fields_set - {"evidence"}
+    same = {k: getattr(draft, k) for k in fields}
+    for p in list_proposals(ws, user, mine=True):
+        if p.state not in ("withdrawn", "rejected") and {k: getattr(p, k) for k in fields} == same:
+            raise InputError(f"this proposal is saved already as {p.id} ({p.state.replace('_', ' ')}); open it "
+                             "under My proposals to change or submit it")
+    return create_draft(ws, user, draft)

@@ -146,6 +146,18 @@ def account_sidebar(user: User) -> None:
     st.sidebar.button("Sign out", on_click=sign_out, key="sign-out")
 
 
+def votes_waiting(user: User) -> int | None:
+    """How many proposals wait for this council member's vote; None for anyone who does not vote."""
+    if not user.can("proposal.vote"):
+        return None
+    from sandbox.council.views import council_queue
+
+    try:
+        return len(council_queue(workspace(), user))
+    except SandboxError:
+        return 0
+
+
 def visible_pages(user: User, pages: Sequence[st.Page]) -> list[st.Page]:
     """The pages ``user`` may see: those in :data:`PAGE_PERMISSIONS` need the permission named there."""
     return [p for p in pages if (need := PAGE_PERMISSIONS.get(p.url_path)) is None or user.can(need)]

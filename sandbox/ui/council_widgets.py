@@ -15,9 +15,17 @@ from sandbox.council.voting import Tally, vote
 from sandbox.council.workflow import acknowledge, mark_rolled_out, submit, update_draft, withdraw
 from sandbox.errors import InputError
 from sandbox.ui.common import shown_errors
-from sandbox.ui.i18n import t
+from sandbox.ui.i18n import UI, day, lang, num, t, words
 from sandbox.ui.proposal_card import blocked_because, flag_name
 from sandbox.workspace import Workspace
+
+
+def count_words(key: str, n: int) -> str:
+    """``key.<plural form>`` for ``n`` in the UI language (Babel's plural rules: 1 / 2-4 / 5+ in Russian)."""
+    from babel import Locale
+
+    form = Locale(lang()).plural_form(n)
+    return t(f"{key}.{form}" if f"{key}.{form}" in UI[lang()] else f"{key}.other", n=num(n))
 
 
 def state_label(state: str) -> str:
@@ -88,18 +96,26 @@ def proposer_actions(ws: Workspace, user: User, view: ProposalView) -> None:
 
 
 def vote_panel(ws: Workspace, user: User, view: ProposalView) -> None:
-    """A council member's vote with its reason."""
+    """A council member's vote with its reason; once cast, its confirmation (what, when, the state now)."""
     p = view.proposal
-    if not user.can("proposal.vote") or p.state != "submitted" or user.name == p.proposer:
+    if not user.can("proposal.vote") or user.name == p.proposer:
         return
-    st.subheader("Your vote")
-    choice = st.radio("Vote", ["approve", "request_changes", "reject"], horizontal=True, key=f"choice-{p.id}",
-                      format_func=lambda c: c.replace("_", " ").capitalize())
-    reason = st.text_area("Reason (required)", key=f"reason-{p.id}")
-    if st.button("Cast vote", type="primary", key=f"vote-{p.id}"):
+    mine = [v for v in view.votes if v.voter == user.name and v.round == p.round]
+    if mine:
+        v = mine[-1]
+        st.success(t("proposal.your_vote", choice=t(f"vote.{v.choice}"), when=day(v.cast_at), reason=v.reason,
+                     state=state_label(p.state).lower()))
+        return
+    if p.state != "submitted":
+        return
+    st.subheader(t("vote.title"))
+    choice = st.radio(t("vote.label"), ["approve", "request_changes", "reject"], horizontal=True,
+                      key=f"choice-{p.id}", format_func=lambda c, w=words("vote."): w(c).capitalize())
+    reason = st.text_area(t("vote.reason"), key=f"reason-{p.id}")
+    if st.button(t("vote.cast"), type="primary", key=f"vote-{p.id}"):
         with shown_errors():
             after = vote(ws, user, p.id, choice, reason)
-        flash(f"Vote recorded; {p.id} is now {state_label(after.state).lower()}.")
+        flash(t("vote.recorded", id=p.id, state=state_label(after.state).lower()))
         st.rerun()
 
 

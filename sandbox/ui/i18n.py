@@ -18,6 +18,7 @@ import streamlit as st
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
 from sandbox.ui.texts_council import COUNCIL
+from sandbox.ui.texts_pages import GATE, PAGES
 
 UI: dict[str, dict[str, str]] = {
     "en": {
@@ -153,12 +154,12 @@ UI: dict[str, dict[str, str]] = {
         "effect.cohens_h": "Cohen's h", "effect.hedges_g": "Hedges' g", "effect.rank_biserial": "rank-biserial r",
         "effect.cramers_v": "Cramér's V",
         "lab.power": "4. Rollout size",
-        "lab.power_intro": "How many real customers a rollout needs to confirm this effect.",
+        "lab.power_intro": "How many real units a rollout needs to confirm the smallest effect worth acting on.",
         "lab.power_level": "Power",
         "lab.alpha": "Significance level",
         "lab.ratio": "Group B size / group A size",
-        "lab.effect": "Effect to detect",
-        "lab.effect_pp": "Effect to detect (percentage points)",
+        "lab.effect": "Smallest effect worth detecting",
+        "lab.effect_pp": "Smallest effect worth detecting (percentage points)",
         "lab.power_a": "Group A",
         "lab.power_b": "Group B",
         "lab.power_total": "Total",
@@ -175,7 +176,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.guardrails": "Guardrail metrics",
         "lab.guardrails_more": "Other guardrail metrics (comma-separated)",
         "lab.channel": "Intended channel",
-        "lab.audience": "Planned real audience size",
+        "lab.audience": "Planned real audience ({unit})",
         "lab.third_party": "Third party involved (name, empty if none)",
         "lab.message": "Message the customers would see (optional)",
         "lab.segment_def": "Segment definition: {text}",
@@ -193,7 +194,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
-        **COUNCIL["en"],
+        **COUNCIL["en"], **GATE["en"], **PAGES["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -231,9 +232,7 @@ UI: dict[str, dict[str, str]] = {
         "explore.whole_table": "Распределения строятся по всей таблице (фильтры не применяются).",
         "explore.group_by": "Группировать по",
         "explore.bucket": "Даты по",
-        "explore.bucket.none": "точному значению",
-        "explore.bucket.month": "месяцам",
-        "explore.bucket.year": "годам",
+        "explore.bucket.none": "точному значению", "explore.bucket.month": "месяцам", "explore.bucket.year": "годам",
         "explore.measure.count": "число строк",
         "explore.measure.rate": "доля, где {what}",
         "explore.measure.mean": "среднее {what}",
@@ -328,12 +327,13 @@ UI: dict[str, dict[str, str]] = {
         "effect.cohens_h": "h Коэна", "effect.hedges_g": "g Хеджеса", "effect.rank_biserial": "рангово-бисериальная r",
         "effect.cramers_v": "V Крамера",
         "lab.power": "4. Размер реального запуска",
-        "lab.power_intro": "Сколько реальных клиентов нужно, чтобы подтвердить этот эффект.",
+        "lab.power_intro": "Сколько реальных единиц нужно, чтобы подтвердить наименьший эффект, ради которого "
+                           "стоит действовать.",
         "lab.power_level": "Мощность",
         "lab.alpha": "Уровень значимости",
         "lab.ratio": "Размер группы B / размер группы A",
-        "lab.effect": "Искомый эффект",
-        "lab.effect_pp": "Искомый эффект (процентные пункты)",
+        "lab.effect": "Наименьший эффект, который стоит обнаружить",
+        "lab.effect_pp": "Наименьший эффект, который стоит обнаружить (п. п.)",
         "lab.power_a": "Группа A",
         "lab.power_b": "Группа B",
         "lab.power_total": "Всего",
@@ -350,7 +350,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.guardrails": "Сдерживающие метрики",
         "lab.guardrails_more": "Другие сдерживающие метрики (через запятую)",
         "lab.channel": "Планируемый канал",
-        "lab.audience": "Планируемый размер реальной аудитории",
+        "lab.audience": "Планируемая реальная аудитория ({unit})",
         "lab.third_party": "Третья сторона (название, пусто, если нет)",
         "lab.message": "Сообщение, которое увидят клиенты (необязательно)",
         "lab.segment_def": "Определение сегмента: {text}",
@@ -370,7 +370,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
-        **COUNCIL["ru"],
+        **COUNCIL["ru"], **GATE["ru"], **PAGES["ru"],
     },
 }
 

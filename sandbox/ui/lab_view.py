@@ -5,6 +5,7 @@ All statistics come from :mod:`sandbox.lab.hypothesis`; this module only arrange
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -305,6 +306,24 @@ def show_result(result: HypothesisResult) -> None:
     st.caption(t("lab.fields", fields=", ".join(result.fields_used())))
 
 
+def smallest_effect_default(observed: float | None, scale: float) -> float:
+    """A starting point for the smallest effect worth detecting: half the difference seen on synthetic data
+    (the observed size is the most optimistic one), in the input's units, rounded to two significant digits."""
+    half = abs(observed or 0.0) * scale / 2
+    if half == 0:
+        return 0.0
+    digits = 1 - math.floor(math.log10(half))
+    return math.copysign(round(half, digits), observed or 1.0)
+
+
+def channel_of(result: HypothesisResult) -> str:
+    """The channel the hypothesis is about: a value of its split or filters naming one, else e-mail."""
+    spec = result.spec
+    values = [*spec.split.b, *(spec.split.a or []), *(f.value for f in spec.population.filters)]
+    named = [str(v).strip().lower() for v in values if isinstance(v, str)]
+    return next((c for c in named if c in CHANNELS), CHANNELS[0])
+
+
 def power_calculator(result: HypothesisResult) -> SampleSize | None:
     """Power, significance, allocation and effect in; real units per group out."""
     st.subheader(t("lab.power"))
@@ -317,9 +336,11 @@ def power_calculator(result: HypothesisResult) -> SampleSize | None:
                                  key="lab_ratio")
     share = _is_share(result) and result.spec.metric.kind != "category"
     observed = result.test.effect_size if result.spec.metric.kind == "category" else result.test.difference
-    default = round((observed or 0.0) * (100 if share else 1), 4)
-    effect = cols[3].number_input(t("lab.effect_pp") if share else t("lab.effect"), value=float(default),
+    effect = cols[3].number_input(t("lab.effect_pp") if share else t("lab.effect"),
+                                  value=smallest_effect_default(observed, 100 if share else 1),
                                   format="%.4g", key=f"lab_effect_{id(result)}")
+    seen = num(observed or 0, 3) if result.spec.metric.kind == "category" else difference_text(result, observed)
+    st.caption(t("lab.effect_seen", seen=seen))
     try:
         size = sample_size(result, effect=effect / 100 if share else effect, power=power, alpha=alpha, ratio=ratio)
     except InputError as exc:
@@ -353,8 +374,8 @@ def proposal_form(result: HypothesisResult, size: SampleSize | None) -> Proposal
         more = st.text_input(t("lab.guardrails_more"), key="lab_p_guards_more")
         left, right = st.columns(2)
         channel = left.selectbox(t("lab.channel"), CHANNELS, format_func=words("channel."),
-                                 key="lab_p_channel")
-        audience = right.number_input(t("lab.audience"), min_value=1, step=100,
+                                 index=CHANNELS.index(channel_of(result)), key=f"lab_p_channel_{id(result)}")
+        audience = right.number_input(t("lab.audience", unit=result.spec.population.unit), min_value=1, step=100,
                                       value=int(size.total) if size and size.total else 1000, key="lab_p_audience")
         third = st.text_input(t("lab.third_party"), key="lab_p_third")
         message = st.text_area(t("lab.message"), key="lab_p_message")

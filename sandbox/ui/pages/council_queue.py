@@ -4,23 +4,26 @@ import streamlit as st
 
 from sandbox.council.views import council_queue
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import headline, quorum
+from sandbox.ui.council_widgets import count_words, flash, headline, quorum
+from sandbox.ui.i18n import language_switch, t
 from sandbox.ui.proposal_card import flags
 
-st.title("Council queue")
+language_switch()
+st.title(t("queue.title"))
+flash()
 user = current_user()
 if not user.can("proposal.vote"):
-    st.info("Only council members vote on proposals. Your own proposals are under *My proposals*.")
+    st.info(t("queue.only_council"))
     st.stop()
 with shown_errors():
     items = council_queue(workspace(), user)
 if not items:
-    st.info("Nothing needs your vote right now.")
+    st.info(t("queue.none"))
     st.stop()
-st.caption(f"{len(items)} proposal(s) wait for your vote; those with red flags come first.")
+st.caption(count_words("queue.count", len(items)))
 for item in items:
     with st.container(border=True):
         headline(item.proposal)
-        st.write(item.proposal.hypothesis or "_no hypothesis text_")
+        st.write(item.proposal.hypothesis or t("proposal.no_text"))
         flags(item.report.flags)
         quorum(item.tally)

@@ -1,25 +1,48 @@
 """Explore page: filter a synthetic table with widgets, page through its rows, break it down by a column in
 DuckDB, and chart column distributions."""
 
+from collections.abc import Callable
+
 import plotly.express as px
 import streamlit as st
 
 from sandbox.datasets import list_datasets
-from sandbox.explore import distribution
+from sandbox.explore import bands, distribution
 from sandbox.lab.data import breakdown, rows
 from sandbox.lab.query import Measure, is_temporal
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.i18n import language_switch, localize, num, or_none, plot_separators, t, words
+from sandbox.ui.i18n import language_switch, localize, num, or_none, pct, plot_separators, t, words
 from sandbox.ui.lab_widgets import (
     columns_of,
     dataset_schema,
     filter_editor,
     is_missing,
+    levels,
     likely_positive,
     value_input,
 )
 
 PAGE_SIZE = 50
+
+
+def named() -> Callable[[str], str]:
+    """A ``format_func`` saying what a column holds when its values are bands ("birth_date: bands of 10,
+    20-29 … 80-89"), never a date's name alone over age bands; other columns by their name."""
+    categorical = set(columns_of(sch, table, "categorical"))
+    said = {c: b for c in categorical if (b := bands(levels(ws, user, dataset, table, c) or [])) is not None}
+    words_ = {c: t("explore.bands", column=c, width=num(b.width), first=b.first, last=b.last) for c, b in said.items()}
+    return lambda c: words_.get(c, c) if c else t("common.none")
+
+
+def chart_follows(keys: list[str]) -> None:
+    """The chart shows the measure just chosen (a share or a number picked now), else the one shown before."""
+    before = st.session_state.get("explore_measures", [])
+    new = [k for k in keys if k not in before]
+    st.session_state["explore_measures"] = keys
+    if before and new:
+        st.session_state["explore_chart_of"] = new[0]
+    elif st.session_state.get("explore_chart_of") not in keys:
+        st.session_state["explore_chart_of"] = keys[-1]
 
 language_switch()
 st.title(t("explore.title"))
@@ -35,6 +58,7 @@ with shown_errors():
 names = [tb.name for tb in sch.tables]
 table = st.selectbox(t("explore.table"), names, key="explore_table")
 info = sch.table(table)
+name_of = named()
 st.caption(t("explore.size", rows=num(info.rows), columns=num(len(info.columns))))
 with st.expander(t("explore.filters"), expanded=True):
     filters = filter_editor(ws, user, dataset, sch, names, prefix=f"explore_{table}")
@@ -44,7 +68,7 @@ tab_breakdown, tab_rows, tab_distribution = st.tabs(
 with tab_breakdown:
     choices = columns_of(sch, table, "categorical") + columns_of(sch, table, "numeric") + \
         columns_of(sch, table, "temporal")
-    group_by = st.selectbox(t("explore.group_by"), choices, key=f"explore_group_by_{table}")
+    group_by = st.selectbox(t("explore.group_by"), choices, key=f"explore_group_by_{table}", format_func=name_of)
     bucket = "none"
     if group_by and is_temporal(info.columns[group_by]):
         bucket = st.radio(t("explore.bucket"), ["month", "year", "none"], horizontal=True, key="explore_bucket",
@@ -52,7 +76,7 @@ with tab_breakdown:
     measures = [Measure(kind="count")]
     left, middle, right = st.columns(3)
     share_of = left.selectbox(t("explore.rate_column"), ["", *columns_of(sch, table, "categorical")],
-                              format_func=or_none(), key=f"explore_rate_{table}")
+                              format_func=name_of, key=f"explore_rate_{table}")
     if share_of:
         positive = likely_positive(ws, user, dataset, table, share_of)
         with middle:
@@ -72,16 +96,25 @@ with tab_breakdown:
         with shown_errors():
             result = breakdown(ws, user, dataset, table, group_by, measures, filters, bucket=bucket)
         frame = result.frame
+        shares = [m.key for m in measures if m.kind == "rate"]
+        chart_follows(list(labels))
         shown = st.radio(t("explore.chart_of"), list(labels), format_func=labels.get, horizontal=True,
                          key="explore_chart_of") if len(labels) > 1 else "rows"
         shown = shown if shown in frame.columns else "rows"
+        group_name = name_of(group_by)
         fig = px.bar(frame.assign(group=frame["group"].astype(str)), x="group", y=shown,
                      color=frame["too_small"].map({True: t("explore.too_small"), False: ""}),
-                     labels={"group": group_by, shown: labels[shown], "color": ""},
+                     labels={"group": group_name, shown: labels[shown], "color": ""},
                      color_discrete_map={t("explore.too_small"): "#b8bec6", "": "#2f6fde"})
         fig.update_layout(separators=plot_separators(), showlegend=bool(frame["too_small"].any()))
+        if shown in shares:
+            fig.update_yaxes(tickformat=".0%")
+            fig.update_traces(hovertemplate="%{x}: %{y:.1%}<extra></extra>")
         st.plotly_chart(fig, width="stretch", key="explore_breakdown_chart")
-        st.table(localize(frame.rename(columns={"group": group_by, **labels, "too_small": t("explore.too_small")})))
+        table_view = frame.drop(columns="too_small").assign(**{k: frame[k].map(pct) for k in shares})
+        if frame["too_small"].any():  # a note where a group is too small, not a column of true/false
+            table_view[t("explore.note")] = frame["too_small"].map({True: t("explore.too_small"), False: ""})
+        st.table(localize(table_view.rename(columns={"group": group_name, **labels})))
         st.caption(t("explore.took", groups=num(len(frame)), rows=num(result.rows_in_population),
                      seconds=num(result.seconds, 2)))
         if frame["too_small"].any():
@@ -105,9 +138,11 @@ with tab_rows:
 
 with tab_distribution:
     st.caption(t("explore.whole_table"))
-    column = st.selectbox(t("explore.column"), list(info.columns), key=f"explore_column_{table}")
+    column = st.selectbox(t("explore.column"), list(info.columns), key=f"explore_column_{table}",
+                          format_func=name_of)
     with shown_errors():
         dist = distribution(ws, user, dataset, table, column)
-    fig = px.bar(dist, x="value", y="count", title=f"{table}.{column}")
+    fig = px.bar(dist, x="value", y="count", title=f"{table}.{name_of(column)}",
+                 labels={"value": name_of(column), "count": t("explore.measure.count")})
     fig.update_layout(separators=plot_separators())
     st.plotly_chart(fig, width="stretch", key="explore_distribution_chart")

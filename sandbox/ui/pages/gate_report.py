@@ -8,8 +8,11 @@ import streamlit as st
 
 from sandbox import report_charts as charts
 from sandbox.datasets import list_datasets
-from sandbox.report import gate_report_view, render_html, report_words
+from sandbox.report import gate_report_view, privacy_words, render_html, report_words
+from sandbox.report_rules import dcr_rule
+from sandbox.settings import GateThresholds
 from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.i18n import lang, language_switch, num, pct, t
 
 
 def _plot(fig) -> None:
@@ -21,39 +24,44 @@ def _bullets(lines: list[str]) -> None:
     st.markdown("\n".join(f"- {line}" for line in lines))
 
 
-st.title("Release gate report")
+language_switch()
+st.title(t("gate.title"))
 ws, user = workspace(), current_user()
 with shown_errors():
     found = list_datasets(ws, user, include_unpublished=user.can("synthesize"))
 if not found:
-    st.info("No dataset to report on yet. A steward runs `sandbox synthesize`, `sandbox evaluate` and "
-            "`sandbox publish`.")
+    st.info(t("gate.none"))
     st.stop()
-labels = {d.id: f"{d.id} ({d.status}, gate {d.gate or 'not evaluated'})" for d in found}
-dataset = st.selectbox("Dataset", list(labels), format_func=labels.get)
+labels = {d.id: t("gate.label", id=d.id, status=d.status, gate=d.gate or t("gate.not_evaluated")) for d in found}
+dataset = st.selectbox(t("gate.dataset"), list(labels), format_func=labels.get, key="gate_dataset")
 with shown_errors():
     view = gate_report_view(ws, user, dataset)
 words = report_words(view)
 full = view["view"] == "full"
+limits = GateThresholds.model_validate(view.get("thresholds") or {})
 
-st.header("Verdict")
-(st.success if view["gate"] == "pass" else st.error)(f"**{view['gate'].upper()}**: {words['verdict'][0]}")
+st.header(t("gate.verdict"))
+passed = view["gate"] == "pass"
+verdict = t("gate.passed") if passed else t("gate.failed", n=num(len(view["reasons"])))
+(st.success if passed else st.error)(f"**{view['gate'].upper()}**: {verdict}")
 if view["reasons"]:
     _bullets(view["reasons"])
 fidelity = view.get("fidelity") or {}
 metrics = st.columns(4)
 quality_overall = view["quality"].get("overall")
-metrics[0].metric("Quality", f"{quality_overall:.0%}" if quality_overall is not None else "-")
+metrics[0].metric(t("gate.quality"), pct(quality_overall, 0) if quality_overall is not None else "-")
 agreement = fidelity.get("sign_agreement")
-metrics[1].metric("Conclusions matched", f"{agreement:.0%}" if agreement is not None else "-")
+metrics[1].metric(t("gate.matched"), pct(agreement, 0) if agreement is not None else "-")
 if full:
-    metrics[2].metric("Closer to training rows", f"{view['privacy']['dcr_share']:.1%}")
-    metrics[3].metric("Leaked identifier values", view["privacy"]["leaked_values"])
-st.download_button("Download the report (HTML)", data=lambda: render_html(view),
+    rule = dcr_rule(view["privacy"], limits, lang())  # the limit shown with the rule that decided, never alone
+    metrics[2].metric(t("gate.closer"), pct(view["privacy"]["dcr_share"]), help=rule)
+    metrics[3].metric(t("gate.leaked"), num(view["privacy"]["leaked_values"]))
+    st.caption(rule)
+st.download_button(t("gate.download"), data=lambda: render_html(view),
                    file_name=f"gate-report-{dataset}.html", mime="text/html", on_click="ignore")
 
 if full:
-    st.header("Quality")
+    st.header(t("gate.quality_section"))
     _bullets(words["quality"])
     _plot(charts.quality_tables_figure(view["quality"]))
     _plot(charts.quality_columns_figure(view["quality"]))
@@ -61,42 +69,40 @@ if full:
         st.subheader("Links between tables")
         _bullets(words["relationships"])
 
-    st.header("Privacy")
-    _bullets(words["privacy"])
+    st.header(t("gate.privacy"))
     privacy = view["privacy"]
-    cols = st.columns(4)
-    cols[0].metric("DCR share", f"{privacy['dcr_share']:.3f}")
-    cols[1].metric("Identical to training rows", f"{privacy['identical_match_share_train']:.2%}")
-    cols[2].metric("Identical to unseen rows", f"{privacy['identical_match_share_holdout']:.2%}")
-    cols[3].metric("Leaked values", privacy["leaked_values"])
+    _bullets(privacy_words(privacy, limits, lang()))
+    cols = st.columns(3)
+    cols[0].metric(t("gate.identical_train"), pct(privacy["identical_match_share_train"], 2))
+    cols[1].metric(t("gate.identical_holdout"), pct(privacy["identical_match_share_holdout"], 2))
+    cols[2].metric(t("gate.leaked"), num(privacy["leaked_values"]))
     for table, histogram in ((view.get("charts") or {}).get("dcr") or {}).items():
-        _plot(charts.dcr_figure(histogram, table))
+        _plot(charts.dcr_figure(histogram, table, lang()))
 
-st.header("Hypothesis fidelity")
+st.header(t("gate.fidelity"))
 _bullets(words["fidelity"])
 points = (view.get("charts") or {}).get("fidelity") or {}
 _plot(charts.fidelity_figure(points, fidelity.get("measure", "rate")))
 if points.get("suppressed"):
-    st.caption(f"{points['suppressed']} segments with fewer than {points['min_rows']} real rows are not drawn.")
+    st.caption(t("gate.suppressed", n=num(points["suppressed"]), k=num(points["min_rows"])))
 
 if not full:
-    st.caption("Stewards and council members also see quality per column, privacy, distributions and correlations.")
+    st.caption(t("gate.more"))
     st.stop()
 
 chart_data = view.get("charts") or {}
 distributions = chart_data.get("distributions") or {}
 if distributions:
-    st.header("Distributions: real vs synthetic")
-    table = st.selectbox("Table", list(distributions), key="distribution_table")
-    st.caption(f"A bar marked * holds fewer than {chart_data.get('k_min')} real rows, so its real share is not shown.")
+    st.header(t("gate.distributions"))
+    table = st.selectbox(t("gate.table"), list(distributions), key="distribution_table")
+    st.caption(t("gate.marked", k=chart_data.get("k_min")))
     grid = st.columns(2)
     for i, histogram in enumerate(distributions[table]):
         with grid[i % 2]:
             _plot(charts.distribution_figure(histogram, table))
 correlations = chart_data.get("correlations") or {}
 if correlations:
-    st.header("Correlation differences")
-    st.caption("Synthetic minus real correlation of each pair of columns (categories label-encoded); "
-               "0 means the same as real data.")
+    st.header(t("gate.correlations"))
+    st.caption(t("gate.correlations_note"))
     for table, matrix in correlations.items():
         _plot(charts.correlation_figure(matrix, table))

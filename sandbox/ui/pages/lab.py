@@ -42,6 +42,6 @@ size = power_calculator(result)
 form = proposal_form(result, size)
 if form is not None:
     with shown_errors():
-        proposal = save_proposal(ws, user, result, form)
+        proposal = save_proposal(ws, user, result, form, size)
     st.success(t("lab.saved", id=proposal.id))
     st.write(t("lab.preview", text=proposal.hypothesis))

@@ -41,7 +41,7 @@ evidence(view)
 
 st.subheader(t("proposal.real"))
 st.write(t("proposal.channel", channel=p.channel or "-", purpose=p.purpose or "-", audience=p.audience or "-",
-           n=num(p.audience_size)))
+           n=num(p.audience_size), unit=(p.segment.split or {}).get("unit") or t("proposal.unit_default")))
 if p.message:
     st.write(t("proposal.message", message=p.message))
 st.write(t("proposal.field_list", fields=", ".join(f"`{f}`" for f in p.all_fields()) or "-"))
