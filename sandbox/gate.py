@@ -37,19 +37,22 @@ LINK_USE_FLOOR = 0.5  # synthetic children must use at least half the share of p
 
 
 def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str = "",
-            roots: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
-    """Up to MAX_ROOTS root rows (``roots`` per root table, when given) of attached database ``db`` and all
-    their descendants."""
+            roots: dict[str, int] | None = None, max_roots: int | None = MAX_ROOTS) -> dict[str, pd.DataFrame]:
+    """Up to ``max_roots`` root rows (``roots`` per root table, when given; None: every row) of attached
+    database ``db`` and all their descendants."""
     frames: dict[str, pd.DataFrame] = {}
     for table in schema.order():
         spec = schema.tables[table]
         fk = schema.parent_of(table)
         cond = f"WHERE {where}" if where else ""
         if fk is None:
-            limit = max(1, min(MAX_ROOTS, (roots or {}).get(table, MAX_ROOTS)))
+            limit = (roots or {}).get(table, max_roots)
+            if limit is not None:
+                limit = max(1, limit if max_roots is None else min(max_roots, limit))
             # a sample in FROM is drawn before WHERE filters: sample the filtered rows
-            sql = (f"SELECT * FROM (SELECT * FROM {db}.{q(table)} {cond}) "
-                   f"USING SAMPLE reservoir({limit} ROWS) REPEATABLE (11)")
+            sql = f"SELECT * FROM (SELECT * FROM {db}.{q(table)} {cond})"
+            if limit is not None:
+                sql += f" USING SAMPLE reservoir({limit} ROWS) REPEATABLE (11)"
         else:
             con.register("_parents", frames[fk.parent][[fk.parent_column]])
             cond = f"AND {where}" if where else ""
@@ -73,9 +76,29 @@ def _real_frames(con: duckdb.DuckDBPyConnection, schema: Schema) -> tuple[dict[s
     scored a DCR share of 0.506 (0.524 on their times alone), the demo's synthetic ones 0.523, and 0.503 once
     whole training customers were sampled.
     """
-    holdout = _subset(con, "vault", schema, "_holdout")
+    return _families(con, schema, MAX_ROOTS)
+
+
+def _families(con: duckdb.DuckDBPyConnection, schema: Schema,
+              max_roots: int | None) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Up to ``max_roots`` holdout families (None: all) and as many training families of ``vault``."""
+    holdout = _subset(con, "vault", schema, "_holdout", max_roots=max_roots)
     roots = {t: len(f) for t, f in holdout.items() if schema.parent_of(t) is None}
-    return _subset(con, "vault", schema, "NOT _holdout", roots), holdout
+    return _subset(con, "vault", schema, "NOT _holdout", roots, max_roots=max_roots), holdout
+
+
+def _dcr_references(con: duckdb.DuckDBPyConnection, schema: Schema, max_roots: int,
+                    train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame]
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The reference rows of the distance checks: every holdout family (at most ``max_roots``, 0: no limit,
+    never fewer than the quality sample's) and as many training families. Where the quality sample
+    (``train``, ``holdout``: MAX_ROOTS families) already holds every holdout family, it is the reference; a
+    bigger vault is read again, unsampled. A synthetic row's nearest real person is then searched among
+    millions of rows (in shards, see ``sandbox.evaluation.neighbours``), not among 20,000 families."""
+    held = {t: fetch_row(con, f"SELECT count(*) FROM vault.{q(t)} WHERE _holdout")[0] for t in schema.roots()}
+    if all(n <= len(holdout[t]) or 0 < max_roots <= len(holdout[t]) for t, n in held.items()):
+        return train, holdout
+    return _families(con, schema, max_roots or None)
 
 
 def _data_columns(schema: Schema, table: str) -> list[str]:
@@ -224,6 +247,7 @@ def chance_z(tables: int, alpha: float = 0.025) -> float:
 
 def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame],
              schema: Schema) -> dict[str, Any]:
+    from sandbox.evaluation.neighbours import faiss_available
     from sandbox.evaluation.privacy import distance_to_closest_records
 
     tables = {}
@@ -232,7 +256,8 @@ def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], s
         if not cols or min(len(train[table]), len(holdout[table]), len(syn[table])) == 0:
             continue
         tables[table] = distance_to_closest_records(train[table][cols], holdout[table][cols], syn[table][cols],
-                                                    histogram_bins=DCR_BINS).model_dump(mode="json")
+                                                    histogram_bins=DCR_BINS, max_reference=0,
+                                                    ).model_dump(mode="json")
     worst = max(tables.values(), key=lambda r: r["dcr_share"])
     # identical matches are judged per table: the table where train matches exceed holdout matches the most
     copied = max(tables.values(),
@@ -257,6 +282,10 @@ def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], s
         "median_dcr_holdout": worst["median_dcr_holdout"],
         "median_dcr_baseline": worst["median_dcr_baseline"],
         "nndr": worst["nndr"],
+        # every table's synthetic sample was compared with this many training rows and as many holdout rows
+        "dcr_reference_rows": {t: r["rows_reference"] for t, r in tables.items()},
+        "dcr_shards": max(r["shards"] for r in tables.values()),
+        "dcr_search": "faiss" if faiss_available() else "numpy",
         "tables": tables,
     }
 
@@ -328,7 +357,10 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         train, holdout = _real_frames(con, real_schema)
         syn = _subset(con, "syn", schema)
         progress("privacy", 1, 6)
-        privacy = _privacy(train, holdout, syn, schema) | _leaks(con, schema)
+        ref_train, ref_holdout = _dcr_references(con, real_schema, ws.settings.gate.dcr_reference_roots,
+                                                 train, holdout)
+        privacy = _privacy(ref_train, ref_holdout, syn, schema) | _leaks(con, schema)
+        del ref_train, ref_holdout
         privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
         links = _links(con, schema)
         relationships = relationship_quality(con, schema)

@@ -21,6 +21,9 @@ class GateThresholds(BaseModel):
     )
     max_leaked_values: int = Field(0, description="Identifier values from the source found in synthetic data.")
     min_quality: float = Field(0.85, description="SDMetrics overall quality score.")
+    dcr_reference_roots: int = Field(
+        0, ge=0, description="Holdout root rows (with their descendants) that synthetic rows' distances to the "
+        "closest record are searched among, and as many training ones; 0: every holdout row.")
     quality_ceiling_margin: float = Field(
         0.03, description="When real training rows themselves score below min_quality against the holdout (small "
         "or weakly correlated data), a dataset passes within this margin of that real-vs-real ceiling.")

@@ -91,6 +91,8 @@ def test_real_telco_round_trip_and_gate_numbers_are_computed(workspace: Workspac
     report = evaluate(workspace, STEWARD, info.id, target="telco.Churn=Yes")
     assert 0.3 < report["quality"]["overall"] < 1.0
     assert 0.3 < report["privacy"]["dcr_share"] < 0.7
+    # every holdout row and as many training rows are the distance checks' reference
+    assert report["privacy"]["dcr_reference_rows"] == {"telco": result.holdout_rows["telco"]}
     assert report["fidelity"]["segments"] > 10
     assert report["gate"] in {"pass", "fail"}
     assert report["lineage"]["source_fingerprint"] == result.fingerprint

@@ -5,7 +5,10 @@ faiss-cpu is installed (the ``scale`` extra), else a blocked matrix product in n
 shards are recomputed in float64 from their coordinates and reduced: the nearest distance is the smallest
 winner, the second-nearest the second smallest of all proposals. A shard holds at most ``shard_rows``
 reference rows, so memory stays bounded (the numpy search of one block of 1,024 queries against 1M rows
-would hold a 4 GB matrix) and a reference of millions of rows can be compared at all.
+would hold a 4 GB matrix) and a reference of millions of rows can be compared at all. FAISS searches run
+one OpenMP thread each, shards side by side in threads: 10k queries x 50k rows x 50 dimensions took 1.5 s
+of CPU time with one FAISS thread, 3.5 s with two (spinning) and 2.6 s in numpy (two BLAS threads), on
+this 2-core machine under load.
 
 With one shard the result is the one the search of the whole reference gives; with several it is the same
 unless two rows of different shards tie within float32 rounding, where the float64 reduction picks the
@@ -13,6 +16,9 @@ truly nearer one (tests/test_dcr_shards.py: sharded equals unsharded exactly on 
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -42,10 +48,19 @@ def nearest(query: np.ndarray, ref: np.ndarray, second: bool, shard_rows: int = 
     center = ref.mean(axis=0)
     q32 = (query - center).astype(np.float32)
     k = 2 if second and ref.shape[0] > 1 else 1
-    winners, runners = [], []
-    for start in range(0, ref.shape[0], max(shard_rows, 1)):
+    starts = list(range(0, ref.shape[0], max(shard_rows, 1)))
+
+    def search(start: int) -> np.ndarray:
         shard = ref[start:start + max(shard_rows, 1)] - center
-        idx = _faiss_search(q32, shard, k) if use_faiss else _numpy_search(q32, shard, k)
+        return _faiss_search(q32, shard, k) if use_faiss else _numpy_search(q32, shard, k)
+
+    if use_faiss and len(starts) > 1:  # one FAISS thread per shard, shards side by side (it frees the GIL)
+        with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
+            found = list(pool.map(search, starts))
+    else:
+        found = [search(start) for start in starts]
+    winners, runners = [], []
+    for start, idx in zip(starts, found, strict=True):
         winners.append(_squared(query, ref, center, idx[:, 0], start))
         if k == 2:
             runners.append(_squared(query, ref, center, idx[:, 1], start))
@@ -68,6 +83,7 @@ def _squared(query: np.ndarray, ref: np.ndarray, center: np.ndarray, idx: np.nda
 def _faiss_search(q32: np.ndarray, shard: np.ndarray, k: int) -> np.ndarray:
     import faiss
 
+    faiss.omp_set_num_threads(1)  # OpenMP threads spin: on 2 shared cores one thread used half the CPU time
     index = faiss.IndexFlatL2(shard.shape[1])
     index.add(np.ascontiguousarray(shard, dtype=np.float32))
     _, idx = index.search(np.ascontiguousarray(q32), k)
