@@ -171,11 +171,16 @@ def _tree_ok(synthetic: dict[str, pd.DataFrame], schema: Schema) -> str:
             if ref.column not in synthetic[name]:
                 out.append(f"{name}.{ref.column} not generated")
                 continue
-            up = {str(k): str(v) for k, v in zip(synthetic[name][ref.parent_column], synthetic[name][ref.column],
-                                                   strict=True) if pd.notna(v)}
-            resolves = all(v in up or v in set(synthetic[name][ref.parent_column].astype(str)) for v in up.values())
+            keys = [_text(k) for k in synthetic[name][ref.parent_column]]
+            up = {k: _text(v) for k, v in zip(keys, synthetic[name][ref.column], strict=True) if pd.notna(v)}
+            resolves = set(up.values()) <= set(keys)
             out.append(f"{name}.{ref.column}: {'tree' if resolves and not _cycle(up) else 'broken'}")
     return "; ".join(out) or "-"
+
+
+def _text(value: object) -> str:
+    """A key as text: 11.0 (an integer column with gaps read as floats) is 11."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _cycle(up: dict[str, str]) -> bool:
