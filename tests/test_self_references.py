@@ -73,3 +73,18 @@ def test_a_composite_key_never_repeats_within_a_group():
     pairs = set(zip(group.tolist(), out.tolist(), strict=True))
     assert len(pairs) == group.size
     assert (out[np.r_[True, group[1:] != group[:-1]]] == rows[np.r_[True, group[1:] != group[:-1]]]).all()
+
+
+def test_a_shard_of_the_ray_engine_keeps_the_hierarchy(tmp_path):
+    """The engine samples a shard through ``Generator.batches`` (no Ray needed for one shard's function):
+    the hierarchy is a tree over the shard's rows, with the shard's key offset applied to both columns."""
+    import pyarrow.parquet as pq
+
+    from sandbox.engines.ray_engine import sample_shard
+
+    tables, schema = _employees()
+    model = registry.create("cart", seed=1).fit(tables, schema)
+    result = sample_shard(model, lambda _t, b: b, 1, {"employees": 40}, 5, str(tmp_path), 1000)
+    out = pq.read_table(result["files"]["employees"][0]).to_pandas()
+    assert len(out) == 40 and _is_forest(out["employeeID"].tolist(), out["reportsTo"].tolist())
+    assert out["reportsTo"].notna().sum() >= 20
