@@ -132,7 +132,10 @@ class TableModel:
             codec = fit_codec(df[col], spec.columns[col].kind, settings.min_count, settings.other_label)
             table.codecs[col] = codec
             data[col] = codec.encode(df[col])
-        table._choose_anchor(spec, data, group)
+        # an event sequence is timed from its parent's anchor: under a parent without one (a sales agent) the
+        # first event's absolute time and later events' gaps shared one variable, and synthetic deals opened in
+        # 1970 and 2113; there every row's time is absolute instead
+        table._choose_anchor(spec, data, group if parent_anchor is not None else None)
         table._rare_rows(data, settings.cell_count, settings.cell_bins, settings.near_bins, settings.near_count)
         anchor_abs = table._to_offsets(data, parent_anchor, group)
         data.update({k: np.asarray(v, dtype=np.float64) for k, v in derived.items()})

@@ -58,7 +58,10 @@ def draw_tree(m: int, shape: TreeShape, rng: np.random.Generator) -> np.ndarray:
     order = rng.permutation(m)
     weights = rng.choice(np.asarray(shape.fan_out, dtype=np.float64), size=heads)
     later = np.arange(max(roots, heads), m)
-    out[order[later]] = order[rng.choice(heads, size=later.size, p=weights / weights.sum())]
+    chosen = rng.choice(heads, size=later.size, p=weights / weights.sum())
+    first = min(heads, later.size)  # every referenced row gets at least one row under it
+    chosen[:first] = rng.permutation(heads)[:first]
+    out[order[later]] = order[chosen]
     for i in range(roots, heads):  # a referenced row that is not a root points at an earlier one
         out[order[i]] = order[rng.choice(i, p=weights[:i] / weights[:i].sum())]
     return out

@@ -100,11 +100,14 @@ class Generator(ABC):
             raise GeneratorError(f"rows must be at least 1, got {rows}")
         if scale is not None and scale <= 0:
             raise GeneratorError(f"scale must be positive, got {scale}")
-        root_rows = self.root_rows(rows, scale)
-        seed = self.seed if seed is None else seed
+        yield from self.batches(self.root_rows(rows, scale), self.seed if seed is None else seed, batch_rows)
+
+    def batches(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
+        """The batches of ``root_rows`` root rows (an engine splitting rows over shards calls this): each
+        hierarchy inside a table redrawn as a tree of the learnt shape over the batch's own rows."""
         trees: dict[str, list[TreeShape]] = getattr(self, "_trees", {})
         for i, (table, batch) in enumerate(self._sample(root_rows, seed, batch_rows)):
-            if table in trees:  # a hierarchy inside the table: a tree of the learnt shape over the batch's rows
+            if table in trees:
                 batch = with_tree(batch, trees[table], np.random.default_rng([seed, 7_919, i]))
             yield table, batch
 

@@ -192,7 +192,7 @@ def _table_blocks(cat: Catalog, kanon: KAnonymity) -> list[Block]:
         outputs = plan_table(name, te, cat)
         links = ", ".join(f"{fk.column} -> {fk.parent}.{fk.parent_column}" for fk in te.foreign_keys) or "none"
         facts = [f"Source file: {te.source_file or 'unknown'}; {te.rows} rows",
-                 f"Primary key: {te.primary_key or 'none'}; foreign keys: {links}"]
+                 f"Primary key: {te.primary_key or ('+'.join(te.composite_key) or 'none')}; foreign keys: {links}"]
         if name in kanon:
             facts += [f"k-anonymity: {line.split(': ', 1)[1]}" for line in k_anonymity_lines({name: kanon[name]})]
         rows = [[c, e.cls or "unclassified", detail(e), e.purpose, fate(te, c, outputs), e.justification]

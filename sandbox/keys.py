@@ -57,14 +57,16 @@ _COVERED = 0.5  # share of a parent's keys a plain-number column must use: a qua
 
 
 def _text_or_key(con: duckdb.DuckDBPyConnection, view: str, table: TableEntry) -> dict[str, str]:
-    """Columns that can hold references, with their SQL type: text of any class, issued numbers (key
-    class), and plain whole numbers (``shipVia`` 1..3), which must also cover most of their parent's keys.
+    """Columns that can hold references, with their SQL type: text of any class (also numbers with a few
+    codes among them: invoice numbers 536365 with returns C536365 read as text), issued numbers (key class),
+    and plain whole numbers (``shipVia`` 1..3), which must also cover most of their parent's keys.
     Measurements with fractions, dates and flags never do."""
     types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_q(view)})").fetchall())
     out = {}
     for c, e in table.columns.items():
         kind = types.get(c, "")
-        if c in types and (e.cls == "key" or (kind == "VARCHAR" and e.kind in ("categorical", "key", "text"))
+        if c in types and (e.cls == "key" or (kind == "VARCHAR" and e.kind in ("categorical", "key", "text",
+                                                                                 "numerical"))
                            or (kind in _INTEGER and e.kind in ("numerical", "categorical")
                                and e.cls in ("ordinary", "quasi_identifier"))):
             out[c] = kind

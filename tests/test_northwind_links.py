@@ -132,3 +132,24 @@ def test_binary_and_embedded_names_are_dropped_from_values(tmp_path: Path):
     assert columns["c"].kind == "text" and "binary" in columns["c"].justification
     assert columns["d"].cls == "direct_identifier", result.warnings
     assert columns["e"].cls != "direct_identifier"
+
+
+def test_invoice_numbers_with_rare_return_codes_still_link(tmp_path: Path):
+    """Real retail lines: 536365.. with a few returns C536365 among thousands of rows read as numbers with
+    some codes; the lines still link to their invoices (and keep every row)."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    numbers = [("C" if rng.random() < 0.004 else "") + str(536365 + i) for i in range(3000)]
+    per = rng.integers(1, 5, len(numbers))
+    folder = tmp_path / "export"
+    folder.mkdir()
+    pd.DataFrame({"InvoiceNo": numbers, "Country": rng.choice(["France", "Germany"], len(numbers))}).to_csv(
+        folder / "invoices.csv", index=False)
+    pd.DataFrame({"InvoiceNo": np.repeat(numbers, per), "Quantity": rng.integers(1, 30, per.sum())}).to_csv(
+        folder / "lines.csv", index=False)
+    ws = Workspace(tmp_path / "ws")
+    result = ingest(ws, STEWARD, [folder], "retail", accept_proposed=True)
+    cat = catalog_store.latest(ws, "retail")
+    assert [(fk.column, fk.parent) for fk in cat.tables["lines"].foreign_keys] == [("InvoiceNo", "invoices")]
+    assert not [w for w in result.warnings if "could not be read" in w], result.warnings

@@ -100,7 +100,7 @@ def sample_shard(model: Generator, guard: Callable[[str, pa.RecordBatch], pa.Rec
     plain: dict[str, set[str]] = {}
     schemas: dict[str, pa.Schema] = {}
     try:
-        for table, raw in model._sample(root_rows, seed, batch_rows):  # noqa: SLF001 - rows split by the engine
+        for table, raw in model.batches(root_rows, seed, batch_rows):  # rows split by the engine
             batch = _plain(guard(table, raw), levels.setdefault(table, {}), plain.setdefault(table, set()))
             batch = _offset(batch, keys[table], shard * KEY_STRIDE)
             if table in schemas:
