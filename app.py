@@ -28,6 +28,7 @@ st.navigation(visible_pages(user, [
     st.Page(PAGES / "proposal.py", title="Proposal", url_path="proposal"),
     st.Page(PAGES / "exports.py", title="Export"),
     st.Page(PAGES / "vault.py", title="Vault"),
+    st.Page(PAGES / "catalog.py", title="Catalog", url_path="catalog"),
     st.Page(PAGES / "users.py", title="Users"),
     st.Page(PAGES / "audit_log.py", title="Audit log"),
 ])).run()

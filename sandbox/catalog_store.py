@@ -25,9 +25,10 @@ def latest_in(g: duckdb.DuckDBPyConnection, source: str) -> Catalog | None:
     return Catalog.model_validate(json.loads(row[0])) if row else None
 
 
-def save(g: duckdb.DuckDBPyConnection, cat: Catalog, user: User) -> int:
+def save(g: duckdb.DuckDBPyConnection, cat: Catalog, user: User, *, reason: str = "",
+         changes: list[str] | None = None) -> int:
     """Store ``cat`` as the next version (unchanged content keeps the current version); a new version is an
-    audit event in the caller's transaction."""
+    audit event in the caller's transaction, with the steward's reason and the fields changed when given."""
     current = latest_in(g, cat.source)
     if current is not None:
         cat.version = current.version
@@ -38,5 +39,6 @@ def save(g: duckdb.DuckDBPyConnection, cat: Catalog, user: User) -> int:
         cat.version = 1
     g.execute("INSERT INTO catalogs VALUES (?, ?, ?, ?, ?)",
               [cat.source, cat.version, cat.model_dump_json(), datetime.now(UTC).replace(tzinfo=None), user.name])
-    audit.record(g, user, "catalog.change", cat.source, details={"version": cat.version})
+    audit.record(g, user, "catalog.change", cat.source, reason=reason,
+                 details={"version": cat.version} | ({"changes": changes} if changes else {}))
     return cat.version

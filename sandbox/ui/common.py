@@ -33,6 +33,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "my_proposals": "proposal.create",
     "exports": "export.aggregate",
     "vault": "vault.open",
+    "catalog": "catalog.read",
     "users": "users.manage",
     "audit_log": "audit.read",
     "council_queue": "proposal.vote",

@@ -17,6 +17,7 @@ import streamlit as st
 
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
+from sandbox.ui.texts_catalog import CATALOG
 from sandbox.ui.texts_council import COUNCIL
 from sandbox.ui.texts_pages import GATE, PAGES
 
@@ -194,7 +195,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
-        **COUNCIL["en"], **GATE["en"], **PAGES["en"],
+        **COUNCIL["en"], **GATE["en"], **PAGES["en"], **CATALOG["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -370,7 +371,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
-        **COUNCIL["ru"], **GATE["ru"], **PAGES["ru"],
+        **COUNCIL["ru"], **GATE["ru"], **PAGES["ru"], **CATALOG["ru"],
     },
 }
 
