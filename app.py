@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from sandbox.ui.common import account_sidebar, current_user, visible_pages, votes_waiting
+from sandbox.ui.i18n import t
 
 PAGES = Path(__file__).parent / "sandbox" / "ui" / "pages"
 
@@ -18,17 +19,17 @@ account_sidebar(user)
 waiting = votes_waiting(user)  # council members land on their queue, its count in the page's name
 council = waiting is not None
 st.navigation(visible_pages(user, [
-    st.Page(PAGES / "datasets.py", title="Datasets", default=not council),
-    st.Page(PAGES / "explore.py", title="Explore"),
-    st.Page(PAGES / "gate_report.py", title="Gate report", url_path="gate_report"),
-    st.Page(PAGES / "lab.py", title="Hypothesis Lab", url_path="lab"),
-    st.Page(PAGES / "my_proposals.py", title="My proposals", url_path="my_proposals"),
-    st.Page(PAGES / "council_queue.py", title=f"Council queue ({waiting})" if council else "Council queue",
+    st.Page(PAGES / "datasets.py", title=t("nav.datasets"), default=not council),
+    st.Page(PAGES / "explore.py", title=t("nav.explore"), url_path="explore"),
+    st.Page(PAGES / "gate_report.py", title=t("nav.gate"), url_path="gate_report"),
+    st.Page(PAGES / "lab.py", title=t("nav.lab"), url_path="lab"),
+    st.Page(PAGES / "my_proposals.py", title=t("nav.my_proposals"), url_path="my_proposals"),
+    st.Page(PAGES / "council_queue.py", title=t("nav.queue_n", n=waiting) if council else t("nav.queue"),
             url_path="council_queue", default=council),
-    st.Page(PAGES / "proposal.py", title="Proposal", url_path="proposal"),
-    st.Page(PAGES / "exports.py", title="Export"),
-    st.Page(PAGES / "vault.py", title="Vault"),
-    st.Page(PAGES / "catalog.py", title="Catalog", url_path="catalog"),
-    st.Page(PAGES / "users.py", title="Users"),
-    st.Page(PAGES / "audit_log.py", title="Audit log"),
+    st.Page(PAGES / "proposal.py", title=t("nav.proposal"), url_path="proposal"),
+    st.Page(PAGES / "exports.py", title=t("nav.export"), url_path="exports"),
+    st.Page(PAGES / "vault.py", title=t("nav.vault"), url_path="vault"),
+    st.Page(PAGES / "catalog.py", title=t("nav.catalog"), url_path="catalog"),
+    st.Page(PAGES / "users.py", title=t("nav.users"), url_path="users"),
+    st.Page(PAGES / "audit_log.py", title=t("nav.audit"), url_path="audit_log"),
 ])).run()

@@ -142,9 +142,11 @@ def sign_out() -> None:
 
 def account_sidebar(user: User) -> None:
     """Who is signed in, and a sign-out button, in the sidebar."""
-    seat = f", {user.seat} seat" if user.seat else ""
-    st.sidebar.caption(f"Signed in as **{user.name}** ({user.role.replace('_', ' ')}{seat})")
-    st.sidebar.button("Sign out", on_click=sign_out, key="sign-out")
+    from sandbox.ui.i18n import t
+
+    seat = t("account.seat", seat=user.seat) if user.seat else ""
+    st.sidebar.caption(t("account.signed_in", name=user.name, role=t(f"role.{user.role}"), seat=seat))
+    st.sidebar.button(t("account.sign_out"), on_click=sign_out, key="sign-out")
 
 
 def votes_waiting(user: User) -> int | None:

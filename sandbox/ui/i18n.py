@@ -17,6 +17,7 @@ import streamlit as st
 
 from sandbox.lab import i18n
 from sandbox.lab.stats import WEAK_FIDELITY
+from sandbox.ui.texts_admin import ADMIN
 from sandbox.ui.texts_catalog import CATALOG
 from sandbox.ui.texts_council import COUNCIL
 from sandbox.ui.texts_pages import GATE, PAGES
@@ -195,7 +196,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "No table fits this metric for the chosen unit; choose another unit or metric.",
         "unit.pp": " pp",
         "unit.days": " d",
-        **COUNCIL["en"], **GATE["en"], **PAGES["en"], **CATALOG["en"],
+        **COUNCIL["en"], **GATE["en"], **PAGES["en"], **CATALOG["en"], **ADMIN["en"],
     },
     "ru": {
         "lang.label": "Язык",
@@ -371,7 +372,7 @@ UI: dict[str, dict[str, str]] = {
         "lab.need_table": "Для выбранной единицы счёта нет подходящей таблицы; выберите другую единицу или метрику.",
         "unit.pp": " п. п.",
         "unit.days": " дн.",
-        **COUNCIL["ru"], **GATE["ru"], **PAGES["ru"], **CATALOG["ru"],
+        **COUNCIL["ru"], **GATE["ru"], **PAGES["ru"], **CATALOG["ru"], **ADMIN["ru"],
     },
 }
 
@@ -418,10 +419,15 @@ def _is_choice(value: Any) -> bool:
 
 def language_switch() -> str:
     """The sidebar switch (English / Русский); returns the language in effect."""
+    from streamlit.errors import StreamlitDuplicateElementKey
+
     current = lang()
-    st.sidebar.radio(UI[current]["lang.label"], i18n.LANGS, index=i18n.LANGS.index(current), key="_lang_switch",
-                     format_func=lambda code: {"en": "English", "ru": "Русский"}[code], horizontal=True,
-                     on_change=_switched)
+    try:
+        st.sidebar.radio(UI[current]["lang.label"], i18n.LANGS, index=i18n.LANGS.index(current), key="_lang_switch",
+                         format_func=lambda code: {"en": "English", "ru": "Русский"}[code], horizontal=True,
+                         on_change=_switched)
+    except StreamlitDuplicateElementKey:  # already drawn in this run (a page's, then the sign-in form's)
+        pass
     return lang()
 
 

@@ -12,13 +12,16 @@ from sandbox.workspace import Workspace
 
 def login_form(ws: Workspace, message: str = "") -> None:
     """Show the sign-in form; on success store the session and rerun the app as the signed-in user."""
-    st.title("Sign in to CRM Sandbox")
+    from sandbox.ui.i18n import language_switch, t
+
+    language_switch()
+    st.title(t("login.title"))
     if message:
         st.warning(message)
     with st.form("sign-in"):
-        name = st.text_input("User name")
-        password = st.text_input("Password", type="password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        name = st.text_input(t("login.name"), key="login-name")
+        password = st.text_input(t("login.password"), type="password", key="login-password")
+        submitted = st.form_submit_button(t("login.submit"), type="primary")
     if submitted:
         try:
             session = authenticate(ws, name, password)
@@ -31,6 +34,6 @@ def login_form(ws: Workspace, message: str = "") -> None:
         st.rerun()
     if oidc_configured():
         if st.user.is_logged_in:
-            st.button("Use another single sign-on account", on_click=st.logout)
+            st.button(t("login.sso_other"), on_click=st.logout)
         else:
-            st.button("Sign in with single sign-on", on_click=st.login)
+            st.button(t("login.sso"), on_click=st.login)

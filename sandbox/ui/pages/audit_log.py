@@ -7,19 +7,22 @@ import streamlit as st
 
 from sandbox.audit import AuditFilter, check_log, events, export
 from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.council_widgets import count_words
+from sandbox.ui.i18n import language_switch, localize, num, t
 
-st.title("Audit log")
+language_switch()
+st.title(t("audit.title"))
 ws, me = workspace(), current_user()
 with st.form("audit-filter"):
     cols = st.columns(6)
-    actor = cols[0].text_input("Who")
-    action = cols[1].text_input("Action (or prefix ending in '.')")
-    obj = cols[2].text_input("Object contains")
-    outcome = cols[3].selectbox("Outcome", [None, "ok", "denied", "failed", "locked", "refused", "disabled"],
-                                format_func=lambda o: o or "any")
-    since = cols[4].date_input("From", value=None)
-    until = cols[5].date_input("To", value=None)
-    submitted = st.form_submit_button("Show")
+    actor = cols[0].text_input(t("audit.who"), key="audit-who")
+    action = cols[1].text_input(t("audit.action"), key="audit-action")
+    obj = cols[2].text_input(t("audit.object"), key="audit-object")
+    outcome = cols[3].selectbox(t("audit.outcome"), [None, "ok", "denied", "failed", "locked", "refused", "disabled"],
+                                format_func=lambda o, any_=t("audit.any"): o or any_, key="audit-outcome")
+    since = cols[4].date_input(t("audit.from"), value=None, key="audit-from")
+    until = cols[5].date_input(t("audit.to"), value=None, key="audit-to")
+    submitted = st.form_submit_button(t("audit.show"))
 flt = AuditFilter(actor=actor or None, action=action or None, object=obj or None, outcome=outcome,
                   since=datetime.combine(since, time.min) if since else None,
                   until=datetime.combine(until, time.max) if until else None, limit=500)
@@ -27,24 +30,24 @@ if submitted or "audit-view" not in st.session_state:  # each look at the log is
     with shown_errors():
         st.session_state["audit-view"] = (flt, events(ws, me, flt))
 shown_filter, rows = st.session_state["audit-view"]
-st.caption(f"{len(rows)} newest matching events (at most 500)")
+st.caption(count_words("audit.count", len(rows)))
 frame = pd.DataFrame(rows, columns=["seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details"])
-st.dataframe(frame.iloc[::-1], hide_index=True, use_container_width=True)
+st.dataframe(localize(frame.iloc[::-1]), hide_index=True, width="stretch")
 
 cols = st.columns(3)
-if cols[0].button("Verify the hash chain"):
+if cols[0].button(t("audit.verify")):
     with shown_errors():
         result = check_log(ws, me)
     if result.ok:
-        st.success(f"The chain is intact: {result.events} events.")
+        st.success(t("audit.intact", n=num(result.events)))
     else:
-        st.error(f"TAMPERED at event {result.first_bad_seq}: {result.problem}")
+        st.error(t("audit.tampered", seq=result.first_bad_seq, problem=result.problem))
 for fmt, col in (("csv", cols[1]), ("json", cols[2])):
-    if col.button(f"Prepare {fmt.upper()} export"):
+    if col.button(t("audit.prepare", fmt=fmt.upper())):
         with shown_errors():
             everything = shown_filter.model_copy(update={"limit": 1_000_000})
             st.session_state["audit-export"] = (fmt, export(ws, me, fmt, everything))
 if prepared := st.session_state.get("audit-export"):
     fmt, text = prepared
-    st.download_button(f"Download {fmt.upper()}", text, file_name=f"audit.{fmt}",
+    st.download_button(t("audit.download", fmt=fmt.upper()), text, file_name=f"audit.{fmt}",
                        mime="text/csv" if fmt == "csv" else "application/json")

@@ -5,9 +5,11 @@ import streamlit as st
 
 from sandbox.access import ROLES
 from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.i18n import language_switch, or_none, t, words
 from sandbox.users import SEATS, add_user, disable_user, enable_user, list_users, set_role
 
-st.title("Users")
+language_switch()
+st.title(t("users.title"))
 ws, me = workspace(), current_user()
 with shown_errors():
     records = list_users(ws, me)
@@ -16,29 +18,31 @@ if flash := st.session_state.pop("users-flash", None):
 st.dataframe(pd.DataFrame([r.model_dump(exclude={"has_password"}) for r in records]), hide_index=True)
 
 with st.form("add-user", clear_on_submit=True):
-    st.subheader("Add a user")
+    st.subheader(t("users.add"))
     cols = st.columns(3)
-    name = cols[0].text_input("Name")
-    role = cols[1].selectbox("Role", ROLES)
-    seat = cols[2].selectbox("Council seat", [None, *SEATS], format_func=lambda s: s or "-")
+    name = cols[0].text_input(t("users.name"), key="users-name")
+    role = cols[1].selectbox(t("users.role"), ROLES, format_func=words("role."), key="users-role")
+    seat = cols[2].selectbox(t("users.seat"), [None, *SEATS], format_func=or_none(), key="users-seat")
     cols = st.columns(3)
-    manager = cols[0].selectbox("Manager", [None, *(r.name for r in records)], format_func=lambda s: s or "-")
-    email = cols[1].text_input("Single sign-on e-mail (optional)")
-    password = cols[2].text_input("Initial password", type="password")
-    if st.form_submit_button("Add user"):
+    manager = cols[0].selectbox(t("users.manager"), [None, *(r.name for r in records)], format_func=or_none(),
+                           key="users-manager")
+    email = cols[1].text_input(t("users.email"), key="users-email")
+    password = cols[2].text_input(t("users.password"), type="password", key="users-password")
+    if st.form_submit_button(t("users.add_button")):
         with shown_errors():
             add_user(ws, me, name, role, seat=seat, password=password or None, manager=manager, email=email or None)
-        st.session_state["users-flash"] = f"added {name}"
+        st.session_state["users-flash"] = t("users.added", name=name)
         st.rerun()
 
 with st.form("change-user"):
-    st.subheader("Change a user")
+    st.subheader(t("users.change"))
     cols = st.columns(4)
-    who = cols[0].selectbox("User", [r.name for r in records])
-    action = cols[1].radio("Action", ["disable", "enable", "change role"])
-    new_role = cols[2].selectbox("New role", ROLES)
-    new_seat = cols[3].selectbox("New seat", [None, *SEATS], format_func=lambda s: s or "-")
-    if st.form_submit_button("Apply") and who:
+    who = cols[0].selectbox(t("users.user"), [r.name for r in records], key="users-who")
+    action = cols[1].radio(t("users.action"), ["disable", "enable", "role"], format_func=words("users.action."),
+                          key="users-action")
+    new_role = cols[2].selectbox(t("users.new_role"), ROLES, format_func=words("role."), key="users-new-role")
+    new_seat = cols[3].selectbox(t("users.new_seat"), [None, *SEATS], format_func=or_none(), key="users-new-seat")
+    if st.form_submit_button(t("users.apply")) and who:
         with shown_errors():
             if action == "disable":
                 disable_user(ws, me, who)
@@ -46,5 +50,5 @@ with st.form("change-user"):
                 enable_user(ws, me, who)
             else:
                 set_role(ws, me, who, new_role, new_seat)
-        st.session_state["users-flash"] = f"{who}: {action} done (effective on their next request)"
+        st.session_state["users-flash"] = t("users.done", name=who, action=t(f"users.action.{action}"))
         st.rerun()

@@ -4,14 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.i18n import language_switch, localize, t
 from sandbox.vault import list_snapshots
 
-st.title("Vault")
+language_switch()
+st.title(t("vault.title"))
 with shown_errors():
     snaps = list_snapshots(workspace(), current_user())
 if not snaps:
-    st.info("The vault is empty. A steward ingests an export with `sandbox ingest`.")
+    st.info(t("vault.empty"))
     st.stop()
-st.dataframe(pd.DataFrame([{"snapshot": s.id, "source": s.source, "status": s.status, "catalog": s.catalog_version,
-                            "rows": sum(s.rows.values()), "created": s.created_at, "expires": s.expires_at}
-                           for s in snaps]), hide_index=True, use_container_width=True)
+frame = pd.DataFrame([{"snapshot": s.id, "source": s.source, "status": s.status, "catalog": s.catalog_version,
+                       "rows": sum(s.rows.values()), "created": s.created_at, "expires": s.expires_at} for s in snaps])
+st.dataframe(localize(frame).rename(columns={c: t(f"vault.{c}") for c in frame.columns}), hide_index=True,
+             width="stretch")
