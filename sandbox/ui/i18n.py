@@ -419,15 +419,16 @@ def _is_choice(value: Any) -> bool:
 
 def language_switch() -> str:
     """The sidebar switch (English / Русский); returns the language in effect."""
+    import contextlib
+
     from streamlit.errors import StreamlitDuplicateElementKey
 
     current = lang()
-    try:
+    # already drawn in this run (a page's switch, then the sign-in form's): one is enough
+    with contextlib.suppress(StreamlitDuplicateElementKey):
         st.sidebar.radio(UI[current]["lang.label"], i18n.LANGS, index=i18n.LANGS.index(current), key="_lang_switch",
                          format_func=lambda code: {"en": "English", "ru": "Русский"}[code], horizontal=True,
                          on_change=_switched)
-    except StreamlitDuplicateElementKey:  # already drawn in this run (a page's, then the sign-in form's)
-        pass
     return lang()
 
 
