@@ -9,7 +9,8 @@ governance recorded (a half-written dataset would show here); the command line, 
 synthesize -> evaluate -> publish cycles. Printed: per page p50 / p95 / max seconds to a settled page, errors
 (timeouts, exceptions shown on a page, failed reads), notebook read times, CLI cycles.
 
-    python bench/load.py [--sessions 20] [--readers 4] [--customers 5000] [--seconds 180]
+    python bench/load.py [--sessions 20] [--readers 4] [--customers 5000] [--seconds 180] [--no-cli]
+    python bench/load.py --sessions 1 --readers 0 --no-cli --customers 20000 --seconds 60   # page speed alone
 """
 
 from __future__ import annotations
@@ -185,6 +186,8 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--no-cli", action="store_true", help="No synthesize/publish cycles: page speed alone "
+                        "(with --sessions 1 --readers 0, the page-speed bench of issue 19.6).")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is not installed (apt-get install chromium)")
@@ -212,7 +215,7 @@ def main() -> None:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(1) as pool:
-                cli = pool.submit(_cli, home, Path(tmp) / "config", args.seconds)
+                cli = pool.submit(_cli, home, Path(tmp) / "config", 0 if args.no_cli else args.seconds)
                 times, errors = asyncio.run(_browsers(url, args.sessions, args.seconds))
                 cycles, cli_errors = cli.result()
             reads: list[float] = []

@@ -168,9 +168,13 @@ def visible_pages(user: User, pages: Sequence[st.Page]) -> list[st.Page]:
 
 @contextmanager
 def shown_errors() -> Iterator[None]:
-    """Named product errors become a message on the page, never a traceback."""
+    """Named product errors become a message on the page, never a traceback; work that takes longer than half a
+    second shows a spinner meanwhile (Streamlit draws it only after 0.5 s, so quick calls do not flicker)."""
+    from sandbox.ui.i18n import t
+
     try:
-        yield
+        with st.spinner(t("progress.working")):
+            yield
     except SandboxError as exc:
         st.error(str(exc))
         st.stop()

@@ -24,7 +24,8 @@ def login_form(ws: Workspace, message: str = "") -> None:
         submitted = st.form_submit_button(t("login.submit"), type="primary")
     if submitted:
         try:
-            session = authenticate(ws, name, password)
+            with st.spinner(t("progress.signing_in")):
+                session = authenticate(ws, name, password)
         except NotAuthenticated as exc:
             st.error(str(exc))
             return

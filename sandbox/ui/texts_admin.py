@@ -38,6 +38,7 @@ ADMIN: dict[str, dict[str, str]] = {
         "export.rows": "Rows", "export.justification": "Justification (logged, and sent to your manager)",
         "export.button": "Export", "export.done": "Export {id}: {rows} rows, logged; notified: {notified}",
         "export.download": "Download",
+        "progress.working": "Working…", "progress.signing_in": "Signing in…",
     },
     "ru": {
         "nav.datasets": "Наборы данных", "nav.explore": "Обзор данных", "nav.gate": "Отчёт о выпуске",
@@ -81,5 +82,6 @@ ADMIN: dict[str, dict[str, str]] = {
         "export.rows": "Строк", "export.justification": "Обоснование (записывается и отправляется руководителю)",
         "export.button": "Выгрузить", "export.done": "Выгрузка {id}: строк — {rows}, записана; уведомлены: {notified}",
         "export.download": "Скачать",
+        "progress.working": "Считаем…", "progress.signing_in": "Входим…",
     },
 }
