@@ -15,7 +15,7 @@ from sandbox.ui.council_widgets import (
     state_label,
     vote_panel,
 )
-from sandbox.ui.i18n import day, language_switch, num, t
+from sandbox.ui.i18n import UI, day, lang, language_switch, num, t
 from sandbox.ui.proposal_card import evidence, flags
 
 language_switch()
@@ -48,7 +48,8 @@ st.subheader(t("proposal.evidence"))
 evidence(view)
 
 st.subheader(t("proposal.real"))
-st.write(t("proposal.channel", channel=p.channel or "-", purpose=p.purpose or "-", audience=p.audience or "-",
+channel = t(f"channel.{p.channel}") if f"channel.{p.channel}" in UI[lang()] else p.channel or "-"
+st.write(t("proposal.channel", channel=channel, purpose=p.purpose or "-", audience=p.audience or "-",
            n=num(p.audience_size), unit=(p.segment.split or {}).get("unit") or t("proposal.unit_default")))
 if p.message:
     st.write(t("proposal.message", message=p.message))
