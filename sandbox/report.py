@@ -130,13 +130,13 @@ def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds |
     return lines
 
 
-def report_words(report: dict[str, Any], lang: str = "en") -> dict[str, list[str]]:
+def report_words(report: dict[str, Any]) -> dict[str, list[str]]:
     """Every measure of a report view in plain words: verdict, quality, privacy (full view) and fidelity."""
     t = _thresholds(report)
-    words = {"verdict": [verdict_words(report)], "quality": quality_words(report, lang),
-             "fidelity": fidelity_words(report.get("fidelity"), t, lang)}
+    words = {"verdict": [verdict_words(report)], "quality": quality_words(report),
+             "fidelity": fidelity_words(report.get("fidelity"), t)}
     if report.get("privacy"):
-        words["privacy"] = privacy_words(report["privacy"], t, lang)
+        words["privacy"] = privacy_words(report["privacy"], t)
     return words
 
 
