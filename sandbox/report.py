@@ -19,6 +19,7 @@ from sandbox.datasets import get
 from sandbox.errors import UnknownObject
 from sandbox.gate_charts import fidelity_points
 from sandbox.report_rules import copy_rule, dcr_rule, distance_words, leak_words
+from sandbox.report_texts import decimal, say, share
 from sandbox.settings import GateThresholds
 from sandbox.workspace import Workspace
 
@@ -73,19 +74,18 @@ def verdict_words(report: dict[str, Any]) -> str:
     return f"Failed the release gate on {count} check{'s' if count != 1 else ''}, so marketers do not see it:"
 
 
-def quality_words(report: dict[str, Any]) -> list[str]:
+def quality_words(report: dict[str, Any], lang: str = "en") -> list[str]:
     """Overall quality against its threshold, and (full view) the least similar columns."""
     quality, limit = report.get("quality") or {}, _thresholds(report).min_quality
     overall = quality.get("overall")
     if overall is None:
-        return ["Quality was not measured."]
-    lines = [f"Overall quality {overall:.0%} (the gate asks for at least {limit:.0%}): how closely single columns "
-             "and pairs of columns match the real holdout rows."]
+        return [say(lang, "quality.none")]
+    lines = [say(lang, "quality.overall", q=share(overall, lang), limit=share(limit, lang))]
     scored = sorted((c for c in quality.get("columns") or [] if c.get("score") is not None),
                     key=lambda c: c["score"])[:3]
     if scored:
-        worst = ", ".join(f"{c['column']} ({c['score']:.0%})" for c in scored)
-        lines.append(f"Least similar columns: {worst}.")
+        worst = ", ".join(f"{c['column']} ({share(c['score'], lang)})" for c in scored)
+        lines.append(say(lang, "quality.least", cols=worst))
     return lines
 
 
@@ -97,39 +97,36 @@ def privacy_words(privacy: dict[str, Any], thresholds: GateThresholds | None = N
     return [line for line in lines if line]
 
 
-def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds | None = None) -> list[str]:
+def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds | None = None,
+                   lang: str = "en") -> list[str]:
     """Would a marketer reach the same segment conclusions on synthetic data as on real data?"""
     t = thresholds or GateThresholds()
     if not fidelity:
-        return ["No target was set, so hypothesis fidelity was not measured (a steward sets one with "
-                "`sandbox evaluate DATASET --target TABLE.COLUMN=VALUE`)."]
+        return [say(lang, "fidelity.none")]
     rate = fidelity.get("measure") == "rate"
-    what = (f"the share of {fidelity['target']} = {fidelity['positive']}" if rate
-            else f"the average {fidelity['target']}")
-    lines = [f"Tested: how each segment (a category, or a quarter of a numeric column) changes {what}, on real "
-             f"and on synthetic rows ({fidelity['segments']} segments)."]
+    what = (say(lang, "fidelity.what_rate", target=fidelity["target"], positive=fidelity["positive"]) if rate
+            else say(lang, "fidelity.what_mean", target=fidelity["target"]))
+    segments = decimal(fidelity["segments"], lang, "#,##0")
+    lines = [say(lang, "fidelity.tested", what=what, n=segments)]
     agreement, significant = fidelity.get("sign_agreement"), fidelity.get("significant") or 0
     if agreement is None:
-        lines.append("No segment has a clear effect on real data, so there is no conclusion to confirm.")
+        lines.append(say(lang, "fidelity.no_clear"))
     else:
-        lines.append(f"Conclusions matched real data in {agreement:.0%} of tested segments: of {significant} "
-                     f"segments with a clear effect on real data, {round(agreement * significant)} point the same "
-                     f"way on synthetic data (the gate asks for {t.min_sign_agreement:.0%}).")
+        lines.append(say(lang, "fidelity.matched", agreement=share(agreement, lang), significant=significant,
+                         same=round(agreement * significant), limit=share(t.min_sign_agreement, lang)))
         if fidelity.get("fdr") is not None:
-            lines.append(f"Clear means beyond chance with all {fidelity['segments']} segments tested at once: at "
-                         f"most {fidelity['fdr']:.0%} of the effects called clear are expected to be chance "
-                         "(a false discovery rate).")
+            lines.append(say(lang, "fidelity.fdr", n=segments, fdr=share(fidelity["fdr"], lang)))
     if fidelity.get("rank_correlation") is not None:
-        lines.append(f"Segments rank alike: rank correlation {fidelity['rank_correlation']:.2f} (1 = the same "
-                     "order as on real data, 0 = unrelated).")
+        lines.append(say(lang, "fidelity.rank", r=decimal(fidelity["rank_correlation"], lang)))
     if fidelity.get("mae") is not None:
-        size = f"{fidelity['mae'] * 100:.1f} percentage points" if rate else f"{fidelity['mae']:.3g}"
-        lines.append(f"A segment's effect differs by {size} on average between real and synthetic data.")
+        mae = fidelity["mae"]
+        size = say(lang, "fidelity.pp", x=decimal(mae * 100, lang, "0.0")) if rate else \
+            f"{mae:.3g}".replace(".", "," if lang == "ru" else ".")
+        lines.append(say(lang, "fidelity.mae", size=size))
     if fidelity.get("coverage") is not None:
-        lines.append(f"For {fidelity['coverage']:.0%} of segments the real effect lies inside the synthetic "
-                     "data's 95% confidence interval.")
+        lines.append(say(lang, "fidelity.coverage", c=share(fidelity["coverage"], lang)))
     if fidelity.get("absent_segments"):
-        lines.append(f"{fidelity['absent_segments']} segments do not occur in the synthetic data.")
+        lines.append(say(lang, "fidelity.absent", n=fidelity["absent_segments"]))
     return lines
 
 

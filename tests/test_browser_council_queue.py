@@ -20,9 +20,10 @@ pytestmark = pytest.mark.browser
 council_ws = council_support.council_ws
 
 WORDS = {
-    "en": dict(heading="Council queue", count=r"\d+ proposals wait for your vote", vote="Request changes",
+    "en": dict(heading="Council queue", count=r"^\d+ proposals? waits? for your vote", vote="Request changes",
                reason="Reason (required)", cast="Cast vote", voted=r"You voted request changes on \d{4}-\d\d-\d\d"),
-    "ru": dict(heading="Очередь совета", count=r"\d+ предлож\w+ жд\w+ вашего голоса", vote="Запросить правки",
+    "ru": dict(heading="Очередь совета", count=r"^\d+ предложени[еяй] жд(ёт|ут) вашего голоса",
+               vote="Запросить правки",
                reason="Обоснование (обязательно)", cast="Проголосовать",
                voted=r"Вы проголосовали «запросить правки» \d\d\.\d\d\.\d{4}"),
 }
@@ -54,8 +55,9 @@ def test_member_lands_on_the_queue_with_its_count_and_sees_the_vote_confirmed(se
     if code == "ru":
         page.get_by_text("Русский", exact=True).click()
         page.get_by_role("heading", name=w["heading"]).wait_for()
-    if waiting > 1:
-        page.get_by_text(re.compile(w["count"])).wait_for()
+    count = page.get_by_text(re.compile(w["count"]))
+    count.wait_for()
+    assert count.inner_text().startswith(f"{waiting} ")
     pid = pids[0] if code == "en" else pids[1]
     page.locator("div.stHorizontalBlock", has_text=f"{pid}:").get_by_role("button", name="Open", exact=True).click()
     page.get_by_role("heading", name=re.compile(f"^{pid}:")).wait_for()

@@ -1,6 +1,7 @@
 """Row-level data leaves only through Export (issue 18.1): in headless Chromium, no grid on any page offers
 "Download as CSV" or copies its cells to the clipboard, for a marketer (Explore's rows, in English and in
-Russian), an admin (Users, Audit log) and a steward (Vault). One app server serves the whole module."""
+Russian), an admin (Users, Audit log), a steward (Vault) and the council's security seat (Audit log). One app
+server serves the whole module."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def served(demo_workspace) -> Iterator[str]:
     ws, _ = demo_workspace
-    for name, role in (("mark", "marketer"), ("ada", "admin"), ("stella", "steward")):
-        ensure_user(ws, name, role)
+    for name, role, seat in (("mark", "marketer", None), ("ada", "admin", None), ("stella", "steward", None),
+                             ("sela", "council", "security")):
+        ensure_user(ws, name, role, seat)
     url, proc = serve(ws.home)
     yield url
     stop(proc)
@@ -74,7 +76,8 @@ def test_marketer_rows_grid_offers_no_download(served, clip_page, code):
     shot(page, f"export-controls-explore-rows-{code}")
 
 
-@pytest.mark.parametrize(("who", "links"), [("ada", ["Users", "Audit log"]), ("stella", ["Vault"])])
+@pytest.mark.parametrize(("who", "links"), [("ada", ["Users", "Audit log"]), ("stella", ["Vault"]),
+                                            ("sela", ["Audit log"])])
 def test_admin_and_steward_grids_offer_no_download(served, clip_page, who, links):
     page = clip_page
     _sign_in(page, served, who)

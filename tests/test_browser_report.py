@@ -17,11 +17,13 @@ pytestmark = pytest.mark.browser
 WORDS = {
     "en": dict(title="Release gate report", rule=r"Closer to training rows \d+\.\d%: .*, so it passes\.",
                chart="how far synthetic rows are from real rows", corr="Correlation differences",
-               download="Download the report (HTML)"),
+               download="Download the report (HTML)", quality=r"^Overall quality \d+% \(the gate asks",
+               fidelity=r"^Conclusions matched real data in \d+%"),
     "ru": dict(title="Отчёт контроля выпуска",
                rule=r"Ближе к обучающим строкам \d+,\d%: .*, поэтому проверка пройдена\.",
                chart="насколько синтетические строки далеки от реальных", corr="Разница корреляций",
-               download="Скачать отчёт (HTML)"),
+               download="Скачать отчёт (HTML)", quality=r"^Общее качество \d+% \(контроль требует",
+               fidelity=r"^Выводы совпали с реальными данными в \d+%"),
 }
 
 
@@ -52,6 +54,8 @@ def test_steward_reads_the_verdict_the_rule_that_decided_and_the_charts(served, 
     rule.wait_for()
     above, chance = {"en": (": above", "within chance"), "ru": (": больше", "в пределах случайности")}[code]
     assert above not in rule.inner_text() or chance in rule.inner_text()  # a limit passed only by chance says so
+    page.get_by_text(re.compile(w["quality"])).first.wait_for()  # the measures in the page's language
+    page.get_by_text(re.compile(w["fidelity"])).first.wait_for()
     page.get_by_role("heading", name=w["corr"]).wait_for()
     page.locator(".js-plotly-plot").nth(5).wait_for()
     assert page.get_by_text(w["chart"]).count() >= 1  # the DCR chart's title, in the page's language

@@ -233,7 +233,8 @@ def test_every_text_key_the_pages_use_exists():
     used: set[str] = set()
     ui = REPO / "sandbox" / "ui"
     for path in [PAGES / "lab.py", PAGES / "explore.py", PAGES / "datasets.py", ui / "lab_view.py",
-                 ui / "lab_widgets.py"]:
+                 ui / "lab_widgets.py", PAGES / "proposal.py", PAGES / "gate_report.py", PAGES / "council_queue.py",
+                 ui / "proposal_card.py", ui / "council_widgets.py"]:
         used |= set(re.findall(r"\bt\(\s*f?\"([a-z_.]+)\"", path.read_text(encoding="utf-8")))
     assert used and not used - set(UI["en"])
 

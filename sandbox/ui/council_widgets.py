@@ -42,9 +42,17 @@ def flash(message: str | None = None) -> None:
         st.success(text)
 
 
-def quorum(t: Tally) -> None:
-    seats = ", ".join(f"{seat} ({', '.join(who)})" for seat, who in sorted(t.approvals.items())) or "none yet"
-    st.write(f"**Quorum:** {t.summary()}. Approvals so far: {seats}.")
+def quorum(tally: Tally) -> None:
+    """Where the vote stands, in the UI language: seats still needed (Babel's plurals) and approvals so far."""
+    seats = ", ".join(f"{seat} ({', '.join(who)})" for seat, who in sorted(tally.approvals.items())) \
+        or t("quorum.none_yet")
+    if tally.reached:
+        state = t("quorum.reached", seats=", ".join(sorted(tally.approvals)))
+    else:
+        state = count_words("quorum.needed", tally.approving_seats_needed)
+        if tally.missing_seats:
+            state += t("quorum.including", seats=", ".join(tally.missing_seats))
+    st.write(t("quorum.line", state=state, seats=seats))
 
 
 PROPOSAL_PAGE = Path(__file__).parent / "pages" / "proposal.py"
@@ -101,22 +109,23 @@ def vote_panel(ws: Workspace, user: User, view: ProposalView) -> None:
     if not user.can("proposal.vote") or user.name == p.proposer:
         return
     mine = [v for v in view.votes if v.voter == user.name and v.round == p.round]
-    if mine:
+    if mine:  # the confirmation stays: what was voted, when, and where the proposal stands now
         v = mine[-1]
         st.success(t("proposal.your_vote", choice=t(f"vote.{v.choice}"), when=day(v.cast_at), reason=v.reason,
                      state=state_label(p.state).lower()))
-        return
     if p.state != "submitted":
         return
-    st.subheader(t("vote.title"))
-    choice = st.radio(t("vote.label"), ["approve", "request_changes", "reject"], horizontal=True,
-                      key=f"choice-{p.id}", format_func=lambda c, w=words("vote."): w(c).capitalize())
-    reason = st.text_area(t("vote.reason"), key=f"reason-{p.id}")
-    if st.button(t("vote.cast"), type="primary", key=f"vote-{p.id}"):
-        with shown_errors():
-            after = vote(ws, user, p.id, choice, reason)
-        flash(t("vote.recorded", id=p.id, state=state_label(after.state).lower()))
-        st.rerun()
+    with st.expander(t("vote.change")) if mine else st.container():  # the latest vote of a member counts
+        if not mine:
+            st.subheader(t("vote.title"))
+        choice = st.radio(t("vote.label"), ["approve", "request_changes", "reject"], horizontal=True,
+                          key=f"choice-{p.id}", format_func=lambda c, w=words("vote."): w(c).capitalize())
+        reason = st.text_area(t("vote.reason"), key=f"reason-{p.id}")
+        if st.button(t("vote.cast"), type="primary", key=f"vote-{p.id}"):
+            with shown_errors():
+                after = vote(ws, user, p.id, choice, reason)
+            flash(t("vote.recorded", id=p.id, state=state_label(after.state).lower()))
+            st.rerun()
 
 
 def packet_panel(ws: Workspace, user: User, view: ProposalView) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from sandbox import report_charts as charts
 from sandbox.datasets import list_datasets
-from sandbox.report import gate_report_view, privacy_words, render_html, report_words
+from sandbox.report import fidelity_words, gate_report_view, privacy_words, quality_words, render_html, report_words
 from sandbox.report_rules import dcr_rule
 from sandbox.settings import GateThresholds
 from sandbox.ui.common import current_user, shown_errors, workspace
@@ -36,9 +36,12 @@ labels = {d.id: t("gate.label", id=d.id, status=d.status, gate=d.gate or t("gate
 dataset = st.selectbox(t("gate.dataset"), list(labels), format_func=labels.get, key="gate_dataset")
 with shown_errors():
     view = gate_report_view(ws, user, dataset)
-words = report_words(view)
-full = view["view"] == "full"
+words = report_words(view)  # the measures below are said again in the user's language
 limits = GateThresholds.model_validate(view.get("thresholds") or {})
+words |= {"quality": quality_words(view, lang()), "fidelity": fidelity_words(view.get("fidelity"), limits, lang())}
+if view.get("privacy"):
+    words["privacy"] = privacy_words(view["privacy"], limits, lang())
+full = view["view"] == "full"
 
 st.header(t("gate.verdict"))
 passed = view["gate"] == "pass"
@@ -71,7 +74,7 @@ if full:
 
     st.header(t("gate.privacy"))
     privacy = view["privacy"]
-    _bullets(privacy_words(privacy, limits, lang()))
+    _bullets(words["privacy"])
     cols = st.columns(3)
     cols[0].metric(t("gate.identical_train"), pct(privacy["identical_match_share_train"], 2))
     cols[1].metric(t("gate.identical_holdout"), pct(privacy["identical_match_share_holdout"], 2))

@@ -6,8 +6,16 @@ import streamlit as st
 from sandbox.council.views import proposal_view
 from sandbox.council.workflow import list_proposals
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import flash, packet_panel, proposer_actions, quorum, state_label, vote_panel
-from sandbox.ui.i18n import day, language_switch, num, t
+from sandbox.ui.council_widgets import (
+    count_words,
+    flash,
+    packet_panel,
+    proposer_actions,
+    quorum,
+    state_label,
+    vote_panel,
+)
+from sandbox.ui.i18n import UI, day, lang, language_switch, num, t
 from sandbox.ui.proposal_card import evidence, flags
 
 language_switch()
@@ -40,7 +48,8 @@ st.subheader(t("proposal.evidence"))
 evidence(view)
 
 st.subheader(t("proposal.real"))
-st.write(t("proposal.channel", channel=p.channel or "-", purpose=p.purpose or "-", audience=p.audience or "-",
+channel = t(f"channel.{p.channel}") if f"channel.{p.channel}" in UI[lang()] else p.channel or "-"
+st.write(t("proposal.channel", channel=channel, purpose=p.purpose or "-", audience=p.audience or "-",
            n=num(p.audience_size), unit=(p.segment.split or {}).get("unit") or t("proposal.unit_default")))
 if p.message:
     st.write(t("proposal.message", message=p.message))
@@ -59,7 +68,8 @@ proposer_actions(ws, user, view)
 vote_panel(ws, user, view)
 packet_panel(ws, user, view)
 
-with st.expander(f"History ({len(view.history)} events, {len(view.versions)} versions)"):
+with st.expander(t("history.title", events=count_words("history.events", len(view.history)),
+                   versions=count_words("history.versions", len(view.versions)))):
     st.dataframe(pd.DataFrame([h.model_dump() for h in view.history]), hide_index=True)
     st.dataframe(pd.DataFrame([{k: v for k, v in ver.items() if k != "draft"} for ver in view.versions]),
                  hide_index=True)
