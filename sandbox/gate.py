@@ -363,7 +363,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
         del ref_train, ref_holdout
         privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
         links = _links(con, schema)
-        relationships = relationship_quality(con, schema)
+        relationships = relationship_quality(con, schema, parsed[:2] if parsed else None)
     finally:
         con.close()
     progress("quality", 2, 6)

@@ -32,6 +32,7 @@ from sandbox.keys import (
     infer_links_from_values,
     infer_primary_keys,
     infer_self_links,
+    keys_inside_other_keys,
     linked_source_sql,
 )
 from sandbox.progress import Progress, silent
@@ -422,6 +423,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         warnings += infer_links_from_values(con, cat)
         warnings += infer_self_links(con, cat)
         warnings += infer_composite_keys(con, cat)
+        warnings += keys_inside_other_keys(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)

@@ -184,6 +184,30 @@ def infer_links_from_values(con: duckdb.DuckDBPyConnection, catalog: Catalog) ->
     return warnings
 
 
+def keys_inside_other_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+    """Say where a table's own text key is entirely another, larger table's key values (Northwind's
+    employee_territories.territoryID, all territories.territoryID values): a one-to-one extension or a link
+    table. Generators give a table's key fresh values, so that link is not kept; the warning says so."""
+    warnings: list[str] = []
+    types = {t: dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_q('raw_' + t)})").fetchall())
+             for t in catalog.tables}
+    for name, table in catalog.tables.items():
+        pk = table.primary_key
+        if not pk or types[name].get(pk) != "VARCHAR" or any(fk.column == pk for fk in table.foreign_keys):
+            continue
+        for parent, other in catalog.tables.items():
+            if parent == name or not other.primary_key or other.rows <= table.rows \
+                    or types[parent].get(other.primary_key) != "VARCHAR":
+                continue
+            total, inside, distinct, _ = _inclusion(con, name, pk, parent, other.primary_key)
+            if total and distinct >= 2 and inside == total:
+                warnings.append(f"table {name}: its key {pk} holds only {parent}.{other.primary_key} values; "
+                                f"that link is not modelled (synthetic {name}.{pk} values are fresh keys of "
+                                f"{name}, not {parent} rows)")
+                break
+    return warnings
+
+
 def _is_hierarchy(con: duckdb.DuckDBPyConnection, name: str, column: str, pk: str) -> bool:
     """Does ``column`` point rows at other rows of their own table as a tree does: some rows at none (the
     roots), no row at itself, and no chain of references coming back to where it started?"""

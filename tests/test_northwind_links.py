@@ -54,6 +54,8 @@ def test_every_link_and_key_is_found_from_values(northwind):
     said = "\n".join(result.warnings)
     assert "column reportsTo: refers to rows of its own table" in said
     assert "orders, column shipVia" in said
+    assert "table employee_territories: its key territoryID holds only territories.territoryID values" in said
+    assert "its key" not in said.replace("table employee_territories: its key", ""), said
     assert "could not be read" not in said, "NULL written as text is a missing value, not an unreadable one"
 
 

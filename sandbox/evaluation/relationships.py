@@ -26,7 +26,7 @@ from generators.schema import ForeignKey, Schema
 
 __all__ = ["relationship_quality"]
 
-MAX_COLUMNS = 4  # parent columns and child columns compared per link (the most informative first)
+MAX_COLUMNS = 4  # parent columns and child columns compared per link (the first such data columns of each)
 MAX_LEVELS = 30  # a categorical column with more levels is not an attribute to read rates by
 SAMPLE_ROWS = 50_000  # linked rows compared per link
 _BINS = 5
@@ -61,7 +61,7 @@ def _relative(counts: np.ndarray) -> np.ndarray:
     return counts / mean if mean > 0 else counts.astype(float)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: Schema, table: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, schema: Schema, table: str, first: str | None = None) -> list[str]:
     """Columns to read rates by: categories, flags and numbers, not one naming each row (a shipper's name is
     the entity itself, pooled away for privacy when it occurs once)."""
     spec = schema.tables[table]
@@ -72,7 +72,8 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: Schema, table: str) -> list
                          + f" FROM vault.{_q(table)} WHERE NOT _holdout").fetchone()
     naming = {c for c, n in zip(columns, counts[1:], strict=True)
               if spec.columns[c].kind == "categorical" and counts[0] > 1 and n >= 0.9 * counts[0]}
-    return [c for c in columns if c not in naming][:MAX_COLUMNS]
+    kept = [c for c in columns if c not in naming]
+    return ([first] if first in kept else []) + [c for c in kept if c != first][:MAX_COLUMNS - (first in kept)]
 
 
 def _joined(con: duckdb.DuckDBPyConnection, db: str, child: str, fk: ForeignKey, parent_cols: list[str],
@@ -111,11 +112,12 @@ def _pair_similarity(real: pd.DataFrame, syn: pd.DataFrame, a: str, b: str) -> f
     return float(1.0 - 0.5 * (both.iloc[:, 0] - both.iloc[:, 1]).abs().sum())
 
 
-def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk: ForeignKey) -> dict[str, Any]:
+def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk: ForeignKey,
+                  target: tuple[str, str] | None) -> dict[str, Any]:
     real_counts = _counts(con, "vault", child, fk, True)
     cardinality = _ks_similarity(_relative(real_counts), _relative(_counts(con, "syn", child, fk, False)))
     parent_cols = _columns(con, schema, fk.parent)
-    child_cols = _columns(con, schema, child)
+    child_cols = _columns(con, schema, child, target[1] if target and target[0] == child else None)
     pairs = []
     if parent_cols and child_cols:
         real = _joined(con, "vault", child, fk, parent_cols, child_cols, True)
@@ -134,12 +136,15 @@ def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk
             "score": round(float(np.mean(parts)), 4) if parts else None, "worst_pair": worst, "pairs": pairs}
 
 
-def relationship_quality(con: duckdb.DuckDBPyConnection, schema: Schema) -> dict[str, dict[str, Any]]:
+def relationship_quality(con: duckdb.DuckDBPyConnection, schema: Schema,
+                         target: tuple[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Per link ``child.column -> parent.key``: children-per-parent similarity, parent attribute vs child
     column similarity (each pair and their mean) and their mean as the link's score. ``con`` has the vault
-    attached as ``vault`` and the synthetic dataset as ``syn``."""
+    attached as ``vault`` and the synthetic dataset as ``syn``; the ``(table, column)`` target, when given,
+    is always among its table's compared columns."""
     out: dict[str, dict[str, Any]] = {}
     for child, spec in schema.tables.items():
         for fk in spec.foreign_keys + spec.self_references:
-            out[f"{child}.{fk.column} -> {fk.parent}.{fk.parent_column}"] = _link_quality(con, schema, child, fk)
+            out[f"{child}.{fk.column} -> {fk.parent}.{fk.parent_column}"] = _link_quality(con, schema, child, fk,
+                                                                                          target)
     return out
