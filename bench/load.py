@@ -186,18 +186,20 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--home", type=Path, help="Reuse a workspace this bench built before (kept, not rebuilt).")
     parser.add_argument("--no-cli", action="store_true", help="No synthesize/publish cycles: page speed alone "
                         "(with --sessions 1 --readers 0, the page-speed bench of issue 19.6).")
     args = parser.parse_args()
     if CHROMIUM is None:
         sys.exit("chromium is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "ws"
-        started = time.perf_counter()
-        first = _workspace(home, args.customers)
-        _users(home, args.sessions, args.readers)
-        print(f"workspace: {args.customers:,} demo customers, dataset {first} published in "
-              f"{time.perf_counter() - started:.0f} s")
+        home = args.home or Path(tmp) / "ws"
+        if args.home is None:
+            started = time.perf_counter()
+            first = _workspace(home, args.customers)
+            _users(home, args.sessions, args.readers)
+            print(f"workspace: {args.customers:,} demo customers, dataset {first} published in "
+                  f"{time.perf_counter() - started:.0f} s")
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
