@@ -103,9 +103,11 @@ def thinned(fit: np.ndarray, held_out: np.ndarray, rows: int, seed: int) -> tupl
     when ``fit`` holds at most ``rows`` rows (0: no limit), else a random share of each (the same share, so
     pruning weighs the same evidence against the same growth).
 
-    A split is a choice among a few hundred thresholds; 250,000 rows choose it as well as millions (demo CRM
-    at 1M customers, bench/fit_scaling.py: fidelity and quality as at the full rows, fit time flat beyond the
-    cap), and donors still come from every row, so leaves hold many more rows than ``min_leaf``.
+    A split is a choice among a few hundred thresholds; 250,000 rows choose it as well as millions, and
+    donors still come from every row, so leaves hold many more rows than ``min_leaf``. Demo CRM at 200k
+    customers (1.9M rows, bench/fit_scaling.py, with logistic models on 100,000 rows): quality 0.739, sign
+    agreement 0.950, rank correlation 0.638 in 99 s of CPU time, against 0.738 / 0.950 / 0.533 in 251 s with
+    every row; at 1M customers (9.6M rows) 216 s, quality 0.740, sign 0.950.
     """
     n_fit = int(fit.sum())
     if not rows or n_fit <= rows:
