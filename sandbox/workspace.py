@@ -123,7 +123,11 @@ class Workspace:
         with self.lock("governance"):
             con = self._connect_waiting(self.governance_path)
             try:
-                ensure_schema(con)
+                st = self.governance_path.stat()
+                known = (str(self.governance_path), st.st_ino, st.st_dev)
+                if known not in _SCHEMA_READY:  # once per file per process: it costs a catalog query each time
+                    ensure_schema(con)
+                    _SCHEMA_READY.add(known)
                 yield con
             finally:
                 con.close()
@@ -173,6 +177,9 @@ class Workspace:
         if os.environ.get(KEY_FILE_ENV):
             return Path(os.environ[KEY_FILE_ENV])
         return self.home / "secrets" / "pseudonym.key"
+
+
+_SCHEMA_READY: set[tuple[str, int, int]] = set()  # governance files whose tables this process has checked
 
 
 def lock_holder(message: str) -> str | None:

@@ -24,7 +24,7 @@ from sandbox.workspace import Workspace
 TOKEN_KEY = "session_token"
 USER_KEY = "user"
 COOKIE = "crm_sandbox_session"  # the session token kept by the browser, so a reload stays signed in
-_REMEMBER, _SIGNED_OUT = "_remember_session", "_signed_out"
+_REMEMBER, _SIGNED_OUT, _CHECKED = "_remember_session", "_signed_out", "_session_checked"
 # url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
 # shown to everyone signed in; every page's library calls check access again in any case)
 PAGE_PERMISSIONS: dict[str, str] = {
@@ -83,7 +83,12 @@ def current_user() -> User:
         token = st.session_state.get(TOKEN_KEY) or remembered or _oidc_token(ws)
         if not token:
             raise NotAuthenticated("")
-        user = validate_session(ws, token)
+        checked, run = st.session_state.get(_CHECKED), _this_run()
+        if checked and checked[0] == token and run is not None and checked[1] is run:
+            user = st.session_state[USER_KEY]  # validated earlier in this same run: the store is shared, not free
+        else:
+            user = validate_session(ws, token)
+            st.session_state[_CHECKED] = (token, run)
     except NotAuthenticated as exc:
         forget_session()
         if remembered or st.session_state.get(_SIGNED_OUT):
@@ -96,6 +101,18 @@ def current_user() -> User:
     if st.session_state.pop(_REMEMBER, False):
         _set_cookie(token, int(ws.settings.access.session_hours * 3600))
     return user
+
+
+def _this_run() -> object | None:
+    """An object that stands for the current script run (Streamlit gives each run a new cursor map), so a page
+    that calls ``current_user()`` several times asks the governance store once per run, never across runs."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.cursors if ctx is not None else None
+    except Exception:  # noqa: BLE001  (a Streamlit without this internal: validate every call, as before)
+        return None
 
 
 def _cookie() -> str | None:
@@ -124,7 +141,7 @@ def _set_cookie(token: str, max_age: int) -> None:
 
 def forget_session() -> None:
     """Drop the session from this browser tab (the token itself is ended by ``sign_out``)."""
-    for key in (TOKEN_KEY, USER_KEY):
+    for key in (TOKEN_KEY, USER_KEY, _CHECKED):
         st.session_state.pop(key, None)
 
 
