@@ -1,14 +1,17 @@
 """Nearest and second-nearest reference rows of every query row, over references split into shards.
 
-A float32 search proposes each shard's nearest (and second-nearest) row: FAISS's exact flat L2 index when
-faiss-cpu is installed (the ``scale`` extra), else a blocked matrix product in numpy. The proposals of all
-shards are recomputed in float64 from their coordinates and reduced: the nearest distance is the smallest
-winner, the second-nearest the second smallest of all proposals. A shard holds at most ``shard_rows``
-reference rows, so memory stays bounded (the numpy search of one block of 1,024 queries against 1M rows
-would hold a 4 GB matrix) and a reference of millions of rows can be compared at all. FAISS searches run
-one OpenMP thread each, shards side by side in threads: 10k queries x 50k rows x 50 dimensions took 1.5 s
-of CPU time with one FAISS thread, 3.5 s with two (spinning) and 2.6 s in numpy (two BLAS threads), on
-this 2-core machine under load.
+A float32 search proposes each shard's nearest rows: FAISS's exact flat L2 index when faiss-cpu is installed
+(the ``scale`` extra; 8 rows per shard), else a blocked matrix product in numpy (the nearest and, when asked,
+the second-nearest). Every proposal is measured again in float64 and the smallest two over all shards are
+the result. A shard holds at most ``shard_rows`` reference rows, so memory stays bounded (the numpy search of
+one block of 1,024 queries against 1M rows would hold a 4 GB matrix) and a reference of millions of rows can
+be compared at all. FAISS searches run one OpenMP thread each, shards side by side in threads: 10k queries x
+50k rows x 50 dimensions took 1.5 s of CPU time with one FAISS thread, 3.5 s with two (spinning) and 2.6 s
+in numpy (two BLAS threads), on this 2-core machine under load.
+
+Why 8 proposals: against 1M demo customers the nearest distances (median 0.0015) come down to float32's
+resolution, and two float32 searches that proposed only their top two disagreed on the second neighbour
+among near-ties (NNDR 0.716 with FAISS, 0.724 with numpy; bench/results/dcr-shards-2026-12-06.txt).
 
 With one shard the result is the one the search of the whole reference gives; with several it is the same
 unless two rows of different shards tie within float32 rounding, where the float64 reduction picks the
@@ -26,6 +29,7 @@ __all__ = ["SHARD_ROWS", "faiss_available", "nearest"]
 
 SHARD_ROWS = 250_000  # reference rows per shard
 _BLOCK_CELLS = 2**24  # query x reference distances held at once by the numpy search (64 MB of float32)
+_FAISS_PROPOSALS = 8  # rows FAISS proposes per query and shard, all measured in float64 (see the docstring)
 
 
 def faiss_available() -> bool:
@@ -48,28 +52,24 @@ def nearest(query: np.ndarray, ref: np.ndarray, second: bool, shard_rows: int = 
     center = ref.mean(axis=0)
     q32 = (query - center).astype(np.float32)
     k = 2 if second and ref.shape[0] > 1 else 1
+    proposals = _FAISS_PROPOSALS if use_faiss else k
     starts = list(range(0, ref.shape[0], max(shard_rows, 1)))
 
     def search(start: int) -> np.ndarray:
         shard = ref[start:start + max(shard_rows, 1)] - center
-        return _faiss_search(q32, shard, k) if use_faiss else _numpy_search(q32, shard, k)
+        return _faiss_search(q32, shard, proposals) if use_faiss else _numpy_search(q32, shard, k)
 
     if use_faiss and len(starts) > 1:  # one FAISS thread per shard, shards side by side (it frees the GIL)
         with ThreadPoolExecutor(min(len(starts), os.cpu_count() or 1)) as pool:
             found = list(pool.map(search, starts))
     else:
         found = [search(start) for start in starts]
-    winners, runners = [], []
-    for start, idx in zip(starts, found, strict=True):
-        winners.append(_squared(query, ref, center, idx[:, 0], start))
-        if k == 2:
-            runners.append(_squared(query, ref, center, idx[:, 1], start))
-    near = np.column_stack(winners)
-    d1 = near.min(axis=1)
+    measured = np.column_stack([_squared(query, ref, center, idx[:, j], start)
+                                for start, idx in zip(starts, found, strict=True) for j in range(idx.shape[1])])
+    measured.sort(axis=1)
     if k == 1:
-        return d1, np.full(len(query), np.nan)
-    both = np.sort(np.hstack([near, np.column_stack(runners)]), axis=1)
-    return d1, np.maximum(both[:, 1], d1)
+        return measured[:, 0], np.full(len(query), np.nan)
+    return measured[:, 0], measured[:, 1]
 
 
 def _squared(query: np.ndarray, ref: np.ndarray, center: np.ndarray, idx: np.ndarray, start: int) -> np.ndarray:
