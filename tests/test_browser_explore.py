@@ -41,7 +41,7 @@ def test_breakdown_shows_shares_as_percentages_and_bands_by_what_they_hold(serve
     page.get_by_role("link", name="Explore").click()
     page.get_by_role("heading", name=UI["en"]["explore.title"]).wait_for()
     if code == "ru":
-        page.get_by_text("Русский", exact=True).click()
+        page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("heading", name=words["explore.title"]).wait_for()
 
     # customers: the generalized birth date is offered as the bands it holds

@@ -69,7 +69,7 @@ def test_marketer_rows_grid_offers_no_download(served, clip_page, code):
     page.get_by_role("link", name="Explore").click()
     page.get_by_role("heading", name=UI["en"]["explore.title"]).wait_for()
     if code == "ru":
-        page.get_by_text("Русский", exact=True).click()
+        page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("heading", name=UI["ru"]["explore.title"]).wait_for()
     page.get_by_role("tab", name=UI[code]["explore.tab_rows"]).click()
     _grids_offer_no_export(page)

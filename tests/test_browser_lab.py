@@ -88,7 +88,7 @@ def test_switching_to_russian_keeps_the_hypothesis_and_its_result(demo_workspace
     english = _difference(page)
     assert english.startswith("+") and "pp" in english
 
-    page.get_by_text("Русский", exact=True).click()
+    page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
     page.get_by_role("button", name="Проверить гипотезу", exact=True).wait_for()
     page.wait_for_timeout(1000)  # let the rerun settle
     shot(page, "lab-switched-to-russian")

@@ -54,7 +54,7 @@ def test_rollout_defaults_follow_the_hypothesis_and_a_second_save_is_refused(ser
     page.get_by_text("Test the hypothesis").wait_for()
     _phone_vs_email(page)
     if code == "ru":
-        page.get_by_text("Русский", exact=True).click()
+        page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("button", name=w["lab.run"], exact=True).wait_for()
         page.wait_for_timeout(1000)
 

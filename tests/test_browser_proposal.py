@@ -60,7 +60,7 @@ def test_proposal_shows_the_result_card_named_flags_and_why_submit_is_disabled(s
     page.get_by_role("option", name=f"{pid}: {FORM.title}", exact=True).click()
     page.get_by_role("heading", name=f"{pid}: {FORM.title}").wait_for()
     if code == "ru":
-        page.get_by_text("Русский", exact=True).click()
+        page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("heading", name="Предложение", exact=True).wait_for()
     page.get_by_text(w["verdict"]).first.wait_for()  # the Lab's verdict in words
     page.get_by_text(w["flag"]).first.wait_for()

@@ -47,7 +47,7 @@ def test_steward_reads_the_verdict_the_rule_that_decided_and_the_charts(served, 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Gate report").click()
     page.get_by_role("heading", name="Release gate report").wait_for()
     if code == "ru":
-        page.get_by_text("Русский", exact=True).click()
+        page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("heading", name=w["title"]).wait_for()
     page.get_by_text("PASS").first.wait_for()
     rule = page.get_by_text(re.compile(w["rule"])).first
