@@ -83,3 +83,7 @@ def test_the_russian_interface_is_russian_from_the_sign_in_on(demo_workspace, ap
     page.get_by_text("Строки таблицы").first.wait_for()
     shot(page, "ru-export")
     assert page.get_by_text("Rows of a table").count() == 0
+    page.wait_for_function("document.cookie.includes('crm_sandbox_lang=ru')")
+    page.reload()  # the browser remembers the language (and the sign-in) across a reload
+    page.get_by_test_id("stSidebarNav").get_by_text("Наборы данных", exact=True).wait_for()
+    assert page.get_by_test_id("stSidebarNav").get_by_text("Datasets", exact=True).count() == 0

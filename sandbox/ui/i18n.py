@@ -29,12 +29,24 @@ UI: dict[str, dict[str, str]] = {
 }
 
 
+LANG_COOKIE = "crm_sandbox_lang"
+
+
 def lang() -> str:
-    """The chosen language (``SANDBOX_LANG`` or English until the user switches)."""
+    """The chosen language: this tab's choice, else the one the browser remembers from the last switch (a
+    cookie, so a reload or a new tab keeps it), else ``SANDBOX_LANG``, else English."""
     if st.session_state.get("lang") not in i18n.LANGS:
-        start = os.environ.get("SANDBOX_LANG", "en")
+        start = _remembered() or os.environ.get("SANDBOX_LANG", "en")
         st.session_state["lang"] = start if start in i18n.LANGS else "en"
     return st.session_state["lang"]
+
+
+def _remembered() -> str | None:
+    try:
+        value = st.context.cookies.get(LANG_COOKIE)
+    except Exception:  # noqa: BLE001  (no browser context, e.g. a bare run)
+        return None
+    return value if isinstance(value, str) and value in i18n.LANGS else None
 
 
 def _switched() -> None:
@@ -49,6 +61,7 @@ def _switched() -> None:
     keep = {key: value for key in list(st.session_state.keys())
             if key not in ("lang", "_lang_switch") and _is_choice(value := st.session_state[key])}
     st.session_state["lang"] = st.session_state["_lang_switch"]
+    st.session_state["_lang_to_cookie"] = True
     for key, value in keep.items():
         st.session_state[key] = value
 
@@ -81,6 +94,9 @@ def language_switch() -> str:
         st.sidebar.radio(UI[current]["lang.label"], i18n.LANGS, index=i18n.LANGS.index(current), key="_lang_switch",
                          format_func=lambda code: {"en": "English", "ru": "Русский"}[code], horizontal=True,
                          on_change=_switched)
+    if st.session_state.pop("_lang_to_cookie", False):  # remembered by the browser for a year
+        st.html(f"<script>document.cookie = '{LANG_COOKIE}={current}; Path=/; Max-Age=31536000; SameSite=Strict';"
+                "</script>", unsafe_allow_javascript=True)
     return lang()
 
 
