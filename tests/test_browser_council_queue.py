@@ -68,7 +68,7 @@ def test_member_lands_on_the_queue_with_its_count_and_sees_the_vote_confirmed(se
     page.get_by_role("button", name=w["cast"], exact=True).click()
     page.get_by_text(re.compile(w["voted"])).wait_for()  # the confirmation stays on the page
     shot(page, f"council-queue-voted-{code}")
-    page.goto(url)  # a new visit: still signed in (the session cookie), back on the queue, one fewer waiting
-    page.get_by_role("heading", name="Council queue").wait_for()
+    page.goto(url)  # a new visit: still signed in and in the same language (cookies), on the queue, one fewer
+    page.get_by_role("heading", name=w["heading"]).wait_for()
     assert page.get_by_test_id("stSidebarNav").get_by_role(
-        "link", name=f"Council queue ({waiting - 1})", exact=True).count() == 1
+        "link", name=f"{w['heading']} ({waiting - 1})", exact=True).count() == 1

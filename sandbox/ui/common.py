@@ -135,8 +135,8 @@ def _set_cookie(token: str, max_age: int) -> None:
     import json
 
     value = json.dumps(f"{COOKIE}={token}; Path=/; Max-Age={max_age}; SameSite=Strict")
-    st.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
-            unsafe_allow_javascript=True)
+    st.sidebar.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');"
+                    "</script>", unsafe_allow_javascript=True)  # the sidebar: nothing on the page moves
 
 
 def forget_session() -> None:

@@ -61,7 +61,6 @@ def _switched() -> None:
     keep = {key: value for key in list(st.session_state.keys())
             if key not in ("lang", "_lang_switch") and _is_choice(value := st.session_state[key])}
     st.session_state["lang"] = st.session_state["_lang_switch"]
-    st.session_state["_lang_to_cookie"] = True
     for key, value in keep.items():
         st.session_state[key] = value
 
@@ -94,9 +93,10 @@ def language_switch() -> str:
         st.sidebar.radio(UI[current]["lang.label"], i18n.LANGS, index=i18n.LANGS.index(current), key="_lang_switch",
                          format_func=lambda code: {"en": "English", "ru": "Русский"}[code], horizontal=True,
                          on_change=_switched)
-    if st.session_state.pop("_lang_to_cookie", False):  # remembered by the browser for a year
-        st.html(f"<script>document.cookie = '{LANG_COOKIE}={current}; Path=/; Max-Age=31536000; SameSite=Strict';"
-                "</script>", unsafe_allow_javascript=True)
+    # remembered by the browser for a year; drawn on every run at the same place in the sidebar, so no element
+    # of the page moves when the language changes
+    st.sidebar.html(f"<script>document.cookie = '{LANG_COOKIE}={lang()}; Path=/; Max-Age=31536000; "
+                    "SameSite=Strict';</script>", unsafe_allow_javascript=True)
     return lang()
 
 
