@@ -113,3 +113,12 @@ def shot(pg, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(pg, name: str) -> None:
+    """Fill the sign-in form as ``name`` (the test password of ``tests.helpers_login``) and submit it."""
+    from tests.helpers_login import password_of
+
+    pg.get_by_label("User name").fill(name)
+    pg.get_by_label("Password", exact=True).fill(password_of(name))
+    pg.get_by_role("button", name="Sign in", exact=True).click()

@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.access_support import World
-from tests.browser import shot
-from tests.helpers_login import ensure_user, password_of
+from tests.browser import shot, sign_in
+from tests.helpers_login import ensure_user
 
 pytestmark = pytest.mark.browser
 
 
 def _sign_in(page, name: str) -> None:
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(password_of(name))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, name)
 
 
 def test_marketer_is_kept_from_vault_and_admin_pages_and_admin_reads_the_audit_log(world: World, app_url, page):

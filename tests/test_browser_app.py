@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import shot
+from tests.browser import shot, sign_in
 from tests.helpers_login import ensure_user, password_of
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ def test_marketer_sees_published_dataset_and_browses_it(demo_workspace, app_url,
     ensure_user(ws, "mark", "marketer")
     url = app_url(ws.home)
     page.goto(url)
-    page.get_by_label("User name").fill("mark")
-    page.get_by_label("Password", exact=True).fill(password_of("mark"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, "mark")
     page.get_by_text(dataset).first.wait_for()
     page.get_by_text("PASS").first.wait_for()
     shot(page, "datasets")
@@ -34,9 +32,7 @@ def test_a_reload_keeps_the_sign_in_and_sign_out_ends_it(demo_workspace, app_url
     ensure_user(ws, "remi", "marketer")
     url = app_url(ws.home)
     page.goto(url)
-    page.get_by_label("User name").fill("remi")
-    page.get_by_label("Password", exact=True).fill(password_of("remi"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, "remi")
     page.get_by_text(dataset).first.wait_for()
     page.wait_for_function("document.cookie.includes('crm_sandbox_session=')")
     [cookie] = [c for c in page.context.cookies() if c["name"] == "crm_sandbox_session"]

@@ -12,9 +12,8 @@ import pytest
 from sandbox.council import create_draft, submit
 from sandbox.council.views import council_queue
 from tests import council_support
-from tests.browser import serve, shot, stop
+from tests.browser import serve, shot, sign_in, stop
 from tests.council_support import MARKETER, SECURITY_2, draft
-from tests.helpers_login import password_of
 
 pytestmark = pytest.mark.browser
 council_ws = council_support.council_ws
@@ -46,9 +45,7 @@ def test_member_lands_on_the_queue_with_its_count_and_sees_the_vote_confirmed(se
     waiting = len(council_queue(council_ws, SECURITY_2))
     assert waiting >= 1
     page.goto(url)
-    page.get_by_label("User name").fill(SECURITY_2.name)
-    page.get_by_label("Password", exact=True).fill(password_of(SECURITY_2.name))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, SECURITY_2.name)
     page.get_by_role("heading", name="Council queue").wait_for()  # the landing page, nothing clicked
     nav = page.get_by_test_id("stSidebarNav")
     assert nav.get_by_role("link", name=f"Council queue ({waiting})", exact=True).count() == 1

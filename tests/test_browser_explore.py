@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.ui.i18n import UI
-from tests.browser import serve, shot, stop
+from tests.browser import serve, shot, sign_in, stop
 from tests.conftest import MARKETER
-from tests.helpers_login import ensure_user, password_of
+from tests.helpers_login import ensure_user
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,7 @@ def _choose(page, label: str, option: str) -> None:
 def test_breakdown_shows_shares_as_percentages_and_bands_by_what_they_hold(served, page, code):
     words = UI[code]
     page.goto(served)
-    page.get_by_label("User name").fill(MARKETER.name)
-    page.get_by_label("Password", exact=True).fill(password_of(MARKETER.name))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, MARKETER.name)
     page.get_by_role("link", name="Explore").click()
     page.get_by_role("heading", name=UI["en"]["explore.title"]).wait_for()
     if code == "ru":

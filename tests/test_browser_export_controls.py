@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.ui.i18n import UI
-from tests.browser import serve, shot, stop
-from tests.helpers_login import ensure_user, password_of
+from tests.browser import serve, shot, sign_in, stop
+from tests.helpers_login import ensure_user
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,7 @@ def served(demo_workspace) -> Iterator[str]:
 
 def _sign_in(page, url: str, name: str, path: str = "") -> None:
     page.goto(f"{url}/{path}")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(password_of(name))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, name)
 
 
 def _grids_offer_no_export(page, at_least: int = 1) -> int:

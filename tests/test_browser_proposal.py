@@ -13,9 +13,9 @@ import pytest
 from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis
 from sandbox.lab.proposals import ProposalForm, save_proposal
 from sandbox.lab.query import Filter, Metric, Population, Split
-from tests.browser import serve, shot, stop
+from tests.browser import serve, shot, sign_in, stop
 from tests.conftest import MARKETER
-from tests.helpers_login import ensure_user, password_of
+from tests.helpers_login import ensure_user
 
 pytestmark = pytest.mark.browser
 
@@ -52,9 +52,7 @@ def test_proposal_shows_the_result_card_named_flags_and_why_submit_is_disabled(s
     url, pid, result = served
     w = WORDS[code]
     page.goto(f"{url}/proposal?id={pid}")
-    page.get_by_label("User name").fill(MARKETER.name)
-    page.get_by_label("Password", exact=True).fill(password_of(MARKETER.name))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, MARKETER.name)
     page.get_by_role("link", name="Proposal", exact=True).click()
     page.get_by_role("combobox", name="Proposal").click()  # the address's ?id= does not outlive signing in
     page.get_by_role("option", name=f"{pid}: {FORM.title}", exact=True).click()

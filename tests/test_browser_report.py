@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import serve, shot, stop
-from tests.helpers_login import ensure_user, password_of
+from tests.browser import serve, shot, sign_in, stop
+from tests.helpers_login import ensure_user
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,7 @@ def test_steward_reads_the_verdict_the_rule_that_decided_and_the_charts(served, 
     url, dataset = served
     w = WORDS[code]
     page.goto(url)
-    page.get_by_label("User name").fill("stella")
-    page.get_by_label("Password", exact=True).fill(password_of("stella"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, "stella")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Gate report").click()
     page.get_by_role("heading", name="Release gate report").wait_for()
     if code == "ru":

@@ -15,7 +15,8 @@ from sandbox.errors import AccessDenied, InputError, UnknownObject
 from sandbox.ingest import ingest
 from sandbox.vault import latest_snapshot, open_snapshot
 from tests.access_support import SOURCE, STEWARD, World
-from tests.helpers_login import ensure_user, login_as, password_of
+from tests.browser import sign_in
+from tests.helpers_login import ensure_user, login_as
 
 REPO = Path(__file__).resolve().parent.parent
 COUNCIL = User(name="mia", role="council", seat="marketing")
@@ -114,9 +115,7 @@ def test_the_page_edits_for_stewards_and_shows_for_the_council(app_world: World)
 def test_the_catalog_page_in_chromium(world: World, app_url, page, lang: str, title: str, heading: str):
     ensure_user(world.ws, "mia", "council", "marketing")
     page.goto(app_url(world.ws.home))
-    page.get_by_label("User name").fill("mia")
-    page.get_by_label("Password", exact=True).fill(password_of("mia"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, "mia")
     page.get_by_role("link", name="Catalog").click()
     page.get_by_role("heading", name="Catalog").first.wait_for()
     if lang != "English":

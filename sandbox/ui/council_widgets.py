@@ -15,17 +15,9 @@ from sandbox.council.voting import Tally, vote
 from sandbox.council.workflow import acknowledge, mark_rolled_out, submit, update_draft, withdraw
 from sandbox.errors import InputError
 from sandbox.ui.common import shown_errors
-from sandbox.ui.i18n import UI, day, lang, num, t, words
+from sandbox.ui.i18n import count_words, day, t, words
 from sandbox.ui.proposal_card import blocked_because, flag_name
 from sandbox.workspace import Workspace
-
-
-def count_words(key: str, n: int) -> str:
-    """``key.<plural form>`` for ``n`` in the UI language (Babel's plural rules: 1 / 2-4 / 5+ in Russian)."""
-    from babel import Locale
-
-    form = Locale(lang()).plural_form(n)
-    return t(f"{key}.{form}" if f"{key}.{form}" in UI[lang()] else f"{key}.other", n=num(n))
 
 
 def state_label(state: str) -> str:

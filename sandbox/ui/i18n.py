@@ -128,6 +128,14 @@ def percent_words(decimals: int = 0) -> Callable[[float], str]:
     return lambda v: i18n.percent(v, code, decimals)
 
 
+def count_words(key: str, n: int) -> str:
+    """``key.<plural form>`` for ``n`` in the UI language (Babel's plural rules: 1 / 2-4 / 5+ in Russian)."""
+    from babel import Locale
+
+    form = Locale(lang()).plural_form(n)
+    return t(f"{key}.{form}" if f"{key}.{form}" in UI[lang()] else f"{key}.other", n=num(n))
+
+
 def num(x: float | int | None, decimals: int = 0, *, sign: bool = False) -> str:
     """A number in the current language's format."""
     return i18n.number(x, lang(), decimals, sign=sign)

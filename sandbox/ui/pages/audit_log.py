@@ -7,8 +7,7 @@ import streamlit as st
 
 from sandbox.audit import AuditFilter, check_log, events, export
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.council_widgets import count_words
-from sandbox.ui.i18n import language_switch, localize, num, t
+from sandbox.ui.i18n import count_words, language_switch, localize, num, t
 
 language_switch()
 st.title(t("audit.title"))
