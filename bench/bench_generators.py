@@ -2,7 +2,7 @@
 
 Single tables (Bank Marketing, Telco; and, as tables the defaults were not tuned on, Olist's lead funnel
 and its orders flattened to one table): a 50/50 train/holdout split; as many synthetic rows as holdout
-rows; quality, segment fidelity and privacy scored against the holdout with ``sandbox.evaluation``.
+rows; quality, segment fidelity and privacy scored against the holdout with ``sandbox.release.evaluation``.
 Linked tables (Olist): fit on every table, multi-table quality, referential integrity, KS distance of
 children per parent; SDV HMASynthesizer against cart on customers -> orders. Last, sampling throughput
 of a fitted single-table cart model into DuckDB, with peak memory, in a fresh process.
@@ -78,7 +78,7 @@ def load_funnel() -> tuple[pd.DataFrame, Schema, str]:
     deals = pd.read_csv(folder / "olist_closed_deals_dataset.csv").drop(columns=["seller_id"])
     df = leads.merge(deals, on="mql_id", how="left")
     df["closed"] = np.where(df["won_date"].notna(), "yes", "no")
-    # the vault stores them as timestamps (sandbox.transform reads the day-first forms)
+    # the vault stores them as timestamps (sandbox.vault.transform reads the day-first forms)
     df["first_contact_date"] = pd.to_datetime(df["first_contact_date"], format="%d-%m-%Y")
     df["won_date"] = pd.to_datetime(df["won_date"], format="%d-%m-%Y %H:%M")
     date, num, cat = (Column(kind=k) for k in ("datetime", "numerical", "categorical"))
@@ -238,9 +238,9 @@ def run_hma(tables: Mapping[str, pd.DataFrame], schema: Schema) -> Run:
 
 def single_scores(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
                   target: str) -> dict[str, float | None]:
-    from sandbox.evaluation.fidelity import segment_fidelity
-    from sandbox.evaluation.privacy import distance_to_closest_records
-    from sandbox.evaluation.quality import single_table_quality
+    from sandbox.release.evaluation.fidelity import segment_fidelity
+    from sandbox.release.evaluation.privacy import distance_to_closest_records
+    from sandbox.release.evaluation.quality import single_table_quality
 
     (spec,) = schema.tables.values()
     cols = [c for c, s in spec.columns.items() if s.kind not in ("key", "identifier")]
@@ -336,7 +336,7 @@ def bench_single(name: str, loader: Callable[[], tuple[pd.DataFrame, Schema, str
 
 
 def bench_olist(quick: bool) -> None:
-    from sandbox.evaluation.quality import multi_table_quality
+    from sandbox.release.evaluation.quality import multi_table_quality
 
     tables, schema = load_olist()
     print(f"\n## olist: {', '.join(f'{t} {len(f):,}' for t, f in tables.items())} rows")
@@ -357,7 +357,7 @@ def bench_olist(quick: bool) -> None:
 
 
 def bench_hma(tables: dict[str, pd.DataFrame], schema: Schema, quick: bool) -> None:
-    from sandbox.evaluation.quality import multi_table_quality
+    from sandbox.release.evaluation.quality import multi_table_quality
 
     sub = Schema(tables={t: schema.tables[t] for t in ("customers", "orders")})
     n = 1500 if quick else 3000
@@ -390,11 +390,11 @@ def bench_sequences(customers: int) -> None:
     from scipy.stats import ks_2samp
 
     from generators.demo_crm import write_demo_crm
-    from sandbox.access import User
-    from sandbox.datasets import open_dataset
-    from sandbox.ingest import ingest
-    from sandbox.synthesize import synthesize
-    from sandbox.vault import latest_snapshot, open_snapshot, read_split
+    from sandbox.governance.access import User
+    from sandbox.release.datasets import open_dataset
+    from sandbox.release.synthesize import synthesize
+    from sandbox.vault.ingest import ingest
+    from sandbox.vault.snapshots import latest_snapshot, open_snapshot, read_split
     from sandbox.workspace import Workspace
 
     steward = User(name="bench", role="steward")
@@ -449,7 +449,7 @@ def bench_throughput(rows: int) -> None:
             cmd = [sys.executable, __file__, "--stream", str(path), str(n), where if where == "none" else tmp]
             out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
             what = ("generated (Arrow batches, no DuckDB)" if where == "none"
-                    else "written into a DuckDB file by sandbox.synthesize.write_batches")
+                    else "written into a DuckDB file by sandbox.release.synthesize.write_batches")
             print(f"{out['rows']:,} rows {what} in {out['seconds']:.1f} s = "
                   f"{out['rows'] / out['seconds']:,.0f} rows/s; peak RSS {out['peak_mb']:,.0f} MB "
                   f"({out['start_mb']:,.0f} MB after imports and loading the model)")
@@ -461,7 +461,7 @@ def stream(path: str, rows: int, where: str) -> None:
     The product's writer inserts each batch while the generator's threads make the next ones, so at
     most a few batches are ever in memory.
     """
-    from sandbox.synthesize import write_batches
+    from sandbox.release.synthesize import write_batches
 
     def mb() -> float:
         """Peak resident memory of this process (VmHWM: ru_maxrss would include the parent's, kept over exec)."""

@@ -10,7 +10,7 @@ import time
 
 import duckdb
 
-from sandbox.copy_check import table_copies
+from sandbox.release.copy_check import table_copies
 
 SYN, SAMPLE = 20_000, 20_000
 

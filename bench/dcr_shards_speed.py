@@ -30,9 +30,9 @@ COLUMNS = ["birth_date", "city", "region", "gender", "signup_date", "marketing_c
 
 
 def one(reference: int, synthetic: int, search: str, shard_rows: int) -> dict:
-    import sandbox.evaluation.neighbours as neighbours
+    import sandbox.release.evaluation.neighbours as neighbours
     from generators.demo_crm import make_demo_crm
-    from sandbox.evaluation.privacy import distance_to_closest_records
+    from sandbox.release.evaluation.privacy import distance_to_closest_records
 
     train = make_demo_crm(reference, seed=1)["customers"][COLUMNS]
     holdout = make_demo_crm(reference, seed=2)["customers"][COLUMNS]

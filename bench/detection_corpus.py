@@ -30,7 +30,7 @@ from faker import Faker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sandbox.detect import propose_column  # noqa: E402
+from sandbox.vault.detect import propose_column  # noqa: E402
 
 PREVIOUS = "450cbd9"
 CLASSES = ["direct_identifier", "quasi_identifier", "key", "ordinary"]

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sandbox.evaluation.fidelity import segment_fidelity
-from sandbox.evaluation.privacy import distance_to_closest_records
-from sandbox.evaluation.quality import single_table_quality
+from sandbox.release.evaluation.fidelity import segment_fidelity
+from sandbox.release.evaluation.privacy import distance_to_closest_records
+from sandbox.release.evaluation.quality import single_table_quality
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SANDBOX_SHARED", REPO.parent / "shared"))

@@ -6,7 +6,7 @@ the holdout, the training rows are drawn from the other 31,188 (with replacement
 1M Bank measures time on real columns, not what more people would teach). The demo's holdout is 20,000
 customers made with another seed. Each generator samples as many root rows as the holdout has; quality
 (SDMetrics' overall score) and hypothesis fidelity (sign agreement and rank correlation of segment effects
-on the target: deals.stage=won, y=yes) are scored against the holdout with ``sandbox.evaluation``, as the
+on the target: deals.stage=won, y=yes) are scored against the holdout with ``sandbox.release.evaluation``, as the
 gate does.
 
 ``cart`` is the default generator (trees grown on at most 250,000 rows, logistic models on at most 100,000,
@@ -51,10 +51,10 @@ DEMO_HOLDOUT, BANK_HOLDOUT = 20_000, 10_000
 def demo_schema() -> Schema:
     """The generator schema the product derives from the demo CRM's catalog (a small ingest)."""
     from generators.demo_crm import write_demo_crm
-    from sandbox.access import User
-    from sandbox.catalog import Catalog
-    from sandbox.ingest import ingest
-    from sandbox.schema_bridge import generator_schema
+    from sandbox.governance.access import User
+    from sandbox.release.schema_bridge import generator_schema
+    from sandbox.vault.catalog import Catalog
+    from sandbox.vault.ingest import ingest
     from sandbox.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,8 +94,8 @@ def synthetic(model, schema: Schema, roots: int) -> dict[str, pd.DataFrame]:
 
 def scores(real: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame], schema: Schema,
            target: str, positive: str) -> dict[str, float | None]:
-    from sandbox.evaluation.fidelity import linked_fidelity, segment_fidelity
-    from sandbox.evaluation.quality import multi_table_quality, single_table_quality
+    from sandbox.release.evaluation.fidelity import linked_fidelity, segment_fidelity
+    from sandbox.release.evaluation.quality import multi_table_quality, single_table_quality
 
     if len(schema.tables) == 1:
         (table, spec), = schema.tables.items()

@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO))
 from evaluation_speed import resample  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from generators import registry  # noqa: E402
-from sandbox.access import User  # noqa: E402
-from sandbox.evaluation.privacy import distance_to_closest_records  # noqa: E402
-from sandbox.gate import evaluate  # noqa: E402
-from sandbox.ingest import ingest  # noqa: E402
-from sandbox.synthesize import synthesize  # noqa: E402
+from sandbox.governance.access import User  # noqa: E402
+from sandbox.release.evaluation.privacy import distance_to_closest_records  # noqa: E402
+from sandbox.release.gate import evaluate  # noqa: E402
+from sandbox.release.synthesize import synthesize  # noqa: E402
+from sandbox.vault.ingest import ingest  # noqa: E402
 from sandbox.workspace import Workspace  # noqa: E402
 
 SHARED = Path(os.environ.get("SANDBOX_SHARED", REPO.parent / "shared"))

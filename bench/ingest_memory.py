@@ -59,8 +59,8 @@ def main(rows: int = 10_000_000) -> None:
         size = csv_path.stat().st_size
         print(f"generated {rows:,} rows, {size / 1e9:.2f} GB in {time.perf_counter() - started:.0f} s")
 
-        from sandbox.access import User
-        from sandbox.ingest import MEMORY_LIMIT, MEMORY_LIMIT_ENV, ingest
+        from sandbox.governance.access import User
+        from sandbox.vault.ingest import MEMORY_LIMIT, MEMORY_LIMIT_ENV, ingest
         from sandbox.workspace import Workspace
 
         ws = Workspace(folder / "ws")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb  # noqa: E402
 
-from sandbox.access import User  # noqa: E402
+from sandbox.governance.access import User  # noqa: E402
 from sandbox.lab.data import breakdown  # noqa: E402
 from sandbox.lab.query import Filter, Measure  # noqa: E402
 from sandbox.workspace import Workspace  # noqa: E402

@@ -43,12 +43,12 @@ PASSWORD = "load-bench-password-1"
 
 def _workspace(home: Path, customers: int) -> str:
     from generators.demo_crm import write_demo_crm
-    from sandbox.access import User
-    from sandbox.datasets import publish
-    from sandbox.gate import evaluate
-    from sandbox.ingest import ingest
-    from sandbox.synthesize import synthesize
-    from sandbox.users import add_user
+    from sandbox.governance.access import User
+    from sandbox.governance.users import add_user
+    from sandbox.release.datasets import publish
+    from sandbox.release.gate import evaluate
+    from sandbox.release.synthesize import synthesize
+    from sandbox.vault.ingest import ingest
     from sandbox.workspace import Workspace
 
     export = home.parent / "export"
@@ -69,8 +69,8 @@ def _workspace(home: Path, customers: int) -> str:
 
 
 def _users(home: Path, sessions: int, readers: int) -> None:
-    from sandbox.access import User
-    from sandbox.users import add_user
+    from sandbox.governance.access import User
+    from sandbox.governance.users import add_user
     from sandbox.workspace import Workspace
 
     ws, admin = Workspace(home), User(name="ada", role="admin")

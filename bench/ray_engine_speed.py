@@ -21,8 +21,8 @@ CONFIGS = (("local", 1), ("ray", 1), ("ray", 2))
 
 
 def one(home: str, engine: str, shards: int, roots: int) -> dict:
-    from sandbox.access import User
-    from sandbox.synthesize import synthesize
+    from sandbox.governance.access import User
+    from sandbox.release.synthesize import synthesize
     from sandbox.workspace import Workspace
 
     if engine == "ray":
@@ -49,8 +49,8 @@ def one(home: str, engine: str, shards: int, roots: int) -> dict:
 
 def prepare(home: Path) -> None:
     from generators.demo_crm import write_demo_crm
-    from sandbox.access import User
-    from sandbox.ingest import ingest
+    from sandbox.governance.access import User
+    from sandbox.vault.ingest import ingest
     from sandbox.workspace import Workspace
 
     ws = Workspace(home)

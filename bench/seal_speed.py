@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from sandbox import seals
+from sandbox.release import seals
 
 
 def _write(path: Path, rows: int) -> None:

@@ -118,7 +118,7 @@ class Workspace:
     @contextlib.contextmanager
     def governance(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived read-write connection to the governance store, under its lock."""
-        from sandbox.governance import ensure_schema
+        from sandbox.governance.schema import ensure_schema
 
         with self.lock("governance"):
             con = self._connect_waiting(self.governance_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.access import User
+from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 
 STEWARD = User(name="stella", role="steward")
@@ -37,10 +37,10 @@ class World:
 def access_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """Built once: 200 customers and their deals, ingested, synthesized, gated and published."""
     from generators.demo_crm import write_demo_crm
-    from sandbox.datasets import publish
-    from sandbox.gate import evaluate
-    from sandbox.ingest import ingest
-    from sandbox.synthesize import synthesize
+    from sandbox.release.datasets import publish
+    from sandbox.release.gate import evaluate
+    from sandbox.release.synthesize import synthesize
+    from sandbox.vault.ingest import ingest
 
     export = tmp_path_factory.mktemp("access-export")
     write_demo_crm(export, customers=200, seed=5)

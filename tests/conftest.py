@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sandbox.access import User
+from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,10 +43,10 @@ def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory: pytest.TempPathFactory, demo_export: Path) -> tuple[Workspace, str]:
     """A workspace where the demo export went through ingest -> synthesize -> evaluate -> publish."""
-    from sandbox.datasets import publish
-    from sandbox.gate import evaluate
-    from sandbox.ingest import ingest
-    from sandbox.synthesize import synthesize
+    from sandbox.release.datasets import publish
+    from sandbox.release.gate import evaluate
+    from sandbox.release.synthesize import synthesize
+    from sandbox.vault.ingest import ingest
 
     home = tmp_path_factory.mktemp("demo-ws")
     # App-flow fixture: the rules that protect people (no copied records, no leaked identifier) keep their

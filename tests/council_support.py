@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sandbox.access import User
+from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 
 STEWARD = User(name="stella", role="steward")
@@ -46,8 +46,8 @@ def build(root: Path) -> Workspace:
     if "ws" in _BUILT:
         return _BUILT["ws"]
     from generators.demo_crm import write_demo_crm
-    from sandbox import catalog_store
-    from sandbox.ingest import ingest
+    from sandbox.vault import catalog_store
+    from sandbox.vault.ingest import ingest
 
     export = root / "export"
     write_demo_crm(export, customers=200, seed=5)
@@ -79,9 +79,9 @@ def failed_dataset(ws: Workspace) -> str:
     if "dataset" not in _BUILT:
         import pandas as pd
 
-        from sandbox.gate import evaluate
-        from sandbox.ingest import ingest
-        from sandbox.synthesize import synthesize
+        from sandbox.release.gate import evaluate
+        from sandbox.release.synthesize import synthesize
+        from sandbox.vault.ingest import ingest
 
         export = ws.home.parent / "tiny" / "leads.csv"
         export.parent.mkdir()

@@ -13,8 +13,8 @@ state without a valid token is ignored.
 
 from __future__ import annotations
 
-from sandbox.access import User
-from sandbox.users import add_user, authenticate, set_password, set_role
+from sandbox.governance.access import User
+from sandbox.governance.users import add_user, authenticate, set_password, set_role
 from sandbox.workspace import Workspace
 
 TEST_ADMIN = User(name="test-admin", role="admin")
@@ -51,7 +51,7 @@ def login_as(at, ws: Workspace, name: str, role: str, seat: str | None = None) -
 def cli_login(ws: Workspace, name: str, role: str, seat: str | None = None) -> User:
     """Register ``name`` (see ``ensure_user``) and sign the command line in as them (``sandbox login``):
     the token goes to ``$SANDBOX_CONFIG_DIR``, which the tests' conftest points at a temporary folder."""
-    from sandbox.cli_identity import login
+    from sandbox.governance.identity import login
 
     ensure_user(ws, name, role, seat)
     return login(ws, name, password_of(name))

@@ -1,7 +1,7 @@
 """Every role against every data-touching library function: allowed or denied, decided by the library.
 
 The table below is written out by hand from the issue's role lenses (not derived from
-``sandbox.access.PERMISSIONS``), so a change to the permission table that breaks a lens fails here.
+``sandbox.governance.access.PERMISSIONS``), so a change to the permission table that breaks a lens fails here.
 Allowed calls that would change the shared workspace are made harmless (a missing input file, an
 unknown source, a clock in the past): they must then fail for that reason, never with AccessDenied.
 """
@@ -15,16 +15,23 @@ from typing import Any
 
 import pytest
 
-from sandbox import audit, datasets, explore, inventory, notebook, retention, users, vault
-from sandbox.access import User
+from sandbox.api import notebook
+from sandbox.duties import retention
+from sandbox.duties.exports import export_dataset, export_distribution, export_rows
+from sandbox.duties.forget import forget
+from sandbox.duties.reveal import reveal_detail
 from sandbox.errors import AccessDenied, InputError, UnknownObject
-from sandbox.exports import export_dataset, export_distribution, export_rows
-from sandbox.forget import forget
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
+from sandbox.governance import audit, users
+from sandbox.governance.access import User
+from sandbox.lab import explore
 from sandbox.lab.data import schema as lab_schema
-from sandbox.reveal import reveal_detail
-from sandbox.synthesize import synthesize
+from sandbox.release import datasets
+from sandbox.release.gate import evaluate
+from sandbox.release.report import report_for
+from sandbox.release.synthesize import synthesize
+from sandbox.vault import inventory
+from sandbox.vault import snapshots as vault
+from sandbox.vault.ingest import ingest
 from tests.access_support import SOURCE, World, copy_world
 
 ROLES: dict[str, User] = {
@@ -59,7 +66,7 @@ ACTIONS: dict[str, tuple[Callable[[World, User], Any], frozenset[str], type[Exce
     "list datasets": (lambda w, u: datasets.list_datasets(w.ws, u), EVERYONE, None),
     "list staged datasets": (lambda w, u: datasets.list_datasets(w.ws, u, include_unpublished=True),
                              frozenset({"steward"}), None),
-    "gate report summary": (lambda w, u: datasets.report(w.ws, u, w.dataset), EVERYONE, None),
+    "gate report summary": (lambda w, u: report_for(w.ws, u, w.dataset), EVERYONE, None),
     "show more (gate report)": (lambda w, u: reveal_detail(w.ws, u, "gate_report", w.dataset, "support"),
                                 EVERYONE, None),
     "open dataset": (_open, ANALYSTS, None),
@@ -118,7 +125,7 @@ def test_role_action(matrix_world: World, action: str, role: str):
 
 
 def test_every_role_is_in_the_table():
-    from sandbox.access import ROLES as ALL_ROLES
+    from sandbox.governance.access import ROLES as ALL_ROLES
 
     assert {u.role for u in ROLES.values()} == set(ALL_ROLES)
 
@@ -131,8 +138,8 @@ def test_a_refused_look_at_the_vault_is_logged(matrix_world: World):
 
 
 def test_only_stewards_and_council_get_the_full_gate_report(matrix_world: World):
-    full = datasets.report(matrix_world.ws, ROLES["council"], matrix_world.dataset)
-    summary = datasets.report(matrix_world.ws, ROLES["marketer"], matrix_world.dataset)
+    full = report_for(matrix_world.ws, ROLES["council"], matrix_world.dataset)
+    summary = report_for(matrix_world.ws, ROLES["marketer"], matrix_world.dataset)
     assert "tables" in full["privacy"] and "lineage" in full
     assert summary["view"] == "summary" and "privacy" not in summary and "lineage" not in summary
     assert summary["gate"] == full["gate"] == "pass"

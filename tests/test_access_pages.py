@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sandbox import audit, notify
-from sandbox.access import User
-from sandbox.users import disable_user
+from sandbox.governance import audit, notify
+from sandbox.governance.access import User
+from sandbox.governance.users import disable_user
 from tests.access_support import World
 from tests.helpers_login import ensure_user, login_as, password_of
 

@@ -13,12 +13,12 @@ import pyarrow as pa
 import pytest
 
 import sandbox
-from sandbox.access import User
+from sandbox.api.notebook import read_table
 from sandbox.council import get as get_proposal
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
+from sandbox.governance.access import User
+from sandbox.governance.users import disable_user, set_role
 from sandbox.lab.hypothesis import HypothesisResult, HypothesisSpec, run_hypothesis
-from sandbox.notebook import read_table
-from sandbox.users import disable_user, set_role
 from sandbox.workspace import Workspace
 from tests.api_support import demo_copy, events_since, last_seq
 from tests.helpers_login import TEST_ADMIN, ensure_user, password_of
@@ -43,7 +43,7 @@ def connect(demo: tuple[Workspace, str], name: str, **kw) -> sandbox.Session:
     if "password" not in kw:
         import contextlib
 
-        from sandbox.cli_identity import login
+        from sandbox.governance.identity import login
 
         with contextlib.suppress(NotAuthenticated):  # an unknown or disabled name: connect says why
             login(demo[0], name, password_of(name))
@@ -95,7 +95,7 @@ def test_an_unknown_a_disabled_or_an_anonymous_user_is_refused(demo, monkeypatch
 def test_a_name_only_claimed_proves_nothing(demo, monkeypatch, tmp_path):
     """Without a password a notebook acts only as a user this machine proves (sandbox login, or the OS account):
     naming the steward, in the call or in SANDBOX_USER, is refused and recorded."""
-    from sandbox.cli_identity import login, os_account
+    from sandbox.governance.identity import login, os_account
 
     ws, _ = demo
     monkeypatch.setenv("SANDBOX_CONFIG_DIR", str(tmp_path / "config"))
@@ -130,7 +130,7 @@ def test_a_folder_that_is_no_workspace_is_refused_and_left_alone(tmp_path):
 
 
 def test_the_role_comes_from_the_users_table_not_the_environment(demo, monkeypatch):
-    from sandbox.cli_identity import login
+    from sandbox.governance.identity import login
 
     login(demo[0], "mark", password_of("mark"))
     monkeypatch.setenv("SANDBOX_USER", "mark")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sandbox import audit
-from sandbox.access import User
 from sandbox.errors import AccessDenied
+from sandbox.governance import audit
+from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 
 ADMIN = User(name="ada", role="admin")

@@ -20,7 +20,7 @@ from generators.base import GeneratorError, NotFittedError
 from generators.cart import CartGenerator
 from generators.identities import fake_identities
 from generators.schema import Column, ForeignKey, Schema, Table
-from sandbox.evaluation.privacy import distance_to_closest_records
+from sandbox.release.evaluation.privacy import distance_to_closest_records
 from tests.conftest import shared_file
 
 pytestmark = pytest.mark.slow
@@ -331,7 +331,7 @@ def test_clock_is_invertible_and_keeps_order(olist: tuple) -> None:
 
 def test_demo_interactions_stay_in_working_hours(demo_workspace: tuple, demo_export) -> None:
     """The demo's interactions all happen 08:00-21:00; synthetic ones did 54% of the time (24 hours evenly)."""
-    from sandbox.datasets import open_dataset
+    from sandbox.release.datasets import open_dataset
     from tests.conftest import STEWARD
 
     ws, dataset_id = demo_workspace

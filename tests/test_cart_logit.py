@@ -13,7 +13,7 @@ import pytest
 from generators._cart_logit import Bins, Logit
 from generators.cart import CartGenerator
 from generators.schema import Column, Schema, Table
-from sandbox.evaluation.fidelity import segment_fidelity
+from sandbox.release.evaluation.fidelity import segment_fidelity
 from tests.conftest import shared_file
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ import pytest
 from generators.base import GeneratorError
 from generators.cart import CartGenerator
 from generators.schema import Column, Schema, Table
-from sandbox.evaluation.fidelity import segment_fidelity
-from sandbox.evaluation.quality import single_table_quality
+from sandbox.release.evaluation.fidelity import segment_fidelity
+from sandbox.release.evaluation.quality import single_table_quality
 from tests.conftest import shared_file
 
 CAPS = {"tree_rows": 1_500, "logit_rows": 1_000}

@@ -9,11 +9,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sandbox.access import User
-from sandbox.catalog_edit import ColumnChange, change, changes_between, column_rows, current, history, sensitive_fields
 from sandbox.errors import AccessDenied, InputError, UnknownObject
-from sandbox.ingest import ingest
-from sandbox.vault import latest_snapshot, open_snapshot
+from sandbox.governance.access import User
+from sandbox.vault.catalog_edit import (
+    ColumnChange,
+    change,
+    changes_between,
+    column_rows,
+    current,
+    history,
+    sensitive_fields,
+)
+from sandbox.vault.ingest import ingest
+from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from tests.access_support import SOURCE, STEWARD, World
 from tests.browser import sign_in
 from tests.helpers_login import ensure_user, login_as

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.access import User, cli_user
-from sandbox.cli_identity import os_account
 from sandbox.errors import NotAuthenticated
-from sandbox.users import add_user, list_users
+from sandbox.governance.access import User
+from sandbox.governance.identity import cli_user, os_account
+from sandbox.governance.users import add_user, list_users
 from sandbox.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent

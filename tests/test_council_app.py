@@ -10,8 +10,8 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from sandbox.access import User
 from sandbox.council import acknowledge, create_draft, submit
+from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 from tests import council_support
 from tests.council_support import MARKETER, MARKETING, SECURITY, draft

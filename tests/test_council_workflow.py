@@ -11,8 +11,6 @@ import time
 
 import pytest
 
-from sandbox import notify
-from sandbox.access import User
 from sandbox.council import (
     acknowledge,
     create_draft,
@@ -28,6 +26,8 @@ from sandbox.council import (
 )
 from sandbox.council.model import ProposalDraft
 from sandbox.errors import AccessDenied, IllegalTransition, InputError, PolicyBlocked
+from sandbox.governance import notify
+from sandbox.governance.access import User
 from tests import council_support
 from tests.council_support import (
     MARKETER,
@@ -276,7 +276,7 @@ def test_quorum_is_a_setting(council_ws, tmp_path):
 
 _VOTER = """
 import sys, time
-from sandbox.access import User
+from sandbox.governance.access import User
 from sandbox.council import vote
 from sandbox.workspace import Workspace
 name, seat, pid, start = sys.argv[1:5]
@@ -350,8 +350,8 @@ def test_who_needs_to_act_is_notified_and_mail_goes_out_by_smtp(council_ws, tmp_
 
 def test_a_gate_override_is_a_proposal_and_lets_publish_through_once_approved(council_ws):
     from sandbox.council import request_gate_override
-    from sandbox.datasets import publish
     from sandbox.errors import GateFailed
+    from sandbox.release.datasets import publish
 
     dataset = council_support.failed_dataset(council_ws)
     with pytest.raises(GateFailed, match="did not pass its release gate"):
@@ -394,9 +394,9 @@ def test_the_rollout_packet_maps_names_back_and_its_export_is_logged(council_ws,
 
 
 def test_segment_sql_uses_the_real_crm_names():
-    from sandbox.catalog import Catalog
     from sandbox.council.model import SegmentFilter
     from sandbox.council.packet import segment_sql
+    from sandbox.vault.catalog import Catalog
 
     cat = Catalog.model_validate({"source": "crm", "tables": {
         "clients": {"source_file": "Clients Export.csv", "primary_key": "client_id", "columns": {

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from generators.demo_crm import make_demo_crm
-from sandbox.evaluation.neighbours import faiss_available, nearest
-from sandbox.evaluation.privacy import distance_to_closest_records
-from sandbox.gate import _dcr_references, _families, _privacy
+from sandbox.release.evaluation.neighbours import faiss_available, nearest
+from sandbox.release.evaluation.privacy import distance_to_closest_records
+from sandbox.release.gate import _dcr_references, _families, _privacy
 from tests.conftest import shared_file
 from tests.test_gate_reference import SCHEMA
 

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 from faker import Faker
 
-from sandbox.catalog import ColumnEntry
-from sandbox.detect import propose_column, propose_table
+from sandbox.vault.catalog import ColumnEntry
+from sandbox.vault.detect import propose_column, propose_table
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 ROWS = 2000

@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from sandbox.detect import propose_column
+from sandbox.vault.detect import propose_column
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "detection_corpus.py"
 

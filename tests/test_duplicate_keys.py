@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sandbox.errors import InputError
-from sandbox.ingest import ingest
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pytest
 
 from generators.cart import CartGenerator
-from sandbox import explore
-from sandbox.enums import as_text
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize, write_batches
+from sandbox.lab import explore
+from sandbox.release.enums import as_text
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize, write_batches
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 from tests.test_cart import telco, telco_model  # noqa: F401  (module fixtures: real Telco rows, fitted cart)

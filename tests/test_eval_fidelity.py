@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from generators.schema import Schema
-from sandbox.evaluation.fidelity import linked_fidelity, segment_fidelity
+from sandbox.release.evaluation.fidelity import linked_fidelity, segment_fidelity
 from tests.conftest import shared_file
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sandbox.evaluation.neighbours import faiss_available, nearest
-from sandbox.evaluation.privacy import distance_to_closest_records, leaked_values
+from sandbox.release.evaluation.neighbours import faiss_available, nearest
+from sandbox.release.evaluation.privacy import distance_to_closest_records, leaked_values
 from tests.conftest import shared_file
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from generators.schema import Schema
-from sandbox.evaluation.quality import (
+from sandbox.release.evaluation.quality import (
     column_histograms,
     correlation_difference,
     diagnostic,

@@ -11,10 +11,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sandbox import notify, vault
-from sandbox.access import User
+from sandbox.duties.exports import export_dataset, export_distribution, export_rows, quota_left
 from sandbox.errors import AccessDenied, InputError
-from sandbox.exports import export_dataset, export_distribution, export_rows, quota_left
+from sandbox.governance import notify
+from sandbox.governance.access import User
+from sandbox.vault import snapshots as vault
 from tests.access_support import STEWARD, World, write_settings
 from tests.helpers_login import ensure_user
 

@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sandbox import audit, vault
-from sandbox.access import User
 from sandbox.cli import app
-from sandbox.datasets import get, list_datasets, open_dataset
+from sandbox.duties.forget import REASON, forget
 from sandbox.errors import InputError, UnknownObject
-from sandbox.forget import REASON, forget
-from sandbox.pseudonymize import pseudonym
+from sandbox.governance import audit
+from sandbox.governance.access import User
+from sandbox.release.datasets import get, list_datasets, open_dataset
+from sandbox.vault import snapshots as vault
+from sandbox.vault.pseudonymize import pseudonym
 from tests.access_support import SOURCE, STEWARD, World
 
 ADMIN = User(name="ada", role="admin")

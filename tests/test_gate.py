@@ -15,12 +15,12 @@ import pytest
 from generators import registry
 from generators.base import Batch, Generator
 from generators.schema import Schema
-from sandbox.datasets import publish
 from sandbox.errors import GateFailed, InputError
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.models import load_model
-from sandbox.synthesize import synthesize
+from sandbox.release.datasets import publish
+from sandbox.release.gate import evaluate
+from sandbox.release.models import load_model
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD, shared_file
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.gate import _verdict, chance_z
+from sandbox.release.gate import _verdict, chance_z
 from sandbox.workspace import Workspace
 
 

@@ -15,10 +15,10 @@ import pytest
 from generators import registry
 from generators.base import Batch, Generator
 from generators.schema import Column, Schema, Table
-from sandbox.copy_check import exact_copies, table_copies
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
+from sandbox.release.copy_check import exact_copies, table_copies
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 

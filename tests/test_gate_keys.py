@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD, shared_file
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from generators.schema import Column, Schema, Table
-from sandbox.gate import _leaks, evaluate
-from sandbox.ingest import ingest
-from sandbox.pseudonymize import register_udf
-from sandbox.synthesize import synthesize
+from sandbox.release.gate import _leaks, evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
+from sandbox.vault.pseudonymize import register_udf
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 

@@ -14,7 +14,7 @@ import pytest
 
 from generators.demo_crm import make_demo_crm
 from generators.schema import Schema
-from sandbox.gate import _privacy, _real_frames, _subset
+from sandbox.release.gate import _privacy, _real_frames, _subset
 
 SCHEMA = Schema.model_validate({"tables": {
     "customers": {"primary_key": "customer_id", "columns": {

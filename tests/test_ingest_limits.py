@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.errors import InputError
-from sandbox.ingest import MEMORY_LIMIT_ENV, SPILL_PREFIX, connect, ingest
+from sandbox.vault.ingest import MEMORY_LIMIT_ENV, SPILL_PREFIX, connect, ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 

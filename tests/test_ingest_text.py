@@ -13,12 +13,12 @@ import pytest
 import yaml
 from faker import Faker
 
-from sandbox import catalog_store
 from sandbox.errors import CatalogError
-from sandbox.ingest import ingest
-from sandbox.inventory import show
-from sandbox.schema_bridge import generator_schema
-from sandbox.vault import latest_snapshot, open_snapshot
+from sandbox.release.schema_bridge import generator_schema
+from sandbox.vault import catalog_store
+from sandbox.vault.ingest import ingest
+from sandbox.vault.inventory import show
+from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 

@@ -20,15 +20,15 @@ import pytest
 from generators import registry
 from generators.base import Generator
 from generators.schema import Schema
-from sandbox import audit
+from sandbox.duties.forget import forget
 from sandbox.errors import InputError, IntegrityError
-from sandbox.forget import forget
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.keyrotation import rotate_key
-from sandbox.pseudonymize import key_id, pseudonym
-from sandbox.synthesize import synthesize
-from sandbox.vault import latest_snapshot, open_snapshot
+from sandbox.governance import audit
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
+from sandbox.vault.keyrotation import rotate_key
+from sandbox.vault.pseudonymize import key_id, pseudonym
+from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 
@@ -158,7 +158,7 @@ def test_a_wrong_or_missing_export_changes_nothing(tmp_path: Path, export: Path,
 _CRASH = """
 import os, sys
 sys.path.insert(0, {repo!r})
-import sandbox.keyrotation as kr
+import sandbox.vault.keyrotation as kr
 from pathlib import Path
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD

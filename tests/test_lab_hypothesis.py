@@ -11,15 +11,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sandbox import audit
-from sandbox.access import User
-from sandbox.datasets import open_dataset
 from sandbox.errors import AccessDenied, InputError, UnknownObject
+from sandbox.governance import audit
+from sandbox.governance.access import User
 from sandbox.lab import stats
 from sandbox.lab.data import breakdown, rows, schema
 from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis, sample_size
 from sandbox.lab.proposals import ProposalForm, draft_from_result, hypothesis_text, save_proposal
 from sandbox.lab.query import Filter, Measure, Metric, Population, Ref, Split
+from sandbox.release.datasets import open_dataset
 from tests.conftest import MARKETER, REPO, STEWARD
 
 WON = [Filter(table="deals", column="stage", value="won")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import audit
-from sandbox.access import User
+from sandbox.governance import audit
+from sandbox.governance.access import User
 from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis
 from sandbox.lab.multiplicity import holm, question_key
 from sandbox.lab.query import Filter, Metric, Population, Split

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from faker import Faker
 
-from sandbox import catalog_store
-from sandbox.datasets import file_of, get
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
-from sandbox.vault import latest_snapshot
+from sandbox.release.datasets import file_of, get
+from sandbox.release.synthesize import synthesize
+from sandbox.vault import catalog_store
+from sandbox.vault.ingest import ingest
+from sandbox.vault.snapshots import latest_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 
@@ -155,7 +155,7 @@ def test_invoice_numbers_link_three_levels(tmp_path: Path):
 
 
 def test_the_gate_refuses_a_dataset_whose_links_are_lost(sales):
-    from sandbox.gate import evaluate
+    from sandbox.release.gate import evaluate
 
     ws, _, _ = sales
     info = synthesize(ws, STEWARD, "sales", seed=1)
@@ -189,8 +189,8 @@ def test_a_many_level_target_without_a_value_is_one_line(sales, tmp_path: Path):
 def test_the_gate_judges_each_link_by_its_shape(sales):
     """Win rate by sector and deals per account, real against synthetic; a synthetic pipeline that piles every
     deal onto a few accounts keeps its references resolving but loses the shape, and the gate says so."""
-    from sandbox.gate import evaluate
-    from sandbox.report import render_html
+    from sandbox.release.gate import evaluate
+    from sandbox.release.report import render_html
 
     ws, _, _ = sales
     info = synthesize(ws, STEWARD, "sales", seed=3)

@@ -11,12 +11,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sandbox import catalog_store
-from sandbox.datasets import file_of, get
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
-from sandbox.vault import latest_snapshot
+from sandbox.release.datasets import file_of, get
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault import catalog_store
+from sandbox.vault.ingest import ingest
+from sandbox.vault.snapshots import latest_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD, shared_file
 

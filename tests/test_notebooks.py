@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sandbox.access import User
 from sandbox.council import list_proposals
-from sandbox.datasets import list_datasets
+from sandbox.governance.access import User
+from sandbox.release.datasets import list_datasets
 from sandbox.workspace import Workspace
 from tests.api_support import demo_copy, events_since, last_seq
 from tests.conftest import REPO, SHARED, shared_file
@@ -35,7 +35,7 @@ def run(name: str, ws: Workspace, user: str) -> nbformat.NotebookNode:
     ``sandbox login`` beforehand (as ``make notebooks`` does for the demo); a failing cell raises."""
     from nbclient import NotebookClient
 
-    from sandbox.cli_identity import login
+    from sandbox.governance.identity import login
     from tests.helpers_login import password_of
 
     login(ws, user, password_of(user))

@@ -14,10 +14,10 @@ import pytest
 from generators.demo_crm import write_demo_crm
 from generators.identities import fake_identities
 from generators.persona import persona_of
-from sandbox import catalog_store
-from sandbox.datasets import file_of, get
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
+from sandbox.release.datasets import file_of, get
+from sandbox.release.synthesize import synthesize
+from sandbox.vault import catalog_store
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD
 
@@ -112,7 +112,7 @@ def test_a_bank_file_with_real_surnames_passes_with_no_surname_copied(tmp_path: 
     import pandas as pd
     from faker import Faker
 
-    from sandbox.gate import evaluate
+    from sandbox.release.gate import evaluate
     from tests.conftest import shared_file
 
     bank = pd.read_csv(shared_file("bank-marketing", "bank-additional-full.csv"), sep=";").sample(4000, random_state=4)

@@ -8,11 +8,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sandbox.datasets import list_datasets, open_dataset, publish
 from sandbox.errors import AccessDenied, GateFailed
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.synthesize import synthesize
+from sandbox.release.datasets import list_datasets, open_dataset, publish
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import MARKETER, STEWARD
 

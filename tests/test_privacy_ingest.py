@@ -31,11 +31,11 @@ from faker import Faker
 from stdnum.us import ssn
 
 from sandbox.errors import CatalogError, InputError
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.pseudonymize import PSEUDONYM_SHAPE
-from sandbox.synthesize import synthesize
-from sandbox.vault import latest_snapshot, open_snapshot
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
+from sandbox.vault.pseudonymize import PSEUDONYM_SHAPE
+from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD, shared_file
 
@@ -257,7 +257,7 @@ def test_models_and_synthetic_data_hold_no_pseudonym(pipeline):
 
 def test_planted_columns_are_detected_with_their_class(pipeline):
     ws, results, _ = pipeline
-    from sandbox import catalog_store
+    from sandbox.vault import catalog_store
 
     for source, (table, names) in NAMES.items():
         cat = catalog_store.latest(ws, source)

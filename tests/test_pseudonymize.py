@@ -10,8 +10,8 @@ from faker import Faker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sandbox.pseudonymize import PSEUDONYM_CHARS, key_id, pseudonym, pseudonymizer, register_udf
-from sandbox.scrub import register_scrub_udf, scrub
+from sandbox.vault.pseudonymize import PSEUDONYM_CHARS, key_id, pseudonym, pseudonymizer, register_udf
+from sandbox.vault.scrub import register_scrub_udf, scrub
 
 keys = st.binary(min_size=1, max_size=64)
 identifiers = st.text(min_size=0, max_size=80)  # any Unicode, incl. Cyrillic, empty and control characters

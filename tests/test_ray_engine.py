@@ -15,10 +15,10 @@ import pytest
 import sandbox
 from generators import registry
 from generators.cart import CartGenerator
-from sandbox.datasets import file_of, get, publish
-from sandbox.engines import iceberg_store, ray_engine
-from sandbox.gate import evaluate
-from sandbox.synthesize import synthesize
+from sandbox.release.datasets import file_of, get, publish
+from sandbox.release.engines import iceberg_store, ray_engine
+from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
 from sandbox.workspace import Workspace
 from tests.api_support import demo_copy
 from tests.conftest import STEWARD
@@ -159,7 +159,7 @@ def test_a_killed_worker_is_retried_without_duplicate_or_lost_rows_and_removal_d
     on_disk = {str(p) for p in iceberg_store.incoming(ws, info.id).rglob("*.parquet")}
     assert on_disk == committed  # the dead attempt's files were removed, none committed
     # removing the dataset (retention, forget) drops its Iceberg tables and files with its views file
-    from sandbox.retention import remove_files
+    from sandbox.duties.retention import remove_files
 
     assert iceberg_store.namespace(info.id) in remove_files(ws, "dataset", info.id)
     assert not iceberg_store.incoming(ws, info.id).parent.exists() and not ws.staging_path(info.id).exists()

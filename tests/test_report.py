@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from generators import registry
-from sandbox.access import User
 from sandbox.errors import UnknownObject
-from sandbox.gate_charts import distributions
-from sandbox.ingest import ingest
-from sandbox.report import gate_report_view, render_html, summary_view
-from sandbox.synthesize import synthesize
-from sandbox.vault import latest_snapshot, open_snapshot, read_split
+from sandbox.governance.access import User
+from sandbox.release.gate_charts import distributions
+from sandbox.release.report import gate_report_view, render_html, summary_view
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
+from sandbox.vault.snapshots import latest_snapshot, open_snapshot, read_split
 from sandbox.workspace import Workspace
 from tests.conftest import MARKETER, STEWARD
 from tests.test_gate import CopyingGenerator

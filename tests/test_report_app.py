@@ -10,11 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from generators import registry
-from sandbox.access import User
-from sandbox.gate import evaluate
-from sandbox.ingest import ingest
-from sandbox.report import gate_report_view
-from sandbox.synthesize import synthesize
+from sandbox.governance.access import User
+from sandbox.release.gate import evaluate
+from sandbox.release.report import gate_report_view
+from sandbox.release.synthesize import synthesize
+from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import MARKETER, STEWARD
 from tests.helpers_login import login_as

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from sandbox import audit, explore
-from sandbox.access import User
 from sandbox.cli import app
-from sandbox.datasets import list_datasets
-from sandbox.retention import check_on_start, run
+from sandbox.duties.retention import check_on_start, run
+from sandbox.governance import audit
+from sandbox.governance.access import User
+from sandbox.lab import explore
+from sandbox.release.datasets import list_datasets
 from tests.access_support import STEWARD, World
 
 ADMIN = User(name="ada", role="admin")

@@ -10,13 +10,13 @@ import stat
 import duckdb
 import pytest
 
-from sandbox import seals
 from sandbox.api import connect
-from sandbox.datasets import get, open_dataset
 from sandbox.errors import IntegrityError, UnknownObject
-from sandbox.models import load_model
-from sandbox.notify import pending
-from sandbox.synthesize import synthesize
+from sandbox.governance.notify import pending
+from sandbox.release import seals
+from sandbox.release.datasets import get, open_dataset
+from sandbox.release.models import load_model
+from sandbox.release.synthesize import synthesize
 from tests.access_support import STEWARD, World
 from tests.helpers_login import ensure_user, password_of
 

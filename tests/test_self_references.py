@@ -80,7 +80,7 @@ def test_a_shard_of_the_ray_engine_keeps_the_hierarchy(tmp_path):
     the hierarchy is a tree over the shard's rows, with the shard's key offset applied to both columns."""
     import pyarrow.parquet as pq
 
-    from sandbox.engines.ray_engine import sample_shard
+    from sandbox.release.engines.ray_engine import sample_shard
 
     tables, schema = _employees()
     model = registry.create("cart", seed=1).fit(tables, schema)

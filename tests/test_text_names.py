@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from sandbox.detect import propose_column
-from sandbox.scrub import scrub
+from sandbox.vault.detect import propose_column
+from sandbox.vault.scrub import scrub
 
 
 def _notes(locale: str, n: int, seed: int) -> tuple[list[str], set[str]]:

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from sandbox.access import User, cli_user
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated
-from sandbox.users import (
+from sandbox.governance.access import User
+from sandbox.governance.identity import cli_user
+from sandbox.governance.users import (
     DEMO_USERS,
     add_user,
     authenticate,
@@ -208,7 +209,7 @@ def test_demo_users_are_created_once_with_known_passwords(workspace: Workspace):
 
 
 def test_the_command_line_acts_with_the_stored_role(ws: Workspace, monkeypatch: pytest.MonkeyPatch):
-    from sandbox.cli_identity import login
+    from sandbox.governance.identity import login
 
     monkeypatch.setenv("SANDBOX_USER", "mark")
     monkeypatch.setenv("SANDBOX_ROLE", "steward")

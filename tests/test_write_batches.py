@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from generators.cart import CartGenerator
-from sandbox.synthesize import write_batches
+from sandbox.release.synthesize import write_batches
 from tests.test_cart import telco, telco_model  # noqa: F401  (module fixtures: real Telco rows, fitted cart)
 
 

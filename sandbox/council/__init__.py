@@ -16,11 +16,12 @@ from sandbox.council.model import (
 )
 from sandbox.council.override import approved_override, request_gate_override
 from sandbox.council.packet import RolloutPacket, export_packet
-from sandbox.council.policy import Policy, check, save_policy, show_policy
+from sandbox.council.policy import Policy, save_policy, show_policy
 from sandbox.council.views import council_queue, my_proposals, proposal_view
 from sandbox.council.voting import Tally, current_tally, tally, vote
 from sandbox.council.workflow import (
     acknowledge,
+    check,
     create_draft,
     get,
     list_proposals,

@@ -6,11 +6,11 @@ import json
 
 import duckdb
 
-from sandbox.access import User, require
 from sandbox.council import store
 from sandbox.council.model import Proposal, ProposalDraft
 from sandbox.council.workflow import create_draft, submit
 from sandbox.errors import InputError, UnknownObject
+from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
 
 

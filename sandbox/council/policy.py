@@ -15,14 +15,14 @@ import duckdb
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from sandbox import audit
-from sandbox.access import Seat, User, require
-from sandbox.catalog_store import latest_in
 from sandbox.council import store
 from sandbox.council.model import Flag, PolicyReport, Proposal, ProposalDraft, Severity
 from sandbox.council.rules import KINDS, Context
 from sandbox.db import fetch_row
 from sandbox.errors import InputError
+from sandbox.governance import audit
+from sandbox.governance.access import Seat, User, require
+from sandbox.vault.catalog_store import latest_in
 from sandbox.workspace import Workspace
 
 
@@ -152,13 +152,3 @@ def check_in(g: duckdb.DuckDBPyConnection, p: Proposal | ProposalDraft, now: dat
     ctx = Context(draft=p, catalog=catalog, expires_at=data_expiry(g, p.dataset, p.source), now=now or store.now())
     acks = p.acknowledgements if isinstance(p, Proposal) else {}
     return evaluate(policy or load_policy_in(g), ctx, acks, p.id if isinstance(p, Proposal) else "(draft)")
-
-
-def check(ws: Workspace, user: User, proposal: str | ProposalDraft | dict, now: datetime | None = None) -> PolicyReport:
-    """Explain every rule that fires on a stored proposal (by id) or on a draft not stored yet."""
-    from sandbox.council.workflow import parse_draft, resolve_draft
-
-    require(user, "proposal.read")
-    with ws.governance() as g:
-        p = store.load(g, proposal) if isinstance(proposal, str) else resolve_draft(g, parse_draft(proposal))
-        return check_in(g, p, now)

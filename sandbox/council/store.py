@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from sandbox.access import User
 from sandbox.council.model import HistoryEntry, Proposal, Vote
 from sandbox.db import fetch_row
 from sandbox.errors import UnknownObject
+from sandbox.governance.access import User
 
 
 def now() -> datetime:

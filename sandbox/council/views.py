@@ -8,11 +8,11 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel
 
-from sandbox.access import User, require
 from sandbox.council import store
 from sandbox.council.model import HistoryEntry, PolicyReport, Proposal, Vote
 from sandbox.council.policy import Policy, check_in, load_policy_in
 from sandbox.council.voting import Tally, tally
+from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
 
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import duckdb
 from pydantic import BaseModel
 
-from sandbox import audit, notify
-from sandbox.access import User, require
 from sandbox.council import store
 from sandbox.council.model import Proposal, Vote, VoteChoice
 from sandbox.council.states import next_state
 from sandbox.council.workflow import notify_council, transaction
 from sandbox.errors import AccessDenied, InputError, PolicyBlocked
+from sandbox.governance import audit, notify
+from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from sandbox import audit, notify
-from sandbox.access import User, require
-from sandbox.catalog_store import latest_in
 from sandbox.council import store
 from sandbox.council.model import MATERIAL_EXEMPT, PolicyReport, Proposal, ProposalDraft
+from sandbox.council.policy import check_in, load_policy_in
 from sandbox.council.states import next_state
 from sandbox.errors import AccessDenied, InputError, PolicyBlocked, UnknownObject, parse_as
+from sandbox.governance import audit, notify
+from sandbox.governance.access import User, require
+from sandbox.vault.catalog_store import latest_in
 from sandbox.workspace import Workspace
 
 
@@ -87,7 +89,6 @@ def create_draft(ws: Workspace, user: User, draft: ProposalDraft | dict[str, Any
 def update_draft(ws: Workspace, user: User, pid: str, changes: ProposalDraft | dict[str, Any]) -> Proposal:
     """Edit a proposal (a whole draft, or a dict of changed fields). A material change makes a new
     version; after approval it returns the proposal to submitted and clears the approvals."""
-    from sandbox.council.policy import check_in
 
     with transaction(ws) as g:
         p = store.load(g, pid)
@@ -122,7 +123,6 @@ def update_draft(ws: Workspace, user: User, pid: str, changes: ProposalDraft | d
 
 def acknowledge(ws: Workspace, user: User, pid: str, rule: str, reason: str) -> Proposal:
     """The proposer's written reason for going ahead despite a soft flag."""
-    from sandbox.council.policy import load_policy_in
 
     if len(reason.strip()) < 10:
         raise InputError("write a reason of at least a few words for acknowledging a flag")
@@ -158,7 +158,6 @@ def _blocking(pid: str, report: PolicyReport) -> PolicyBlocked | None:
 def submit(ws: Workspace, user: User, pid: str) -> Proposal:
     """Send a draft (or a changed proposal) to the council; refused while a hard flag fires or a soft
     flag is not acknowledged. The check and the change are one transaction; a refusal is audited."""
-    from sandbox.council.policy import check_in
 
     with ws.governance() as g:
         g.begin()
@@ -220,3 +219,11 @@ def list_proposals(ws: Workspace, user: User, *, state: str | None = None, mine:
     with ws.governance() as g:
         return store.load_all(g, "(? IS NULL OR state = ?) AND (NOT ? OR proposer = ?)",
                               [state, state, mine, user.name])
+
+
+def check(ws: Workspace, user: User, proposal: str | ProposalDraft | dict, now: datetime | None = None) -> PolicyReport:
+    """Explain every rule that fires on a stored proposal (by id) or on a draft not stored yet."""
+    require(user, "proposal.read")
+    with ws.governance() as g:
+        p = store.load(g, proposal) if isinstance(proposal, str) else resolve_draft(g, parse_draft(proposal))
+        return check_in(g, p, now)

@@ -1,6 +1,6 @@
 """The Lab's only way to data: published synthetic datasets, read-only, through ``open_dataset``.
 
-Also what Explore needs beyond :mod:`sandbox.explore`: the linked-table schema of a dataset, breakdowns
+Also what Explore needs beyond :mod:`sandbox.lab.explore`: the linked-table schema of a dataset, breakdowns
 grouped in DuckDB, and filtered pages of rows. Every query is checked for ``lab.query`` and audited.
 """
 
@@ -16,13 +16,11 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from sandbox import audit
-from sandbox.access import User, require
-from sandbox.datasets import open_dataset
-from sandbox.enums import as_text
 from sandbox.errors import InputError, SandboxError, UnknownObject
-from sandbox.explore import MAX_PAGE, describe
+from sandbox.governance import audit
+from sandbox.governance.access import User, require
 from sandbox.lab import i18n
+from sandbox.lab.explore import MAX_PAGE, describe
 from sandbox.lab.query import (
     Filter,
     Link,
@@ -34,6 +32,8 @@ from sandbox.lab.query import (
     compile_rows,
     validate,
 )
+from sandbox.release.datasets import open_dataset
+from sandbox.release.enums import as_text
 from sandbox.workspace import Workspace
 
 __all__ = ["Breakdown", "DatasetSchema", "Published", "TableSchema", "breakdown", "connect", "rows",
@@ -54,7 +54,7 @@ def _unpublished(dataset: str, status: str) -> UnknownObject:
 
 
 def _links_of(catalog: Any) -> dict[str, Link] | None:
-    from sandbox.schema_bridge import generator_schema
+    from sandbox.release.schema_bridge import generator_schema
 
     if catalog is None:
         return None
@@ -72,7 +72,7 @@ def _links_of(catalog: Any) -> dict[str, Link] | None:
 
 def _lookup(ws: Workspace, user: User, dataset: str) -> tuple[Published, dict[str, Link] | None]:
     """The dataset's source and fidelity and its catalog's links, in one short governance visit."""
-    from sandbox.catalog_store import latest_in
+    from sandbox.vault.catalog_store import latest_in
 
     require(user, "lab.query")
     with ws.governance() as g:

@@ -14,15 +14,15 @@ import time
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from sandbox import audit
-from sandbox.access import User
 from sandbox.errors import InputError
+from sandbox.governance import audit
+from sandbox.governance.access import User
 from sandbox.lab import i18n, stats
 from sandbox.lab.data import connect, run_sql
-from sandbox.lab.multiplicity import Multiplicity, family
-from sandbox.lab.query import Metric, Population, Split, compile_population_size, compile_units, validate
+from sandbox.lab.multiplicity import family
+from sandbox.lab.query import compile_population_size, compile_units, validate
+from sandbox.lab.result import Group, HypothesisResult, HypothesisSpec, SampleSize
 from sandbox.lab.stats import TestResult, chi_square, choose_test, two_proportions
 from sandbox.progress import Progress, silent
 from sandbox.workspace import Workspace
@@ -32,125 +32,6 @@ __all__ = ["Group", "HypothesisResult", "HypothesisSpec", "SampleSize", "run_hyp
 _STATS_KIND = {"rate": "rate", "churn": "rate", "mean": "mean", "median": "median", "count": "count",
                "duration": "duration", "category": "category"}
 _MANN_WHITNEY_EFFICIENCY = 3 / math.pi  # asymptotic relative efficiency vs the t test on normal data
-
-
-class HypothesisSpec(BaseModel):
-    """A question for the Lab: which dataset, who, which two groups, what is measured."""
-
-    dataset: str
-    population: Population
-    split: Split
-    metric: Metric
-    confidence: float = Field(default=0.95, gt=0, lt=1)
-
-    def fields_used(self) -> list[str]:
-        """Every ``table.column`` the question reads, from its filters, split and metric (no repeats)."""
-        refs = [f.ref for f in self.population.filters] + [self.split.ref] + self.metric.refs()
-        if self.split.pick == "first" and self.split.order_by:
-            refs.append(f"{self.split.table}.{self.split.order_by}")
-        return list(dict.fromkeys(refs))
-
-    def metric_label(self, lang: str) -> str:
-        """What the metric is called in texts."""
-        m = self.metric
-        if m.name:
-            return m.name
-        event = m.table + "".join(f" ({f.text()})" for f in m.where)
-        return i18n.tr(lang, f"metric.{m.kind}", column=m.column, table=m.table, event=event,
-                       start=m.start.ref if m.start else "")
-
-    def labels(self, lang: str) -> tuple[str, str]:
-        """How groups A and B are called."""
-        s = self.split
-        values_b = ", ".join(map(str, s.b))
-        below = s.table != self.population.unit and s.pick == "any"
-        first = s.pick == "first"
-        name_b = "group.first" if first else "group.has" if below else "group.values"
-        label_b = s.label_b or i18n.tr(lang, name_b, ref=s.ref, values=values_b)
-        if s.label_a:
-            label_a = s.label_a
-        elif s.a is not None:
-            label_a = i18n.tr(lang, name_b, ref=s.ref, values=", ".join(map(str, s.a)))
-        else:
-            rest = "group.first_rest" if first else "group.has_not" if below else "group.rest"
-            label_a = i18n.tr(lang, rest, ref=s.ref, values=values_b)
-        return label_a, label_b
-
-    def segment_text(self, lang: str) -> str:
-        """The population in words: ``customers where deals.created_at between ...``."""
-        unit = self.population.unit
-        if not self.population.filters:
-            return i18n.tr(lang, "segment.all", unit=unit)
-        return i18n.tr(lang, "segment.where", unit=unit,
-                       conditions="; ".join(f.text() for f in self.population.filters))
-
-
-class Group(BaseModel):
-    """One group's summary."""
-
-    label: dict[str, str]
-    units: int = Field(description="Units of the population in this group.")
-    n: int = Field(description="Units with a value of the metric (the test's sample size).")
-    value: float | None = Field(description="Rate, mean, median or the moved category's share.")
-    sd: float | None = None
-
-
-class SampleSize(BaseModel):
-    """Real customers needed to confirm an effect in a rollout."""
-
-    effect: float | None = Field(description="The difference to detect, in the metric's units (Cramér's V "
-                                             "for a category mix).")
-    n_a: int | None = None
-    n_b: int | None = None
-    total: int | None = None
-    alpha: float
-    power: float
-    ratio: float
-    method: dict[str, str]
-
-
-class HypothesisResult(BaseModel):
-    """The answer: both groups, the test, the verdict in words, and the rollout size."""
-
-    spec: HypothesisSpec
-    source: str
-    fidelity: float | None
-    population: int = Field(description="Units meeting the population filters (in a group or not).")
-    a: Group
-    b: Group
-    categories: list[str] = Field(default_factory=list)
-    test: TestResult
-    too_small: bool
-    min_group_size: int
-    conclusion: dict[str, str]
-    metric_label: dict[str, str]
-    warnings: dict[str, list[str]]
-    sample_size: SampleSize | None
-    seconds: float
-    multiplicity: Multiplicity | None = Field(default=None, description="This answer among every hypothesis its "
-                                              "user answered on the dataset (Holm-adjusted p-value).")
-
-    @property
-    def chance(self) -> bool:
-        """Significant alone, but not once adjusted for the user's other hypotheses on this dataset."""
-        return self.test.significant and self.multiplicity is not None and not self.multiplicity.significant
-
-    def fields_used(self) -> list[str]:
-        """Every ``table.column`` the question read."""
-        return self.spec.fields_used()
-
-    @property
-    def verdict(self) -> str:
-        """``too_small``, ``significant`` or ``not_significant``."""
-        if self.too_small:
-            return "too_small"
-        return "significant" if self.test.significant else "not_significant"
-
-    def _repr_html_(self) -> str:
-        """How Jupyter shows a result: groups, test and interval, verdict, fidelity caveat, rollout size."""
-        from sandbox.api_html import hypothesis_html
-
-        return hypothesis_html(self)
 
 
 # ---------------------------------------------------------------- running

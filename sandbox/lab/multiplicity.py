@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, Field
 
-from sandbox.access import User
+from sandbox.governance.access import User
 
 __all__ = ["Multiplicity", "family", "holm", "question_key"]
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from sandbox.access import User, require
 from sandbox.errors import InputError
+from sandbox.governance.access import User, require
 from sandbox.lab import i18n
 from sandbox.lab.hypothesis import HypothesisResult, SampleSize
 from sandbox.workspace import Workspace

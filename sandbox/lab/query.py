@@ -21,9 +21,9 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from sandbox.enums import sql_type
 from sandbox.errors import InputError, UnknownObject
-from sandbox.transform import q
+from sandbox.release.enums import sql_type
+from sandbox.vault.transform import q
 
 __all__ = [
     "Filter", "Link", "Measure", "Metric", "MetricKind", "Op", "Population", "Ref", "Split", "Structure",

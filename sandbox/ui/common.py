@@ -3,7 +3,7 @@
 Sign-in rule (every page, every rerun): the app acts only for a valid session. Its token is kept in
 ``st.session_state["session_token"]`` and validated against the governance store on every rerun, so a
 disabled or demoted user is out (or demoted) on their next request; the resulting
-:class:`sandbox.access.User` is then put in ``st.session_state["user"]``. A ``user`` put into the
+:class:`sandbox.governance.access.User` is then put in ``st.session_state["user"]``. A ``user`` put into the
 session state without a valid token is ignored and replaced by the sign-in form. Tests sign in with
 ``tests/helpers_login.py: login_as(at, ws, name, role, seat=None)``, which registers the user and opens
 a real session in the workspace's governance store.
@@ -13,18 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import streamlit as st
 
-from sandbox.access import User
 from sandbox.errors import NotAuthenticated, SandboxError
-from sandbox.workspace import Workspace
+from sandbox.governance.access import User
+from sandbox.ui.login import login_form
+from sandbox.ui.session import (
+    _CHECKED,
+    _REMEMBER,
+    _SIGNED_OUT,
+    TOKEN_KEY,
+    USER_KEY,
+    _cookie,
+    _oidc_token,
+    _set_cookie,
+    _this_run,
+    forget_session,
+    sign_out,
+    workspace,
+)
 
-TOKEN_KEY = "session_token"
-USER_KEY = "user"
-COOKIE = "crm_sandbox_session"  # the session token kept by the browser, so a reload stays signed in
-_REMEMBER, _SIGNED_OUT, _CHECKED = "_remember_session", "_signed_out", "_session_checked"
 # url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
 # shown to everyone signed in; every page's library calls check access again in any case)
 PAGE_PERMISSIONS: dict[str, str] = {
@@ -38,34 +47,6 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "audit_log": "audit.read",
     "council_queue": "proposal.vote",
 }
-_started: set[Path] = set()
-
-
-def workspace() -> Workspace:
-    """The workspace of ``SANDBOX_HOME``; the first call in a process runs the retention check."""
-    ws = Workspace()
-    if ws.home not in _started:
-        from sandbox.retention import check_on_start
-
-        check_on_start(ws)
-        _started.add(ws.home)
-    return ws
-
-
-def oidc_configured() -> bool:
-    """Whether single sign-on through ``st.login`` is set up (an ``[auth]`` section in the secrets)."""
-    return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
-
-
-def _oidc_token(ws: Workspace) -> str | None:
-    """A session for the identity ``st.login`` established, mapped to a users row by e-mail."""
-    from sandbox.users import login_oidc
-
-    if not oidc_configured() or not st.user.is_logged_in:
-        return None
-    session = login_oidc(ws, str(st.user.get("email") or ""))
-    st.session_state[TOKEN_KEY] = session.token
-    return session.token
 
 
 def current_user() -> User:
@@ -74,8 +55,7 @@ def current_user() -> User:
     The session token lives in this tab's session state and in a browser cookie (``SameSite=Strict``, ``Secure``
     over https, expiring with the session), so a reload or a new tab stays signed in until the session ends;
     signing out ends the session in the store and clears the cookie."""
-    from sandbox.ui.login import login_form
-    from sandbox.users import validate_session
+    from sandbox.governance.users import validate_session
 
     ws = workspace()
     remembered = None if st.session_state.get(_SIGNED_OUT) else _cookie()
@@ -101,60 +81,6 @@ def current_user() -> User:
     if st.session_state.pop(_REMEMBER, False):
         _set_cookie(token, int(ws.settings.access.session_hours * 3600))
     return user
-
-
-def _this_run() -> object | None:
-    """An object that stands for the current script run (Streamlit gives each run a new cursor map), so a page
-    that calls ``current_user()`` several times asks the governance store once per run, never across runs."""
-    try:
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        return ctx.cursors if ctx is not None else None
-    except Exception:  # noqa: BLE001  (a Streamlit without this internal: validate every call, as before)
-        return None
-
-
-def _cookie() -> str | None:
-    """The session cookie the browser sent, if any (a test client without a browser has none)."""
-    try:
-        value = st.context.cookies.get(COOKIE)
-    except Exception:  # noqa: BLE001  (no browser context, e.g. a bare run)
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-def remember_session() -> None:
-    """Called by the sign-in form: the next run writes the new session's cookie."""
-    st.session_state[_REMEMBER] = True
-    st.session_state.pop(_SIGNED_OUT, None)
-
-
-def _set_cookie(token: str, max_age: int) -> None:
-    """Write (or, with ``max_age`` 0, clear) the session cookie from the page itself."""
-    import json
-
-    value = json.dumps(f"{COOKIE}={token}; Path=/; Max-Age={max_age}; SameSite=Strict")
-    st.sidebar.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');"
-                    "</script>", unsafe_allow_javascript=True)  # the sidebar: nothing on the page moves
-
-
-def forget_session() -> None:
-    """Drop the session from this browser tab (the token itself is ended by ``sign_out``)."""
-    for key in (TOKEN_KEY, USER_KEY, _CHECKED):
-        st.session_state.pop(key, None)
-
-
-def sign_out() -> None:
-    """End the session in the store and in this tab (and at the identity provider after single sign-on)."""
-    from sandbox.users import end_session
-
-    if token := st.session_state.get(TOKEN_KEY):
-        end_session(workspace(), token)
-    forget_session()
-    st.session_state[_SIGNED_OUT] = True  # the cookie this tab was opened with no longer signs it in
-    if oidc_configured() and st.user.is_logged_in:
-        st.logout()
 
 
 def account_sidebar(user: User) -> None:

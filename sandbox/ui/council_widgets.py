@@ -7,13 +7,13 @@ from pathlib import Path
 import streamlit as st
 import yaml
 
-from sandbox.access import User
 from sandbox.council.model import Proposal
 from sandbox.council.packet import export_packet
 from sandbox.council.views import ProposalView
 from sandbox.council.voting import Tally, vote
 from sandbox.council.workflow import acknowledge, mark_rolled_out, submit, update_draft, withdraw
 from sandbox.errors import InputError
+from sandbox.governance.access import User
 from sandbox.ui.common import shown_errors
 from sandbox.ui.i18n import count_words, day, t, words
 from sandbox.ui.proposal_card import blocked_because, flag_name

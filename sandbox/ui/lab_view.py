@@ -13,8 +13,8 @@ import streamlit as st
 from plotly.subplots import make_subplots
 from pydantic import ValidationError
 
-from sandbox.access import User
 from sandbox.errors import InputError
+from sandbox.governance.access import User
 from sandbox.lab.data import DatasetSchema
 from sandbox.lab.hypothesis import HypothesisResult, HypothesisSpec, SampleSize, sample_size
 from sandbox.lab.proposals import ProposalForm

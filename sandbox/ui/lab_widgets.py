@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from sandbox.access import User
+from sandbox.governance.access import User
 from sandbox.lab.data import DatasetSchema, breakdown, schema
 from sandbox.lab.query import Filter, Measure, Op, is_numeric, is_temporal
 from sandbox.ui.i18n import t, words

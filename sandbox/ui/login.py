@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from sandbox.errors import NotAuthenticated
-from sandbox.ui.common import TOKEN_KEY, USER_KEY, oidc_configured, remember_session
-from sandbox.users import authenticate
+from sandbox.governance.users import authenticate
+from sandbox.ui.session import TOKEN_KEY, USER_KEY, oidc_configured, remember_session
 from sandbox.workspace import Workspace
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sandbox.access import REVEAL_REASONS, User
-from sandbox.datasets import report
-from sandbox.reveal import reveal_detail
+from sandbox.duties.reveal import reveal_detail
+from sandbox.governance.access import REVEAL_REASONS, User
+from sandbox.release.report import report_for
 from sandbox.ui.common import shown_errors
 from sandbox.workspace import Workspace
 
@@ -15,7 +15,7 @@ from sandbox.workspace import Workspace
 def gate_evidence(ws: Workspace, user: User, dataset: str) -> None:
     """An expander with the gate report of ``dataset`` as this user may see it."""
     with st.expander("Gate evidence"), shown_errors():
-        st.json(report(ws, user, dataset), expanded=False)
+        st.json(report_for(ws, user, dataset), expanded=False)
         if user.can("report.full"):
             return
         st.caption("This is the summary. The full report (per-table privacy and fidelity detail) is shown on "

@@ -5,9 +5,10 @@ from datetime import datetime, time
 import pandas as pd
 import streamlit as st
 
-from sandbox.audit import AuditFilter, check_log, events, export
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.governance.audit import AuditFilter, check_log, events, export
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import count_words, language_switch, localize, num, t
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("audit.title"))

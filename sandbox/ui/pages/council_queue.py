@@ -3,10 +3,11 @@
 import streamlit as st
 
 from sandbox.council.views import council_queue
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.council_widgets import count_words, flash, headline, quorum
 from sandbox.ui.i18n import language_switch, t
 from sandbox.ui.proposal_card import flags
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("queue.title"))

@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from sandbox.datasets import list_datasets
 from sandbox.errors import SandboxError
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.release.datasets import list_datasets
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import day, fidelity_words, lang, language_switch, localize, num, pct, t
 from sandbox.ui.lab_widgets import dataset_schema
 from sandbox.ui.reveal import gate_evidence
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("datasets.title"))

@@ -6,11 +6,11 @@ from collections.abc import Callable
 import plotly.express as px
 import streamlit as st
 
-from sandbox.datasets import list_datasets
-from sandbox.explore import bands, distribution
 from sandbox.lab.data import breakdown, rows
+from sandbox.lab.explore import bands, distribution
 from sandbox.lab.query import Measure, is_temporal
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.release.datasets import list_datasets
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import language_switch, localize, num, or_none, pct, plot_separators, t, words
 from sandbox.ui.lab_widgets import (
     columns_of,
@@ -21,6 +21,7 @@ from sandbox.ui.lab_widgets import (
     likely_positive,
     value_input,
 )
+from sandbox.ui.session import workspace
 
 PAGE_SIZE = 50
 

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from sandbox.datasets import list_datasets
-from sandbox.explore import describe
-from sandbox.exports import export_dataset, export_distribution, export_rows, quota_left
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.duties.exports import export_dataset, export_distribution, export_rows, quota_left
+from sandbox.lab.explore import describe
+from sandbox.release.datasets import list_datasets
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import language_switch, num, t, words
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("export.title"))

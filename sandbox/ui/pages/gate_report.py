@@ -1,18 +1,26 @@
 """Gate report page: the verdict first, then quality, privacy, fidelity, distributions and correlations.
 
-What a user sees is decided by ``sandbox.report.gate_report_view`` (stewards and council members get the
+What a user sees is decided by ``sandbox.release.report.gate_report_view`` (stewards and council members get the
 whole report, everyone else the verdict, overall quality and fidelity); this page only draws it.
 """
 
 import streamlit as st
 
-from sandbox import report_charts as charts
-from sandbox.datasets import list_datasets
-from sandbox.report import fidelity_words, gate_report_view, privacy_words, quality_words, render_html, report_words
-from sandbox.report_rules import dcr_rule
+from sandbox.release import report_charts as charts
+from sandbox.release.datasets import list_datasets
+from sandbox.release.report import (
+    fidelity_words,
+    gate_report_view,
+    privacy_words,
+    quality_words,
+    render_html,
+    report_words,
+)
+from sandbox.release.report_rules import dcr_rule
 from sandbox.settings import GateThresholds
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import lang, language_switch, num, pct, t
+from sandbox.ui.session import workspace
 
 
 def _plot(fig) -> None:

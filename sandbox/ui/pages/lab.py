@@ -2,13 +2,15 @@
 
 import streamlit as st
 
-from sandbox.datasets import list_datasets, report
 from sandbox.lab.hypothesis import run_hypothesis
 from sandbox.lab.proposals import save_proposal
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.release.datasets import list_datasets
+from sandbox.release.report import report_for
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import fidelity_words, language_switch, t
 from sandbox.ui.lab_view import build_spec, power_calculator, proposal_form, show_result, target_of
 from sandbox.ui.lab_widgets import dataset_schema
+from sandbox.ui.session import workspace
 
 language_switch()
 ws, user = workspace(), current_user()
@@ -23,7 +25,7 @@ dataset = st.selectbox(t("lab.dataset"), list(found), key="lab_dataset")
 st.caption(fidelity_words(found[dataset].fidelity))
 with shown_errors():
     sch = dataset_schema(ws, user, dataset)
-    spec = build_spec(ws, user, dataset, sch, target_of(report(ws, user, dataset)))
+    spec = build_spec(ws, user, dataset, sch, target_of(report_for(ws, user, dataset)))
 
 if st.button(t("lab.run"), type="primary", key="lab_run", disabled=spec is None):
     bar = st.progress(0.0, text=t("lab.running"))

@@ -4,9 +4,10 @@ import streamlit as st
 
 from sandbox.council.views import my_proposals
 from sandbox.council.workflow import create_draft
-from sandbox.datasets import list_datasets
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.release.datasets import list_datasets
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.council_widgets import flash, headline, parse_proposal_yaml
+from sandbox.ui.session import workspace
 
 TEMPLATE = """title: {title}
 hypothesis: We believe that [change] for [segment] will [outcome] because [reason].

@@ -5,7 +5,7 @@ import streamlit as st
 
 from sandbox.council.views import proposal_view
 from sandbox.council.workflow import list_proposals
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.council_widgets import (
     count_words,
     flash,
@@ -17,6 +17,7 @@ from sandbox.ui.council_widgets import (
 )
 from sandbox.ui.i18n import UI, day, lang, language_switch, num, t
 from sandbox.ui.proposal_card import evidence, flags
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("proposal.title"))

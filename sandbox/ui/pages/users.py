@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from sandbox.access import ROLES
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.governance.access import ROLES
+from sandbox.governance.users import SEATS, add_user, disable_user, enable_user, list_users, set_role
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import language_switch, or_none, t, words
-from sandbox.users import SEATS, add_user, disable_user, enable_user, list_users, set_role
+from sandbox.ui.session import workspace
 
 language_switch()
 st.title(t("users.title"))

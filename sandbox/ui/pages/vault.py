@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from sandbox.ui.common import current_user, shown_errors, workspace
+from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import language_switch, localize, t
-from sandbox.vault import list_snapshots
+from sandbox.ui.session import workspace
+from sandbox.vault.snapshots import list_snapshots
 
 language_switch()
 st.title(t("vault.title"))

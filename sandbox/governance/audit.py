@@ -1,0 +1,268 @@
+"""The tamper-evident audit log: an append-only hash chain in the governance store.
+
+Each event's hash covers its own fields and the previous event's hash, so editing, deleting or
+reordering any event breaks the chain from that point on, and ``verify`` says where. The newest
+event's sequence number and hash are also kept as a *signed head* (HMAC with the workspace signing
+key, in the ``meta`` table): removing the newest events, or rewriting the whole chain with freshly
+computed hashes, is detected too, because nobody without the key can sign a new head.
+
+An event is written inside the caller's governance connection, in the same transaction as the action
+it records: when the event cannot be written, the action does not happen.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from sandbox.errors import InputError
+from sandbox.governance.access import User, require
+from sandbox.workspace import Workspace
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+_FIELDS = ("seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details")
+_COLUMNS = (*_FIELDS, "prev_hash", "hash")
+_SELECT = ("SELECT seq, strftime(ts, '%Y-%m-%dT%H:%M:%S.%f'), actor, role, action, object, reason, outcome, "
+           "CAST(details AS VARCHAR), prev_hash, hash FROM audit")
+_head_keys: dict[str, bytes] = {}
+
+
+def _digest(prev_hash: str, event: dict[str, Any]) -> str:
+    body = json.dumps([event[f] for f in _FIELDS], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _head_key(con: duckdb.DuckDBPyConnection) -> bytes | None:
+    """The signing key of the workspace that holds this governance file (None for an in-memory store)."""
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not path:
+        return None
+    if path not in _head_keys:
+        _head_keys[path] = Workspace(Path(path).parent).signing_key()
+    return _head_keys[path]
+
+
+def _head_mac(key: bytes, seq: int, digest: str) -> str:
+    return hmac.new(key, f"{seq}:{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def record(
+    con: duckdb.DuckDBPyConnection,
+    user: User | str,
+    action: str,
+    obj: str = "",
+    *,
+    outcome: str = "ok",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Append one event (inside the caller's governance connection) and return its sequence number.
+
+    ``user`` is the acting user, or a bare name for someone not signed in (a failed sign-in).
+    """
+    last = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = {
+        "seq": seq,
+        "ts": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "actor": user.name if isinstance(user, User) else str(user),
+        "role": user.role if isinstance(user, User) else "",
+        "action": action,
+        "object": obj,
+        "reason": reason,
+        "outcome": outcome,
+        "details": json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False),
+    }
+    digest = _digest(prev, event)
+    con.execute(
+        "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [*(event[f] for f in _FIELDS), prev, digest],
+    )
+    key = _head_key(con)
+    if key is not None:
+        head = json.dumps({"seq": seq, "hash": digest, "mac": _head_mac(key, seq, digest)})
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [HEAD_KEY, head])
+    return seq
+
+
+class ChainReport(BaseModel):
+    """Result of verifying the chain."""
+
+    ok: bool
+    events: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
+    """Like :func:`require`, but a refusal is also written to the audit log (who tried what, on which object)."""
+    if user.can(action):
+        return
+    with ws.governance() as g:
+        record(g, user, action, obj, outcome="denied")
+    require(user, action)
+
+
+def check_chain(rows: list[dict[str, Any]]) -> ChainReport:
+    """Recompute every hash of ``rows`` (events as dicts, in ``seq`` order); report the first that does not match.
+
+    Works on an export too: a security team can check a CSV or JSON export without the workspace.
+    """
+    prev = GENESIS
+    for i, row in enumerate(rows, start=1):
+        event = {f: row[f] for f in _FIELDS}
+        event["seq"] = int(event["seq"])
+        if event["seq"] != i:
+            return ChainReport(ok=False, events=len(rows), first_bad_seq=event["seq"],
+                               problem=f"expected event {i} but found {event['seq']}: an event was deleted or moved")
+        if row["prev_hash"] != prev:
+            return ChainReport(ok=False, events=len(rows), first_bad_seq=i,
+                               problem=f"event {i} does not point at the hash of event {i - 1}")
+        if _digest(prev, event) != row["hash"]:
+            return ChainReport(ok=False, events=len(rows), first_bad_seq=i,
+                               problem=f"event {i} was edited after it was written")
+        prev = row["hash"]
+    return ChainReport(ok=True, events=len(rows))
+
+
+def _check_head(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> ChainReport | None:
+    key = _head_key(con)
+    if key is None:
+        return None
+    stored = con.execute("SELECT value FROM meta WHERE key = ?", [HEAD_KEY]).fetchone()
+    n = len(rows)
+    if stored is None:
+        if not rows:
+            return None
+        return ChainReport(ok=False, events=n, first_bad_seq=1,
+                           problem="the signed head of the log is missing: the log was replaced or rewritten")
+    head = json.loads(stored[0])
+    if not hmac.compare_digest(_head_mac(key, int(head["seq"]), head["hash"]), head["mac"]):
+        return ChainReport(ok=False, events=n, first_bad_seq=int(head["seq"]),
+                           problem="the signed head of the log does not match its signature: it was edited")
+    last = rows[-1] if rows else {"seq": 0, "hash": GENESIS}
+    if int(head["seq"]) > int(last["seq"]):
+        return ChainReport(ok=False, events=n, first_bad_seq=int(last["seq"]) + 1,
+                           problem=f"events {int(last['seq']) + 1} to {head['seq']} were deleted from the end")
+    if int(head["seq"]) != int(last["seq"]) or head["hash"] != last["hash"]:
+        return ChainReport(ok=False, events=n, first_bad_seq=int(head["seq"]),
+                           problem=f"event {head['seq']} is not the one the signed head recorded: the chain was "
+                                   "rewritten or events were added without the signing key")
+    return None
+
+
+def _rows(con: duckdb.DuckDBPyConnection, where: str = "", params: list[Any] | None = None) -> list[dict[str, Any]]:
+    found = con.execute(f"{_SELECT} {where} ORDER BY seq", params or []).fetchall()
+    return [dict(zip(_COLUMNS, r, strict=True)) for r in found]
+
+
+def verify(con: duckdb.DuckDBPyConnection) -> ChainReport:
+    """Recompute every hash in order and check the signed head; report the first event that does not match."""
+    rows = _rows(con)
+    chain = check_chain(rows)
+    if not chain.ok:
+        return chain
+    return _check_head(con, rows) or chain
+
+
+def check_log(ws: Workspace, user: User) -> ChainReport:
+    """Verify the whole log for a reader of it (admins, the council's security seat); the check is logged."""
+    authorize(ws, user, "audit.read")
+    with ws.governance() as g:
+        result = verify(g)
+        if result.ok:  # appending to a broken chain would hide where it broke
+            record(g, user, "audit.verify", details={"events": result.events})
+    return result
+
+
+class AuditFilter(BaseModel):
+    """Which events to show or export (every field optional; all given fields must match)."""
+
+    actor: str | None = None
+    action: str | None = Field(default=None, description="An action, or a prefix ending in '.' (e.g. 'users.').")
+    object: str | None = Field(default=None, description="Part of the object name.")
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(default=10_000, ge=1, le=1_000_000)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A WHERE clause and its parameters."""
+        conds, params = [], []
+        if self.actor:
+            conds.append("actor = ?")
+            params.append(self.actor)
+        if self.action:
+            conds.append("starts_with(action, ?)" if self.action.endswith(".") else "action = ?")
+            params.append(self.action)
+        if self.object:
+            conds.append("contains(object, ?)")
+            params.append(self.object)
+        if self.outcome:
+            conds.append("outcome = ?")
+            params.append(self.outcome)
+        if self.since:
+            conds.append("ts >= ?")
+            params.append(self.since)
+        if self.until:
+            conds.append("ts <= ?")
+            params.append(self.until)
+        return ("WHERE " + " AND ".join(conds)) if conds else "", params
+
+
+def _select(g: duckdb.DuckDBPyConnection, flt: AuditFilter) -> list[dict[str, Any]]:
+    where, params = flt.sql()
+    found = g.execute(f"SELECT * FROM ({_SELECT} {where} ORDER BY seq DESC LIMIT {flt.limit}) ORDER BY seq",
+                      params).fetchall()
+    return [dict(zip(_COLUMNS, r, strict=True)) for r in found]
+
+
+def events(ws: Workspace, user: User, flt: AuditFilter | None = None) -> list[dict[str, Any]]:
+    """The newest events matching ``flt`` (admins and the council's security seat); the viewing is logged."""
+    flt = flt or AuditFilter()
+    authorize(ws, user, "audit.read")
+    with ws.governance() as g:
+        g.begin()
+        found = _select(g, flt)
+        record(g, user, "audit.view", details={"filter": flt.model_dump(mode="json", exclude_none=True),
+                                               "events": len(found)})
+        g.commit()
+    return found
+
+
+def export(ws: Workspace, user: User, fmt: Literal["csv", "json"] = "json", flt: AuditFilter | None = None) -> str:
+    """Events as CSV or JSON text for a security team, hashes included (``check_chain`` verifies a full export)."""
+    flt = flt or AuditFilter(limit=1_000_000)
+    authorize(ws, user, "audit.export", fmt)
+    if fmt not in ("csv", "json"):
+        raise InputError(f"unknown export format {fmt!r}; use csv or json")
+    with ws.governance() as g:
+        g.begin()
+        found = _select(g, flt)
+        record(g, user, "audit.export", fmt, details={"filter": flt.model_dump(mode="json", exclude_none=True),
+                                                      "events": len(found)})
+        g.commit()
+    if fmt == "json":
+        return json.dumps(found, ensure_ascii=False, indent=1)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(_COLUMNS))
+    writer.writeheader()
+    writer.writerows(found)
+    return buffer.getvalue()
+
+
+def read_export(text: str, fmt: Literal["csv", "json"]) -> list[dict[str, Any]]:
+    """Parse an export back into events (for ``check_chain``)."""
+    if fmt == "json":
+        return json.loads(text)
+    return list(csv.DictReader(io.StringIO(text)))

@@ -1,0 +1,198 @@
+"""Sampling on Ray: the fitted model goes once into Ray's object store, each shard samples whole families.
+
+Shard ``i`` makes its share of every root table's rows with its own seed (derived from the run's seed) and
+adds ``i * KEY_STRIDE`` to every key column (primary and foreign keys alike), so keys stay unique across
+shards and every child still points at its parent. Workers write one Parquet file per table (and attempt);
+a task that dies is retried by Ray, and only the files of the attempt that returned are committed, once per
+table, to Iceberg by the driver (``iceberg_store.commit``).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from generators.base import Generator, GeneratorError
+from sandbox.errors import InputError
+from sandbox.progress import Progress, silent
+from sandbox.release.engines import iceberg_store
+from sandbox.workspace import Workspace
+
+KEY_STRIDE = 10**12  # keys a shard may make per table; shard i's keys start i strides up
+LOCAL_CPUS = 2
+MAX_RETRIES = 3
+FILE_ROWS = 5_000_000  # a worker starts a new Parquet file after this many rows of one table
+
+
+def shard_seed(seed: int, shard: int) -> int:
+    """The seed of one shard: independent streams from one run seed."""
+    return int(np.random.SeedSequence([seed, shard]).generate_state(1, dtype=np.uint32)[0])
+
+
+def split(total: int, shards: int) -> list[int]:
+    """``total`` rows over ``shards`` as evenly as possible (the first shards take the remainder)."""
+    return [total // shards + (i < total % shards) for i in range(shards)]
+
+
+def key_columns(model: Generator) -> dict[str, list[str]]:
+    """Per table, the integer key columns a shard offsets: its primary key and its foreign keys."""
+    assert model.schema is not None
+    out: dict[str, list[str]] = {}
+    for name, spec in model.schema.tables.items():
+        cols = [c for c, s in spec.columns.items() if s.kind == "key"]
+        cols += [fk.column for fk in spec.foreign_keys if fk.column not in cols]
+        out[name] = cols
+    return out
+
+
+def _plain(batch: pa.RecordBatch, levels: dict[str, set[str]], plain: set[str]) -> pa.RecordBatch:
+    """Dictionary text decoded (its levels kept for the views' ENUMs); nanosecond times as microseconds
+    (Iceberg's precision)."""
+    arrays, names = [], []
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if pa.types.is_dictionary(field.type):
+            if field.name not in plain and column.dictionary.null_count == 0:
+                levels.setdefault(field.name, set()).update(column.dictionary.to_pylist())
+            column = column.cast(field.type.value_type)
+        else:
+            plain.add(field.name)
+            levels.pop(field.name, None)
+        if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
+            column = column.cast(pa.timestamp("us", column.type.tz), safe=False)
+        if pa.types.is_null(column.type):
+            column = column.cast(pa.string())
+        arrays.append(column)
+        names.append(field.name)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _offset(batch: pa.RecordBatch, columns: list[str], offset: int) -> pa.RecordBatch:
+    if not offset:
+        return batch
+    for col in columns:
+        i = batch.schema.get_field_index(col)
+        if i >= 0 and pa.types.is_integer(batch.schema.field(i).type):
+            shifted = pc.add_checked(batch.column(i).cast(pa.int64()), offset)
+            batch = batch.set_column(i, col, shifted)
+    return batch
+
+
+def sample_shard(model: Generator, guard: Callable[[str, pa.RecordBatch], pa.RecordBatch], shard: int,
+                 root_rows: dict[str, int], seed: int, out: str, batch_rows: int) -> dict[str, Any]:
+    """One shard's families into Parquet files under ``out`` (this attempt's own names)."""
+    began = time.perf_counter()
+    keys = key_columns(model)
+    attempt = uuid.uuid4().hex[:8]
+    writers: dict[str, tuple[pq.ParquetWriter, str, int]] = {}
+    files: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    levels: dict[str, dict[str, set[str]]] = {}
+    plain: dict[str, set[str]] = {}
+    schemas: dict[str, pa.Schema] = {}
+    try:
+        for table, raw in model.batches(root_rows, seed, batch_rows):  # rows split by the engine
+            batch = _plain(guard(table, raw), levels.setdefault(table, {}), plain.setdefault(table, set()))
+            batch = _offset(batch, keys[table], shard * KEY_STRIDE)
+            if table in schemas:
+                batch = batch.cast(schemas[table])
+            else:
+                schemas[table] = batch.schema
+            writer = writers.get(table)
+            if writer is None or writer[2] >= FILE_ROWS:
+                if writer is not None:
+                    writer[0].close()
+                folder = Path(out) / table
+                folder.mkdir(parents=True, exist_ok=True)
+                path = str(folder / f"shard{shard:05d}-{attempt}-{len(files.get(table, [])):04d}.parquet")
+                writer = (pq.ParquetWriter(path, schemas[table]), path, 0)
+                files.setdefault(table, []).append(path)
+            writer[0].write_batch(batch)
+            writers[table] = (writer[0], writer[1], writer[2] + batch.num_rows)
+            counts[table] = counts.get(table, 0) + batch.num_rows
+    finally:
+        for writer, _, _ in writers.values():
+            writer.close()
+    replaced = int(getattr(guard, "replaced", 0))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the worker process's peak (Linux: KiB)
+    return {"files": files, "counts": counts, "levels": levels, "replaced": replaced,
+            "stats": {"shard": shard, "rows": sum(counts.values()), "seconds": round(time.perf_counter() - began, 3),
+                      "peak_rss_mb": round(peak_mb, 1), "pid": os.getpid()}}
+
+
+def _connect(address: str | None) -> tuple[Any, bool]:
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--engine ray needs the 'scale' extra: pip install 'crm-sandbox[scale]'") from None
+    if ray.is_initialized():
+        return ray, False
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=LOCAL_CPUS, include_dashboard=False, log_to_driver=False)
+    return ray, True
+
+
+def run(ws: Workspace, dataset: str, model: Generator, guard: Any, root_rows: dict[str, int], seed: int,
+        shards: int, views: Path, address: str | None = None, batch_rows: int = 250_000,
+        progress: Progress = silent) -> tuple[dict[str, int], int, list[dict[str, Any]]]:
+    """Sample ``root_rows`` over ``shards`` Ray tasks, commit to Iceberg, write the views file at ``views``.
+
+    Returns rows per table, identifier values the leak guard replaced, and per shard its rows, seconds and
+    the peak RSS of its worker process.
+    """
+    if shards < 1:
+        raise InputError(f"--shards must be at least 1, got {shards}")
+    assert model.schema is not None
+    ray, started = _connect(address)
+    out = iceberg_store.incoming(ws, dataset)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        task = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False)(sample_shard)
+        model_ref, guard_ref = ray.put(model), ray.put(guard)
+        parts = {r: split(n, shards) for r, n in root_rows.items()}
+        pending = [task.remote(model_ref, guard_ref, i, {r: p[i] for r, p in parts.items()},
+                               shard_seed(seed, i), str(out), batch_rows)
+                   for i in range(shards) if any(p[i] for p in parts.values())]
+        results = []
+        total = len(pending)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            results.extend(ray.get(done))
+            progress("sampling shards", len(results), total)
+        files: dict[str, list[str]] = {}
+        levels: dict[str, dict[str, set[str]]] = {}
+        plain: set[tuple[str, str]] = set()
+        for res in results:
+            for table, paths in res["files"].items():
+                files.setdefault(table, []).extend(paths)
+                names = pq.read_schema(paths[0]).names
+                for col in names:
+                    if col in res["levels"].get(table, {}):
+                        levels.setdefault(table, {}).setdefault(col, set()).update(res["levels"][table][col])
+                    else:
+                        plain.add((table, col))
+        for table, col in plain:
+            levels.get(table, {}).pop(col, None)
+        counts = iceberg_store.commit(ws, dataset, files, levels, model.schema.order(), views)
+        expected = {t: sum(r["counts"].get(t, 0) for r in results) for t in counts}
+        if counts != expected:  # never happens unless files were lost between workers and the commit
+            raise GeneratorError(f"committed rows {counts} differ from the rows the shards made {expected}")
+        stats = sorted((r["stats"] for r in results), key=lambda st: st["shard"])
+        return counts, sum(r["replaced"] for r in results), stats
+    except BaseException:
+        iceberg_store.drop(ws, dataset)
+        raise
+    finally:
+        if started:
+            ray.shutdown()

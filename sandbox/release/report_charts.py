@@ -1,0 +1,151 @@
+"""Plotly figures of a gate report, shared by the app page and the HTML export.
+
+Each function takes a part of the report dict (aggregates only, as stored by ``sandbox.release.gate``) and
+returns a figure, or None when the report has nothing to draw. Plotly is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+REAL = "#1f77b4"
+SYNTHETIC = "#ff7f0e"
+_LAYOUT: dict[str, Any] = {"template": "plotly_white", "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+                           "legend": {"orientation": "h", "y": -0.2}}
+
+
+def _figure() -> go.Figure:
+    import plotly.graph_objects as go
+
+    return go.Figure()
+
+
+def quality_tables_figure(quality: dict[str, Any]) -> go.Figure | None:
+    """Column-shape and pair-trend scores of every table (0 to 1, higher is closer to real data)."""
+    tables = quality.get("tables") or {}
+    scores = {t: s for t, s in tables.items() if isinstance(s, dict)}
+    if not scores:
+        return None
+    fig = _figure()
+    for key, name in (("column_shapes", "column shapes"), ("column_pair_trends", "column pair trends"),
+                      ("cardinality", "children per parent")):
+        values = [scores[t].get(key) for t in scores]
+        if any(v is not None for v in values):
+            fig.add_bar(x=list(scores), y=values, name=name)
+    fig.update_layout(title="Quality per table", yaxis={"range": [0, 1], "title": "score"}, barmode="group",
+                      height=340, **_LAYOUT)
+    return fig
+
+
+def quality_columns_figure(quality: dict[str, Any]) -> go.Figure | None:
+    """Every column's shape score as a horizontal bar, worst first."""
+    columns = [c for c in quality.get("columns") or [] if c.get("score") is not None]
+    if not columns:
+        return None
+    several = len({c["table"] for c in columns}) > 1
+    columns.sort(key=lambda c: c["score"], reverse=True)
+    labels = [f"{c['table']}.{c['column']}" if several else c["column"] for c in columns]
+    scores = [c["score"] for c in columns]
+    fig = _figure()
+    fig.add_bar(x=scores, y=labels, orientation="h", marker_color=[_score_colour(s) for s in scores],
+                hovertext=[c["metric"] for c in columns], name="score")
+    fig.update_layout(title="Quality per column (how closely each column's distribution matches real data)",
+                      xaxis={"range": [0, 1], "title": "score"}, height=max(300, 22 * len(columns) + 90),
+                      showlegend=False, **_LAYOUT)
+    return fig
+
+
+def _score_colour(score: float) -> str:
+    return "#2ca02c" if score >= 0.9 else "#ffbf00" if score >= 0.75 else "#d62728"
+
+
+_DCR_WORDS = {
+    "en": {"train": "to the closest training row", "holdout": "to the closest unseen row",
+           "title": "{table}: how far synthetic rows are from real rows",
+           "note": "Alike bars: nothing memorized. Training bars further left: rows copied from training data.",
+           "x": "distance to the closest real row (0 = identical, 1 = different in every column)",
+           "y": "share of synthetic rows"},
+    "ru": {"train": "до ближайшей обучающей строки", "holdout": "до ближайшей новой строки",
+           "title": "{table}: насколько синтетические строки далеки от реальных",
+           "note": "Столбцы похожи: ничего не запомнено. Обучающие левее: строки скопированы из обучающих данных.",
+           "x": "расстояние до ближайшей реальной строки (0 = совпадает, 1 = отличается в каждом столбце)",
+           "y": "доля синтетических строк"},
+}
+
+
+def dcr_figure(histogram: dict[str, Any], table: str, lang: str = "en") -> go.Figure:
+    """Synthetic rows by distance to the closest train row beside the closest unseen holdout row.
+
+    Side by side (not overlaid), as shares of the synthetic rows, in colours told apart without red-green
+    vision, over the distances that occur: two like profiles mean nothing was memorized.
+    """
+    w = _DCR_WORDS[lang]
+    edges, train, holdout = histogram["edges"], histogram["train_counts"], histogram["holdout_counts"]
+    used = [i for i, (a, b) in enumerate(zip(train, holdout, strict=True)) if a or b] or [0]
+    lo, hi = used[0], used[-1] + 1
+    total = max(sum(train), 1)
+    centers = [(edges[i] + edges[i + 1]) / 2 for i in range(lo, hi)]
+    ranges = [f"{edges[i]:.2f}–{edges[i + 1]:.2f}" for i in range(lo, hi)]
+    fig = _figure()
+    for counts, name, colour in ((train, w["train"], SYNTHETIC), (holdout, w["holdout"], REAL)):
+        fig.add_bar(x=centers, y=[c / total for c in counts[lo:hi]], name=name, marker_color=colour,
+                    customdata=ranges, hovertemplate="%{customdata}: %{y:.1%}<extra>" + name + "</extra>")
+    fig.update_layout(title={"text": w["title"].format(table=table) + f"<br><sup>{w['note']}</sup>"},
+                      barmode="group", bargap=0.1, xaxis={"title": w["x"]},
+                      yaxis={"title": w["y"], "tickformat": ".0%"}, height=400,
+                      **{**_LAYOUT, "margin": {"l": 10, "r": 10, "t": 100, "b": 10},
+                         "legend": {"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom"}})
+    return fig
+
+
+def fidelity_figure(points: dict[str, Any], measure: str = "rate") -> go.Figure | None:
+    """Real versus synthetic segment effect, one dot per segment, with the line where they agree."""
+    shown = points.get("points") or []
+    if not shown:
+        return None
+    fig = _figure()
+    for significant, name, colour in ((True, "clear effect on real data", REAL),
+                                      (False, "no clear effect on real data", "#9e9e9e")):
+        group = [p for p in shown if p["significant"] is significant]
+        if group:
+            fig.add_scatter(x=[p["real_effect"] for p in group], y=[p["synthetic_effect"] for p in group],
+                            mode="markers", name=name, marker={"color": colour, "size": 8, "opacity": 0.8},
+                            text=[f"{p['segment']} ({p['n_real']} real rows)" for p in group],
+                            hovertemplate="%{text}<br>real %{x:.3f}<br>synthetic %{y:.3f}<extra></extra>")
+    values = [p["real_effect"] for p in shown] + [p["synthetic_effect"] for p in shown]
+    lo, hi = min(values), max(values)
+    fig.add_scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="same effect", line={"dash": "dash", "color": "#444"})
+    unit = "difference in rate" if measure == "rate" else "difference in mean"
+    fig.update_layout(title="Segment effects: real data vs synthetic data", height=460,
+                      xaxis={"title": f"real effect ({unit})", "zeroline": True},
+                      yaxis={"title": f"synthetic effect ({unit})", "zeroline": True}, **_LAYOUT)
+    return fig
+
+
+def distribution_figure(histogram: dict[str, Any], table: str) -> go.Figure:
+    """Share of real and synthetic rows per bar; a real bar with too few rows is left empty."""
+    bins = histogram["bins"]
+    labels = [b["label"] + ("*" if b["real_share"] is None else "") for b in bins]
+    fig = _figure()
+    fig.add_bar(x=labels, y=[b["real_share"] for b in bins], name="real (holdout)", marker_color=REAL)
+    fig.add_bar(x=labels, y=[b["synthetic_share"] for b in bins], name="synthetic", marker_color=SYNTHETIC)
+    fig.update_layout(title=f"{table}.{histogram['column']}", barmode="group", height=300,
+                      yaxis={"title": "share of rows", "tickformat": ".0%"}, **_LAYOUT)
+    return fig
+
+
+def correlation_figure(matrix: dict[str, Any], table: str) -> go.Figure:
+    """Heatmap of synthetic minus real correlation per column pair (0 = same as real data)."""
+    import plotly.graph_objects as go
+
+    columns = matrix["columns"]
+    fig = go.Figure(go.Heatmap(z=matrix["difference"], x=columns, y=columns, zmin=-1, zmax=1, zmid=0,
+                             colorscale="RdBu_r", colorbar={"title": "synthetic - real"},
+                             hovertemplate="%{y} x %{x}: %{z:.3f}<extra></extra>"))
+    side = max(360, 24 * len(columns) + 140)
+    fig.update_layout(title=f"{table}: correlation difference", height=side, yaxis={"autorange": "reversed"},
+                      template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
