@@ -14,12 +14,12 @@ customers. Planted effects that tests and demos can find again:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from generators.demo_locales import LOCALES, Locale
 from generators.identities import fake_identities
 
 __all__ = [
@@ -70,208 +70,6 @@ _WORK_START, _WORK_DAY = 8 * 3600, 13 * 3600  # interactions happen 08:00-21:00
 _CATEGORY_P = np.array([0.24, 0.22, 0.18, 0.20, 0.08, 0.08])
 
 
-@dataclass(frozen=True)
-class _Locale:
-    cities: tuple[tuple[str, str, float], ...]  # city, region, population weight
-    products: tuple[tuple[str, float, float], ...]  # name, median price, share of deals
-    notes: Mapping[str, Sequence[str]]  # "outcome/medium" (or "outcome/any") -> note templates
-    tickets: Mapping[str, Sequence[str]]  # category -> ticket templates
-
-
-_EN = _Locale(
-    cities=(
-        ("New York", "New York", 8.3), ("Los Angeles", "California", 3.9), ("Chicago", "Illinois", 2.7),
-        ("Houston", "Texas", 2.3), ("Phoenix", "Arizona", 1.6), ("Philadelphia", "Pennsylvania", 1.6),
-        ("San Antonio", "Texas", 1.5), ("San Diego", "California", 1.4), ("Dallas", "Texas", 1.3),
-        ("San Jose", "California", 1.0), ("Austin", "Texas", 1.0), ("Jacksonville", "Florida", 0.95),
-        ("Columbus", "Ohio", 0.9), ("Charlotte", "North Carolina", 0.9), ("Seattle", "Washington", 0.75),
-        ("Denver", "Colorado", 0.7), ("Boston", "Massachusetts", 0.65), ("Portland", "Oregon", 0.65),
-        ("Atlanta", "Georgia", 0.5), ("Miami", "Florida", 0.45),
-    ),
-    products=(
-        ("Basic subscription", 120, 0.22), ("Premium subscription", 480, 0.12), ("Smartphone", 750, 0.16),
-        ("Laptop", 1300, 0.10), ("Extended warranty", 150, 0.14), ("Installation service", 220, 0.12),
-        ("Accessories bundle", 90, 0.14),
-    ),
-    notes={
-        "reached/call": (
-            "Called {first} {last} at {phone}, asked to call back tomorrow.",
-            "Spoke with the client about {product}, interested, sending details.",
-            "Reached {first} on {phone}. Discussed pricing for {product}.",
-            "Talked to {first}, wants a quote by email at {email}.",
-        ),
-        "reached/visit": (
-            "{first} {last} came to the store, looked at {product}.",
-            "Client visited the store, asked about {product}.",
-            "Showed {product} in the store, the client will think it over.",
-        ),
-        "no_answer/call": (
-            "No answer at {phone}, left voicemail.",
-            "Tried calling {first} {last} twice, no answer.",
-            "Did not pick up.",
-        ),
-        "no_answer/written": (
-            "Sent a reminder to {email}, no response.",
-            "No reply yet.",
-            "Offer sent to {email}, waiting for an answer.",
-        ),
-        "replied/written": (
-            "{first} replied from {email}: wants more details on {product}.",
-            "Client replied, asked about delivery times.",
-            "Got a reply, asked to reschedule.",
-            "Reply received; the client is comparing us with a competitor.",
-        ),
-        "meeting/any": (
-            "Meeting booked with {first} {last} to demo {product}.",
-            "Met the client in person, showed {product}.",
-            "Video call scheduled, invite sent to {email}.",
-            "Meeting held, client ready to sign.",
-        ),
-        "declined/any": (
-            "Client declined: price too high.",
-            "{first} {last} not interested, asked not to call {phone} again.",
-            "Declined, chose a competitor.",
-            "Client postponed the purchase indefinitely.",
-        ),
-    },
-    tickets={
-        "billing": (
-            "I was charged twice for my order. Card {card}, please refund.",
-            "The invoice amount does not match the offer I got.",
-            "Please send the receipt to {email}.",
-            "Refund still not received after two weeks.",
-        ),
-        "delivery": (
-            "My order has not arrived yet, please call me at {phone}.",
-            "The courier did not show up. Delivery address: {address}.",
-            "The package arrived damaged.",
-            "I need to change the delivery date.",
-        ),
-        "product_defect": (
-            "The {product} stopped working after a week.",
-            "The device is defective, I want a replacement.",
-            "The screen flickers, please advise. Contact: {phone}.",
-        ),
-        "account": (
-            "Cannot log in, the password reset email never comes to {email}.",
-            "Please update my phone number to {phone}.",
-            "Please delete my account. {full_name}, {email}.",
-            "New passport number for my profile: {passport}.",
-        ),
-        "medical_certificate": (
-            "I was in hospital and missed the payment; attaching a medical certificate.",
-            "Cancelling the contract for health reasons, doctor's note attached. {full_name}, {phone}.",
-            "Diagnosed with diabetes, asking for a payment holiday, certificate enclosed.",
-            "Sick leave certificate attached, please postpone the delivery.",
-        ),
-        "disability_access": (
-            "I use a wheelchair. Is your store accessible?",
-            "I am visually impaired, please send documents in large print to {email}.",
-            "Hearing impaired, please contact me only by email: {email}.",
-            "I need a sign language interpreter for the meeting.",
-        ),
-    },
-)
-
-_RU = _Locale(
-    cities=(
-        ("Москва", "Москва", 12.6), ("Санкт-Петербург", "Санкт-Петербург", 5.4),
-        ("Новосибирск", "Новосибирская область", 1.6), ("Екатеринбург", "Свердловская область", 1.5),
-        ("Казань", "Республика Татарстан", 1.3), ("Нижний Новгород", "Нижегородская область", 1.2),
-        ("Красноярск", "Красноярский край", 1.2), ("Челябинск", "Челябинская область", 1.2),
-        ("Самара", "Самарская область", 1.2), ("Уфа", "Республика Башкортостан", 1.1),
-        ("Ростов-на-Дону", "Ростовская область", 1.1), ("Омск", "Омская область", 1.1),
-        ("Краснодар", "Краснодарский край", 1.1), ("Воронеж", "Воронежская область", 1.0),
-        ("Пермь", "Пермский край", 1.0), ("Волгоград", "Волгоградская область", 1.0),
-        ("Тюмень", "Тюменская область", 0.85), ("Иркутск", "Иркутская область", 0.6),
-        ("Владивосток", "Приморский край", 0.6), ("Калининград", "Калининградская область", 0.5),
-    ),
-    products=(
-        ("Базовая подписка", 9_900, 0.22), ("Премиум-подписка", 39_000, 0.12), ("Смартфон", 65_000, 0.16),
-        ("Ноутбук", 110_000, 0.10), ("Расширенная гарантия", 12_000, 0.14),
-        ("Услуга установки", 15_000, 0.12), ("Набор аксессуаров", 7_500, 0.14),
-    ),
-    notes={
-        "reached/call": (
-            "Звонок на {phone}: {first} {last} просит перезвонить завтра.",
-            "Обсудили «{product}», клиент заинтересован{a}, отправляю детали.",
-            "Дозвонился, {first} уточняет цену на «{product}».",
-            "{first} {last} просит прислать КП на {email}.",
-        ),
-        "reached/visit": (
-            "{first} {last} в магазине, смотрел{a} «{product}».",
-            "Клиент пришёл в магазин, спрашивал про «{product}».",
-            "Показал «{product}» в магазине, клиент подумает.",
-        ),
-        "no_answer/call": (
-            "Не дозвонился на {phone}, оставил сообщение.",
-            "{first} {last} не берёт трубку, два звонка без ответа.",
-            "Клиент не ответил на звонок.",
-        ),
-        "no_answer/written": (
-            "Отправил напоминание на {email}, ответа нет.",
-            "Ответа пока нет.",
-            "КП отправлено на {email}, ждём ответа.",
-        ),
-        "replied/written": (
-            "{first} ответил{a} с {email}: нужны подробности по «{product}».",
-            "Клиент ответил, спрашивает про сроки доставки.",
-            "Пришёл ответ, просит перенести встречу.",
-            "Ответ получен, клиент сравнивает нас с конкурентами.",
-        ),
-        "meeting/any": (
-            "Назначена встреча: {first} {last}, демонстрация «{product}».",
-            "Встретились с клиентом, показал «{product}».",
-            "Видеозвонок назначен, приглашение отправлено на {email}.",
-            "Встреча прошла, клиент готов подписать договор.",
-        ),
-        "declined/any": (
-            "Клиент отказался: дорого.",
-            "{first} {last} не заинтересован{a}, просит больше не звонить на {phone}.",
-            "Отказ, клиент выбрал конкурента.",
-            "Клиент отложил покупку на неопределённый срок.",
-        ),
-    },
-    tickets={
-        "billing": (
-            "Списали деньги дважды за один заказ, карта {card}. Прошу вернуть.",
-            "Сумма в счёте не совпадает с предложением.",
-            "Пришлите, пожалуйста, чек на {email}.",
-            "Возврат так и не пришёл, прошло две недели.",
-        ),
-        "delivery": (
-            "Заказ до сих пор не доставлен, позвоните мне: {phone}.",
-            "Курьер не приехал. Адрес доставки: {address}.",
-            "Посылка пришла повреждённой.",
-            "Нужно перенести дату доставки.",
-        ),
-        "product_defect": (
-            "«{product}» перестал работать через неделю.",
-            "Устройство бракованное, прошу замену.",
-            "Мерцает экран, подскажите, что делать. Телефон: {phone}.",
-        ),
-        "account": (
-            "Не могу войти, письмо для сброса пароля не приходит на {email}.",
-            "Прошу изменить номер телефона в профиле на {phone}.",
-            "Прошу удалить мой аккаунт. {full_name}, {email}.",
-            "Обновите паспортные данные: {passport}.",
-        ),
-        "medical_certificate": (
-            "Лежал{a} в больнице и пропустил{a} платёж, прикладываю медицинскую справку.",
-            "Расторгаю договор по состоянию здоровья, справка от врача приложена. "
-            "{full_name}, СНИЛС {snils}.",
-            "Поставили диагноз диабет, прошу отсрочку платежа, справка приложена.",
-            "Прикладываю больничный лист, прошу перенести доставку.",
-        ),
-        "disability_access": (
-            "Я передвигаюсь на коляске. Есть ли в магазине пандус?",
-            "У меня плохое зрение, пришлите документы крупным шрифтом на {email}.",
-            "Я плохо слышу, связывайтесь со мной только по почте: {email}.",
-            "Нужен сурдопереводчик на встречу.",
-        ),
-    },
-)
-_LOCALES = {"en_US": _EN, "ru_RU": _RU}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +130,7 @@ def _texts(
 # tables
 
 
-def _customers(n: int, loc: _Locale, locale: str, rng: np.random.Generator) -> tuple[pd.DataFrame, _Arrays]:
+def _customers(n: int, loc: Locale, locale: str, rng: np.random.Generator) -> tuple[pd.DataFrame, _Arrays]:
     gender = np.where(rng.random(n) < 0.53, "F", "M")
     kinds = {k: k for k in ("full_name", "first_name", "last_name", "email", "phone")}
     person = fake_identities(kinds, n, locale, rng, genders=gender)
@@ -367,7 +165,7 @@ def _customers(n: int, loc: _Locale, locale: str, rng: np.random.Generator) -> t
 
 
 def _deals(
-    cust: pd.DataFrame, c: _Arrays, loc: _Locale, rng: np.random.Generator
+    cust: pd.DataFrame, c: _Arrays, loc: Locale, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, _Arrays]:
     mean = _DEALS_MEAN_BY_TIER[c["tier"]]
     counts = rng.negative_binomial(_DEALS_DISPERSION, _DEALS_DISPERSION / (_DEALS_DISPERSION + mean))
@@ -405,7 +203,7 @@ def _deals(
 
 
 def _interactions(
-    deals: pd.DataFrame, d: _Arrays, c: _Arrays, cust: pd.DataFrame, loc: _Locale, rng: np.random.Generator
+    deals: pd.DataFrame, d: _Arrays, c: _Arrays, cust: pd.DataFrame, loc: Locale, rng: np.random.Generator
 ) -> pd.DataFrame:
     lam = 1.3 * np.exp(0.55 * d["won"] + 0.4 * (d["channel"] == _PHONE) + 0.15 * (d["channel"] == _STORE))
     counts = 1 + rng.poisson(lam)
@@ -456,7 +254,7 @@ def _interactions(
 
 
 def _tickets(
-    cust: pd.DataFrame, c: _Arrays, d: _Arrays, loc: _Locale, locale: str, rng: np.random.Generator
+    cust: pd.DataFrame, c: _Arrays, d: _Arrays, loc: Locale, locale: str, rng: np.random.Generator
 ) -> pd.DataFrame:
     deals_per_customer = np.bincount(d["owner"], minlength=len(cust))
     counts = rng.poisson(0.15 + 0.12 * deals_per_customer)
@@ -497,11 +295,11 @@ def make_demo_crm(customers: int = 10_000, locale: str = "en_US", seed: int = 0)
         locale: ``"en_US"`` (dollars, US names and cities) or ``"ru_RU"`` (rubles, Russian ones).
         seed: the same seed gives identical tables.
     """
-    if locale not in _LOCALES:
-        raise ValueError(f"the demo CRM exists in {', '.join(_LOCALES)}, not {locale!r}")
+    if locale not in LOCALES:
+        raise ValueError(f"the demo CRM exists in {', '.join(LOCALES)}, not {locale!r}")
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
-    loc, rng = _LOCALES[locale], np.random.default_rng(seed)
+    loc, rng = LOCALES[locale], np.random.default_rng(seed)
     cust, c = _customers(customers, loc, locale, rng)
     deals, d = _deals(cust, c, loc, rng)
     return {

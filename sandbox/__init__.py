@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sandbox.api.session import Dataset, DatasetList, GateReport, Session, Table, Vault, connect
+    from sandbox.api import Dataset, DatasetList, GateReport, Session, Table, Vault, connect
     from sandbox.errors import AccessDenied, GateFailed, InputError, NotAuthenticated, SandboxError, UnknownObject
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
     "SandboxError", "Session", "Table", "UnknownObject", "Vault", "connect",
 ]
 
-_HOME = {name: "sandbox.api.session" for name in ("Dataset", "DatasetList", "GateReport", "Session", "Table", "Vault",
+_HOME = {name: "sandbox.api" for name in ("Dataset", "DatasetList", "GateReport", "Session", "Table", "Vault",
                                           "connect")}
 _HOME |= {name: "sandbox.errors" for name in ("AccessDenied", "GateFailed", "InputError", "NotAuthenticated",
                                               "SandboxError", "UnknownObject")}

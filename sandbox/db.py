@@ -1,4 +1,4 @@
-"""Small typed helpers over DuckDB connections, shared by every module that reads governance or vault tables."""
+"""Small helpers over DuckDB shared by every module that writes SQL: quoting identifiers, fetching one row."""
 
 from __future__ import annotations
 
@@ -13,3 +13,8 @@ def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
     if row is None:
         raise LookupError(f"query returned no row: {sql.split()[0]} ...")
     return row
+
+
+def q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'

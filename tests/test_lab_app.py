@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sandbox.council import get, list_proposals
-from sandbox.lab import i18n, stats
+from sandbox.lab import i18n, sizes
 from sandbox.lab.data import breakdown
 from sandbox.lab.query import Filter, Measure
 from sandbox.ui.i18n import UI
@@ -80,7 +80,7 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     assert smallest.label == "Smallest effect worth detecting (percentage points)"
     seen = float(metrics["Difference B - A"][:-3])
     assert smallest.value == pytest.approx(seen / 2, rel=0.06)  # two significant digits
-    n_a = stats.sample_size_proportions(float(a[:-1]) / 100, float(a[:-1]) / 100 + smallest.value / 100)
+    n_a = sizes.sample_size_proportions(float(a[:-1]) / 100, float(a[:-1]) / 100 + smallest.value / 100)
     assert abs(int(metrics["Group A"].replace(",", "")) - n_a) <= max(3, n_a // 50)  # displayed rates are rounded
     captions = [c.value for c in at.caption]
     assert "Fields used: deals.channel, deals.stage" in captions

@@ -14,7 +14,7 @@ import pytest
 from sandbox.errors import AccessDenied, InputError, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User
-from sandbox.lab import stats
+from sandbox.lab import sizes
 from sandbox.lab.data import breakdown, rows, schema
 from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis, sample_size
 from sandbox.lab.proposals import ProposalForm, draft_from_result, hypothesis_text, save_proposal
@@ -250,10 +250,10 @@ def test_sample_size_uses_the_observed_effect_and_the_statistics_module(demo_wor
     ws, dataset = demo_workspace
     result = run_hypothesis(ws, MARKETER, spec(dataset))
     size = result.sample_size
-    assert size is not None and size.n_a == stats.sample_size_proportions(result.a.value, result.b.value)
+    assert size is not None and size.n_a == sizes.sample_size_proportions(result.a.value, result.b.value)
     assert size.total == size.n_a + size.n_b
     smaller = sample_size(result, effect=result.test.difference / 2, power=0.9, alpha=0.01, ratio=2)
-    assert smaller.n_a == stats.sample_size_proportions(result.a.value, result.a.value + result.test.difference / 2,
+    assert smaller.n_a == sizes.sample_size_proportions(result.a.value, result.a.value + result.test.difference / 2,
                                                         alpha=0.01, power=0.9, ratio=2)
     assert smaller.n_b == 2 * smaller.n_a and smaller.total > size.total
     assert "z" in smaller.method["en"] and "z-тест" in smaller.method["ru"]
@@ -263,7 +263,7 @@ def test_sample_size_for_a_mean_and_for_no_effect(demo_workspace):
     ws, dataset = demo_workspace
     result = run_hypothesis(ws, MARKETER, spec(dataset, metric=Metric(kind="mean", table="deals", column="amount")))
     sd = ((result.a.sd ** 2 + result.b.sd ** 2) / 2) ** 0.5
-    assert sample_size(result, effect=50).n_a == stats.sample_size_means(50, sd)
+    assert sample_size(result, effect=50).n_a == sizes.sample_size_means(50, sd)
     none = sample_size(result, effect=0)
     assert none.total is None and "No difference" in none.method["en"]
 

@@ -18,6 +18,7 @@ from statsmodels.stats.proportion import (
 )
 
 from sandbox.errors import InputError
+from sandbox.lab import choice, sizes, verdict
 from sandbox.lab import stats as lab
 
 RNG = np.random.default_rng(20240601)
@@ -161,7 +162,7 @@ def test_welch_all_values_equal(value: float) -> None:
 def test_welch_constant_but_different_groups() -> None:
     r = lab.welch_t([1.0] * 40, [2.0] * 40)
     assert r.difference == 1.0 and r.p_value is None and not r.significant
-    assert "No verdict" in lab.conclusion(r, 0.9)
+    assert "No verdict" in verdict.conclusion(r, 0.9)
     assert_json_clean(r)
 
 
@@ -236,7 +237,7 @@ def test_mann_whitney_warns_when_ranks_and_medians_disagree() -> None:
     shifted = lab.mann_whitney(np.zeros(300), np.r_[np.zeros(160), np.ones(140)])
     assert shifted.significant and shifted.difference == 0
     assert any("medians do not move" in w for w in shifted.warnings)
-    assert "though the medians are equal" in lab.conclusion(shifted, 0.9)
+    assert "though the medians are equal" in verdict.conclusion(shifted, 0.9)
 
 
 # ---------------------------------------------------------------- chi-square
@@ -341,7 +342,7 @@ def test_bootstrap_custom_statistic() -> None:
     r = lab.bootstrap_diff(SKEWED_A, SKEWED_B, p90, n_resamples=200)
     assert r.measure == "p90" and r.value_a == pytest.approx(p90(SKEWED_A)) and r.effect_size is None
     assert r.ci_low <= r.difference <= r.ci_high
-    assert "p90" in lab.conclusion(r, 0.9) and "«p90»" in lab.conclusion(r, 0.9, "ru")
+    assert "p90" in verdict.conclusion(r, 0.9) and "«p90»" in verdict.conclusion(r, 0.9, "ru")
 
 
 @pytest.mark.parametrize(("statistic", "n_resamples"), [("mode", 2000), ("mean", 10)])
@@ -364,24 +365,24 @@ def test_bootstrap_empty_and_single_groups() -> None:
 
 def test_choose_rate_uses_two_proportions() -> None:
     a, b = np.r_[np.ones(82), np.zeros(918)], np.r_[np.ones(123), np.zeros(877)].astype(bool)
-    assert lab.choose_test("rate", a, b) == lab.two_proportions(82, 1000, 123, 1000)
+    assert choice.choose_test("rate", a, b) == lab.two_proportions(82, 1000, 123, 1000)
 
 
 def test_choose_rate_rejects_amounts() -> None:
     with pytest.raises(InputError, match="metric_kind='mean'"):
-        lab.choose_test("rate", [0, 1, 3], [0, 1])
+        choice.choose_test("rate", [0, 1, 3], [0, 1])
 
 
 @pytest.mark.parametrize("kind", ["mean", "count"])
 def test_choose_mean_and_count_use_welch_when_not_too_skewed(kind: str) -> None:
     a, b = SAMPLES["counts_with_ties" if kind == "count" else "normal"]
-    assert lab.choose_test(kind, a, b) == lab.welch_t(a, b)
+    assert choice.choose_test(kind, a, b) == lab.welch_t(a, b)
 
 
 def test_choose_mean_bootstraps_heavy_skew() -> None:
     rng = np.random.default_rng(5)
     a, b = rng.lognormal(0, 2, 200), rng.lognormal(0.3, 2, 200)
-    r = lab.choose_test("mean", a, b, seed=3)
+    r = choice.choose_test("mean", a, b, seed=3)
     assert r.test == "bootstrap" and r.measure == "mean"
     assert any("too skewed" in w for w in r.warnings)
     assert (r.ci_low, r.ci_high) == (lab.bootstrap_diff(a, b, "mean", seed=3).ci_low,
@@ -390,13 +391,13 @@ def test_choose_mean_bootstraps_heavy_skew() -> None:
 
 @pytest.mark.parametrize("kind", ["median", "duration"])
 def test_choose_median_and_duration_use_mann_whitney(kind: str) -> None:
-    assert lab.choose_test(kind, SKEWED_A, SKEWED_B) == lab.mann_whitney(SKEWED_A, SKEWED_B)
+    assert choice.choose_test(kind, SKEWED_A, SKEWED_B) == lab.mann_whitney(SKEWED_A, SKEWED_B)
 
 
 def test_choose_category_builds_the_table() -> None:
     a = ["email"] * 50 + ["sms"] * 30 + ["push"] * 20 + [None, float("nan")]
     b = ["email"] * 35 + ["sms"] * 45 + ["push"] * 20
-    r = lab.choose_test("category", a, b)
+    r = choice.choose_test("category", a, b)
     direct = lab.chi_square([[50, 20, 30], [35, 20, 45]], categories=["email", "push", "sms"])
     assert r.statistic == pytest.approx(direct.statistic) and r.category == direct.category
     assert any("dropped 2 missing" in w for w in r.warnings)
@@ -404,7 +405,7 @@ def test_choose_category_builds_the_table() -> None:
 
 def test_choose_rejects_unknown_kind() -> None:
     with pytest.raises(InputError, match="metric_kind"):
-        lab.choose_test("ratio", [1.0], [2.0])  # type: ignore[arg-type]
+        choice.choose_test("ratio", [1.0], [2.0])  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- sample sizes
@@ -427,7 +428,7 @@ PROPORTION_DESIGNS = [(0.10, 0.15, 0.05, 0.8, 1.0, True), (0.02, 0.025, 0.05, 0.
 @pytest.mark.parametrize(("p1", "p2", "alpha", "power", "ratio", "two_sided"), PROPORTION_DESIGNS)
 def test_sample_size_proportions(p1: float, p2: float, alpha: float, power: float, ratio: float,
                                  two_sided: bool) -> None:
-    n = lab.sample_size_proportions(p1, p2, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
+    n = sizes.sample_size_proportions(p1, p2, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
     assert n == math.ceil(fleiss(p1, p2, alpha, power, ratio, two_sided))
     sm = NormalIndPower().solve_power(proportion_effectsize(p2, p1), alpha=alpha, power=power, ratio=ratio,
                                       alternative="two-sided" if two_sided else "larger")
@@ -435,7 +436,7 @@ def test_sample_size_proportions(p1: float, p2: float, alpha: float, power: floa
 
 
 def test_sample_size_proportions_textbook_value() -> None:
-    assert lab.sample_size_proportions(0.10, 0.15) == 686  # Fleiss, 80% power, two-sided 5%
+    assert sizes.sample_size_proportions(0.10, 0.15) == 686  # Fleiss, 80% power, two-sided 5%
 
 
 MEAN_DESIGNS = [(5, 20, 0.05, 0.8, 1.0, True), (0.5, 1, 0.05, 0.8, 1.0, True), (1, 1, 0.05, 0.9, 2.0, True),
@@ -446,16 +447,16 @@ MEAN_DESIGNS = [(5, 20, 0.05, 0.8, 1.0, True), (0.5, 1, 0.05, 0.8, 1.0, True), (
 @pytest.mark.parametrize(("diff", "sd", "alpha", "power", "ratio", "two_sided"), MEAN_DESIGNS)
 def test_sample_size_means_matches_statsmodels(diff: float, sd: float, alpha: float, power: float,
                                                ratio: float, two_sided: bool) -> None:
-    n = lab.sample_size_means(diff, sd, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
+    n = sizes.sample_size_means(diff, sd, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
     sm = TTestIndPower().solve_power(abs(diff) / sd, alpha=alpha, power=power, ratio=ratio,
                                      alternative="two-sided" if two_sided else "larger")
     assert n == math.ceil(sm)
 
 
 @pytest.mark.parametrize(("func", "args"), [
-    (lab.sample_size_proportions, (0.1, 0.1)), (lab.sample_size_proportions, (0.0, 0.1)),
-    (lab.sample_size_proportions, (0.1, 1.0)), (lab.sample_size_means, (0.0, 1.0)),
-    (lab.sample_size_means, (1.0, 0.0)), (lab.sample_size_means, (1.0, 1.0, 0.05, 1.2)),
+    (sizes.sample_size_proportions, (0.1, 0.1)), (sizes.sample_size_proportions, (0.0, 0.1)),
+    (sizes.sample_size_proportions, (0.1, 1.0)), (sizes.sample_size_means, (0.0, 1.0)),
+    (sizes.sample_size_means, (1.0, 0.0)), (sizes.sample_size_means, (1.0, 1.0, 0.05, 1.2)),
 ])
 def test_sample_size_rejects_impossible_designs(func, args: tuple) -> None:  # noqa: ANN001
     kwargs = dict(zip(("alpha", "power"), args[2:], strict=False))
@@ -465,7 +466,7 @@ def test_sample_size_rejects_impossible_designs(func, args: tuple) -> None:  # n
 
 def test_sample_size_rejects_bad_ratio() -> None:
     with pytest.raises(InputError, match="ratio"):
-        lab.sample_size_means(1.0, 1.0, ratio=0)
+        sizes.sample_size_means(1.0, 1.0, ratio=0)
 
 
 # ---------------------------------------------------------------- conclusion
@@ -490,7 +491,7 @@ def all_results() -> list[lab.TestResult]:
 @pytest.mark.parametrize("fidelity", [0.96, 0.62, None])
 def test_conclusion_is_clean_and_carries_the_caveat(lang: str, fidelity: float | None) -> None:
     for r in all_results():
-        text = lab.conclusion(r, fidelity, lang)  # type: ignore[arg-type]
+        text = verdict.conclusion(r, fidelity, lang)  # type: ignore[arg-type]
         assert not re.search(r"\bnan\b|\bNone\b|\binf\b", text, re.IGNORECASE), text
         assert "{" not in text and "}" not in text
         if fidelity is not None:
@@ -500,7 +501,7 @@ def test_conclusion_is_clean_and_carries_the_caveat(lang: str, fidelity: float |
 
 
 def test_conclusion_significant_rate_en() -> None:
-    text = lab.conclusion(lab.two_proportions(82, 1000, 123, 1000), 0.96)
+    text = verdict.conclusion(lab.two_proportions(82, 1000, 123, 1000), 0.96)
     assert text.startswith("The rate in B is 4.1 percentage points higher than in A (12.3% vs 8.2%")
     assert "95% CI +1.4 to +6.8 points" in text and "p = 0.003" in text
     assert text.endswith("matched real data in 96% of tested segments: confirm in a real rollout.")
@@ -508,7 +509,7 @@ def test_conclusion_significant_rate_en() -> None:
 
 def test_conclusion_significant_rate_ru_with_labels() -> None:
     r = lab.two_proportions(82, 1000, 123, 1000)
-    text = lab.conclusion(r, 0.96, "ru", label_a="Остальные", label_b="Подписчики", metric="конверсия")
+    text = verdict.conclusion(r, 0.96, "ru", label_a="Остальные", label_b="Подписчики", metric="конверсия")
     assert text.startswith("Показатель «конверсия» в группе «Подписчики» на 4,1 п. п. выше, чем в группе "
                            "«Остальные» (12,3% против 8,2%")
     assert "95% ДИ: от +1,4 до +6,8 п. п." in text and "в 96% проверенных сегментов" in text
@@ -517,15 +518,15 @@ def test_conclusion_significant_rate_ru_with_labels() -> None:
 def test_conclusion_lower_and_not_significant() -> None:
     r = lab.two_proportions(104, 1000, 100, 1000)
     assert not r.significant
-    text = lab.conclusion(r, 0.9)
+    text = verdict.conclusion(r, 0.9)
     assert text.startswith("No reliable difference: the rate in B is 0.4 percentage points lower than in A")
-    ru = lab.conclusion(r, 0.9, "ru")
+    ru = verdict.conclusion(r, 0.9, "ru")
     assert ru.startswith("Надёжной разницы нет: доля в группе «B» на 0,4 п. п. ниже")
 
 
 def test_conclusion_too_small_gives_no_verdict() -> None:
     r = lab.welch_t(NORMAL_A[:12], NORMAL_B)
-    en, ru = lab.conclusion(r, 0.96), lab.conclusion(r, 0.96, "ru")
+    en, ru = verdict.conclusion(r, 0.96), verdict.conclusion(r, 0.96, "ru")
     assert en.startswith("Too small to conclude: group A has only 12 observations")
     assert "higher" not in en and "lower" not in en and "30" in en
     assert ru.startswith("Слишком мало данных для вывода: в группе «A» всего 12 наблюдений")
@@ -535,29 +536,29 @@ def test_conclusion_too_small_gives_no_verdict() -> None:
                                          (21, "наблюдение"), (24, "наблюдения"), (25, "наблюдений")])
 def test_conclusion_russian_plurals(n: int, word: str) -> None:
     r = lab.two_proportions(0, n, 1, 100)
-    assert f"всего {n} {word}," in lab.conclusion(r, 0.9, "ru")
+    assert f"всего {n} {word}," in verdict.conclusion(r, 0.9, "ru")
 
 
 def test_conclusion_category_mix() -> None:
     r = lab.chi_square([[50, 30, 20], [20, 60, 20]], categories=["email", "sms", "push"])
     assert r.significant
-    assert f"The largest shift is in “{r.category}”" in lab.conclusion(r, 0.9)
-    assert f"Сильнее всего изменилась доля категории «{r.category}»" in lab.conclusion(r, 0.9, "ru")
+    assert f"The largest shift is in “{r.category}”" in verdict.conclusion(r, 0.9)
+    assert f"Сильнее всего изменилась доля категории «{r.category}»" in verdict.conclusion(r, 0.9, "ru")
 
 
 def test_conclusion_fidelity_wording() -> None:
     r = lab.welch_t(NORMAL_A, NORMAL_B)
-    assert "has not been measured" in lab.conclusion(r, None)
-    assert "не измерена" in lab.conclusion(r, float("nan"), "ru")
-    assert "only 62%" in lab.conclusion(r, 0.62) and "лишь в 62%" in lab.conclusion(r, 0.62, "ru")
-    assert "99.6%" in lab.conclusion(r, 0.9964) and "100%" in lab.conclusion(r, 1.0)
-    assert "96,5%" in lab.conclusion(r, 0.965, "ru")
+    assert "has not been measured" in verdict.conclusion(r, None)
+    assert "не измерена" in verdict.conclusion(r, float("nan"), "ru")
+    assert "only 62%" in verdict.conclusion(r, 0.62) and "лишь в 62%" in verdict.conclusion(r, 0.62, "ru")
+    assert "99.6%" in verdict.conclusion(r, 0.9964) and "100%" in verdict.conclusion(r, 1.0)
+    assert "96,5%" in verdict.conclusion(r, 0.965, "ru")
 
 
 @pytest.mark.parametrize(("fidelity", "lang"), [(1.5, "en"), (-0.1, "en"), (0.9, "de")])
 def test_conclusion_rejects_bad_arguments(fidelity: float, lang: str) -> None:
     with pytest.raises(InputError):
-        lab.conclusion(lab.welch_t(NORMAL_A, NORMAL_B), fidelity, lang)  # type: ignore[arg-type]
+        verdict.conclusion(lab.welch_t(NORMAL_A, NORMAL_B), fidelity, lang)  # type: ignore[arg-type]
 
 
 def test_result_never_holds_nan() -> None:

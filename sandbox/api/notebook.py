@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sandbox.db import q
 from sandbox.errors import UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User
@@ -18,7 +19,6 @@ from sandbox.governance.audit import authorize
 from sandbox.governance.identity import cli_user
 from sandbox.release.datasets import open_dataset
 from sandbox.release.enums import as_text
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 

@@ -1,117 +1,39 @@
-"""The Python API for notebooks: synthetic datasets, the Lab's statistics and the proposal flow, under the app's rules.
+"""A notebook's session and what it hands out: datasets, tables on locked read-only connections, the vault.
 
-In a notebook (``make notebooks`` starts Jupyter on the workspace)::
-
-    import sandbox
-    s = sandbox.connect("dana")                    # a registered user; SANDBOX_USER when omitted
-    s.datasets()                                   # the published synthetic datasets
-    deals = s.table("deals")                       # a DuckDB relation on a read-only connection
-    deals.sql("SELECT channel, avg(amount) FROM t GROUP BY 1").df()
-    result = s.hypothesis(unit="deals", split={...}, metric={...})   # the Lab's HypothesisResult
-    s.propose(result, title="...", change="...", ...)                # a draft for the ethics council
-
-**Who you are.** ``connect`` needs a registered, enabled user; the role and seat come from the users table
-(``SANDBOX_ROLE`` is ignored). With ``password=`` the sign-in is the app's: failures are counted and lock the
-account, and the session expires and times out like an app session. Without a password the session trusts
-what this machine proves, as the command line does: the user's own ``sandbox login NAME`` (its short-lived
-token; several users may be signed in at once, the command line acts as the newest) or the operating-system
-account named like a registered user (PostgreSQL's peer authentication). A name that is merely claimed
-(``connect("stella")``, ``SANDBOX_USER=stella``) proves nothing and is refused. The user is re-read on every
-call: disabling or demoting someone stops their notebook at its next call.
-
-**What is checked and logged.** Every call checks the acting user's permission in the library and leaves an
-audit event. Library functions audit what they do themselves (``lab.query``, ``proposal.create``,
-``synthesize`` ...); the calls that only read (listing, gate reports, tables, SQL, vault rows) are audited here,
-with ``"via": "notebook"`` in their details. A refused call is audited as ``denied``.
-
-**What SQL can reach.** Tables are read through a DuckDB connection that attaches one synthetic dataset's own
-file read-only, then turns external access off and locks the configuration: a query cannot ATTACH another file
-(the vault), read or write files, or load extensions (only scratch tables in memory). The vault is reachable
-only through :meth:`Session.vault`, for stewards. (The Python process itself can open any file its
-operating-system account can read: keep the vault where data scientists' kernels cannot read it.)
+The rules it keeps (who you are, what is logged, what SQL can reach) are in :mod:`sandbox.api`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
+from sandbox.api.report import GateReport
+from sandbox.api.vault import Vault
+from sandbox.db import q
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject, parse_as
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
 from sandbox.release.enums import as_text, sql_type
-from sandbox.vault.transform import q
-from sandbox.workspace import Workspace, default_home
+from sandbox.workspace import Workspace
 
 if TYPE_CHECKING:
     import pandas as pd
-    import plotly.graph_objects as go
     import pyarrow as pa
 
     from sandbox.council import Proposal, ProposalDraft
     from sandbox.lab.hypothesis import HypothesisResult, HypothesisSpec
     from sandbox.release.datasets import DatasetInfo
     from sandbox.vault.ingest import IngestResult
-    from sandbox.vault.snapshots import SnapshotInfo
 
-__all__ = ["Dataset", "DatasetList", "GateReport", "Session", "Table", "Vault", "connect"]
+__all__ = ["Dataset", "DatasetList", "Session", "Table"]
 
 VIA = {"via": "notebook"}
 _AUDIT_SQL_CHARS = 4000
 _DB = "synthetic"  # the name a session's connection gives the attached dataset file
-
-
-def connect(user: str | None = None, home: str | Path | None = None, password: str | None = None) -> Session:
-    """A session on the workspace ``home`` (``SANDBOX_HOME``, default ``./workspace``) as ``user``
-    (``SANDBOX_USER`` when omitted), written to the audit log as ``notebook.connect``.
-
-    Without ``password`` the user must be proven on this machine (``sandbox login NAME``, or the OS account
-    named like them); a name only claimed is refused.
-
-    Raises:
-        NotAuthenticated: no user proven, a user that is not registered or is disabled, or a wrong password.
-        UnknownObject: ``home`` is not a workspace.
-    """
-    name = (user or os.environ.get("SANDBOX_USER") or "").strip().lower()
-    folder = Path(home).resolve() if home is not None else default_home()
-    if not (folder / "governance.duckdb").is_file():
-        raise UnknownObject(f"no sandbox workspace at {folder}; set SANDBOX_HOME (or home=) to one, or make the demo "
-                            "workspace with `make demo`")
-    ws = Workspace(folder)
-    if password is not None:
-        if not name:
-            raise NotAuthenticated("say who you are: sandbox.connect(user='NAME', password=...)")
-        from sandbox.governance.users import authenticate
-
-        signed_in = authenticate(ws, name, password)
-        session = Session(ws, signed_in.user, method="password", token=signed_in.token)
-    else:
-        session = _proven_session(ws, name or None)
-    session._log(session.user, "notebook.connect", str(ws.home), method=session.method)
-    return session
-
-
-def _proven_session(ws: Workspace, name: str | None) -> Session:
-    """A session for what this process proves without a password (``sandbox login``'s token, or the OS account
-    of a registered user); a name it does not prove is refused and the attempt audited."""
-    from sandbox.governance.identity import proof
-
-    with ws.governance() as g:
-        if name:
-            _registered(g, name, attempt=True)  # an unknown or disabled name: its own message, audited
-    try:
-        user, token = proof(ws, name)
-    except NotAuthenticated as exc:
-        if name:  # a claimed name nobody proved: on record (an anonymous attempt names nobody to record)
-            with ws.governance() as g:
-                audit.record(g, name, "notebook.connect", name, outcome="failed", details={"method": "unproven", **VIA})
-        raise NotAuthenticated(f"{exc}" if name else f"say who you are: sandbox.connect(user='NAME') after "
-                               f"`sandbox login NAME` ({exc})") from None
-    return Session(ws, user, method="login" if token else "os", token=token)
 
 
 def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = False) -> User:
@@ -129,7 +51,7 @@ def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = Fals
 
 
 class Session:
-    """One user's connection to a workspace (see the module docstring for the rules). Use ``sandbox.connect``."""
+    """One user's connection to a workspace (the rules: :mod:`sandbox.api`). Use ``sandbox.connect``."""
 
     def __init__(self, ws: Workspace, user: User, *, method: Literal["os", "login", "password"],
                  token: str | None = None):
@@ -551,110 +473,3 @@ class Table:
         from sandbox.api.html import table_html
 
         return table_html(self.name, self.dataset, len(self), as_text(self._rel.limit(10).df()))
-
-
-class GateReport:
-    """A release-gate report as the viewer may see it (``view``: "full" or "summary"); ``data`` is the dict."""
-
-    def __init__(self, data: dict[str, Any]):
-        self.data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data[key]
-
-    @property
-    def dataset(self) -> str:
-        """The id of the dataset the report is about."""
-        return str(self.data.get("dataset"))
-
-    @property
-    def passed(self) -> bool:
-        """Whether the dataset passed its release gate."""
-        return self.data.get("gate") == "pass"
-
-    @property
-    def reasons(self) -> list[str]:
-        """Why the gate failed (empty when it passed)."""
-        return list(self.data.get("reasons") or [])
-
-    def summary(self) -> dict[str, Any]:
-        """The headline figures in one flat dict (privacy figures only in the full view): a row for comparing."""
-        privacy, fidelity = self.data.get("privacy") or {}, self.data.get("fidelity") or {}
-        lineage = self.data.get("lineage") or {}
-        return {"dataset": self.dataset, "generator": lineage.get("generator"), "gate": self.data.get("gate"),
-                "quality": (self.data.get("quality") or {}).get("overall"),
-                "dcr_share": privacy.get("dcr_share"),
-                "identical_train": privacy.get("identical_match_share_train"),
-                "identical_holdout": privacy.get("identical_match_share_holdout"),
-                "leaked_values": privacy.get("leaked_values"),
-                "sign_agreement": fidelity.get("sign_agreement"),
-                "rank_correlation": fidelity.get("rank_correlation"), "fidelity_mae": fidelity.get("mae"),
-                "fit_seconds": lineage.get("fit_seconds"), "reasons": len(self.reasons)}
-
-    def words(self) -> dict[str, list[str]]:
-        """Every measure in plain words (verdict, quality, privacy in the full view, fidelity)."""
-        from sandbox.release.report import report_words
-
-        return report_words(self.data)
-
-    def figures(self) -> dict[str, go.Figure]:
-        """The report's plotly charts by name: quality per table and column, DCR per table (full view), the
-        fidelity scatter of real vs synthetic segment effects."""
-        from sandbox.release import report_charts as charts
-
-        quality, chart = self.data.get("quality") or {}, self.data.get("charts") or {}
-        found: dict[str, go.Figure | None] = {
-            "quality_tables": charts.quality_tables_figure(quality),
-            "quality_columns": charts.quality_columns_figure(quality),
-            "fidelity": charts.fidelity_figure(chart.get("fidelity") or {},
-                                               (self.data.get("fidelity") or {}).get("measure", "rate"))}
-        if self.data.get("view") != "summary":
-            found |= {f"dcr_{t}": charts.dcr_figure(h, t) for t, h in (chart.get("dcr") or {}).items()}
-        return {name: fig for name, fig in found.items() if fig is not None}
-
-    def to_html(self) -> str:
-        """The self-contained HTML page the app exports (plotly.js inlined)."""
-        from sandbox.release.report import render_html
-
-        return render_html(self.data)
-
-    def __repr__(self) -> str:
-        return f"<gate report of {self.dataset}: {self.data.get('gate')} ({self.data.get('view', 'full')} view)>"
-
-    def _repr_html_(self) -> str:
-        from sandbox.api.html import report_html
-
-        return report_html(self.data, self.words())
-
-
-class Vault:
-    """Steward-only reads of the pseudonymized real snapshots (``session.vault()``); every read is audited."""
-
-    def __init__(self, session: Session):
-        self._session = session
-
-    def snapshots(self, source: str | None = None) -> list[SnapshotInfo]:
-        """Every snapshot of one source or all (lineage and sizes, never a row); audited as ``vault.list``."""
-        from sandbox.vault.snapshots import list_snapshots
-
-        user = self._session._act("vault.open", source or "")
-        return list_snapshots(self._session.workspace, user, source)
-
-    def table(self, source: str, table: str, *, holdout: bool = False) -> pd.DataFrame:
-        """Training (or holdout) rows of one table of the source's active snapshot; audited as ``vault.read``.
-
-        These are pseudonymized *real* rows: do not save a notebook with them in its outputs."""
-        from sandbox.vault.snapshots import latest_snapshot, open_snapshot, read_split
-
-        s = self._session
-        user = s._act("vault.open", source)
-        snap = latest_snapshot(s.workspace, user, source)
-        if table not in snap.rows:
-            raise UnknownObject(f"no table {table!r} in snapshot {snap.id}; tables: {', '.join(snap.rows)}")
-        with open_snapshot(s.workspace, user, snap.id) as con:
-            frame = read_split(con, table, holdout)
-        s._log(user, "vault.read", snap.id, table=table, holdout=holdout, rows=len(frame))
-        return frame
-
-    def __repr__(self) -> str:
-        return f"<vault of {self._session.workspace.home} (steward {self._session.user.name})>"

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
+from sandbox.db import q
 from sandbox.errors import AccessDenied, InputError, UnknownObject
 from sandbox.governance import audit, notify
 from sandbox.governance.access import User
@@ -35,7 +36,6 @@ from sandbox.governance.audit import authorize
 from sandbox.governance.users import notify_recipients
 from sandbox.release.datasets import get, open_dataset
 from sandbox.release.enums import as_text
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 MIN_JUSTIFICATION = 10

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
+from sandbox.db import q
 from sandbox.duties.retention import remove_files
 from sandbox.errors import CatalogError, InputError, UnknownObject
 from sandbox.governance import audit
@@ -28,7 +29,6 @@ from sandbox.governance.audit import authorize
 from sandbox.progress import Progress, silent
 from sandbox.vault.catalog import Catalog, TableEntry
 from sandbox.vault.pseudonymize import pseudonym
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 REASON = "data subject deletion request"

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from sandbox.db import q
 from sandbox.errors import UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.release.datasets import open_dataset
 from sandbox.release.enums import as_text, sql_type
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 MAX_PAGE = 1000

@@ -18,12 +18,13 @@ import numpy as np
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User
-from sandbox.lab import i18n, stats
+from sandbox.lab import i18n, sizes, verdict
+from sandbox.lab.choice import choose_test
 from sandbox.lab.data import connect, run_sql
 from sandbox.lab.multiplicity import family
 from sandbox.lab.query import compile_population_size, compile_units, validate
 from sandbox.lab.result import Group, HypothesisResult, HypothesisSpec, SampleSize
-from sandbox.lab.stats import TestResult, chi_square, choose_test, two_proportions
+from sandbox.lab.stats import TestResult, chi_square, two_proportions
 from sandbox.progress import Progress, silent
 from sandbox.workspace import Workspace
 
@@ -116,7 +117,7 @@ def _result(spec: HypothesisSpec, source: str, fidelity: float | None, populatio
     metric = {lang: spec.metric_label(lang) for lang in i18n.LANGS}
     conclusion, warnings = {}, {}
     for lang in i18n.LANGS:
-        conclusion[lang] = stats.conclusion(test, fidelity, lang, label_a=labels[lang][0], label_b=labels[lang][1],
+        conclusion[lang] = verdict.conclusion(test, fidelity, lang, label_a=labels[lang][0], label_b=labels[lang][1],
                                    metric=metric[lang] if spec.metric.kind != "category" else None)
         missing = [i18n.tr(lang, "warn.missing", n=units[g][0] - units[g][1], g=g)
                    for g in ("A", "B") if units[g][0] > units[g][1] and spec.metric.kind != "rate"]
@@ -176,7 +177,7 @@ def sample_size(result: HypothesisResult, *, effect: float | None = None, power:
     if kind == "rate":
         if t.value_a is None:
             raise InputError("group A has no rate to start from")
-        n_a = stats.sample_size_proportions(t.value_a, t.value_a + effect, alpha=alpha, power=power, ratio=ratio)
+        n_a = sizes.sample_size_proportions(t.value_a, t.value_a + effect, alpha=alpha, power=power, ratio=ratio)
     elif kind == "category":
         total = _chi_square_n(abs(effect), max(1, len(result.categories) - 1), alpha, power)
         n_a = math.ceil(total / (1 + ratio))
@@ -184,7 +185,7 @@ def sample_size(result: HypothesisResult, *, effect: float | None = None, power:
         sds = [g.sd for g in (result.a, result.b) if g.sd]
         if not sds:
             raise InputError("the groups do not vary, so no sample size can be computed")
-        n_a = stats.sample_size_means(effect, math.sqrt(sum(s * s for s in sds) / len(sds)), alpha=alpha, power=power,
+        n_a = sizes.sample_size_means(effect, math.sqrt(sum(s * s for s in sds) / len(sds)), alpha=alpha, power=power,
                                 ratio=ratio)
         if kind in ("median", "duration"):
             n_a = math.ceil(n_a / _MANN_WHITNEY_EFFICIENCY)

@@ -19,8 +19,7 @@ from typing import Any
 import duckdb
 
 from generators.schema import Schema
-from sandbox.db import fetch_row
-from sandbox.vault.transform import q
+from sandbox.db import fetch_row, q
 
 INFINITE_Z = 1e9  # a JSON-safe stand-in for a z with no spread (every difference equal)
 

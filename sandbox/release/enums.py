@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from sandbox.vault.transform import q
+from sandbox.db import q
 
 __all__ = ["MAX_LEVELS", "as_text", "create_table", "sql_type", "widen"]
 

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from generators.schema import Column, Schema
-from sandbox.db import fetch_row
+from sandbox.db import fetch_row, q
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -27,7 +27,6 @@ from sandbox.release.gate_charts import chart_data
 from sandbox.release.schema_bridge import generator_schema
 from sandbox.vault.catalog import Catalog
 from sandbox.vault.pseudonymize import register_udf
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fidelity

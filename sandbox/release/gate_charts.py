@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from generators.schema import Schema
+from sandbox.release.evaluation.histograms import column_histograms
 from sandbox.release.evaluation.privacy import column_kind
-from sandbox.release.evaluation.quality import column_histograms, correlation_difference
+from sandbox.release.evaluation.quality import correlation_difference
 
 __all__ = ["HISTOGRAM_BINS", "MAX_CORRELATION_COLUMNS", "chart_data", "correlations", "distributions",
            "fidelity_points", "root_entities"]

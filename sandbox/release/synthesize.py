@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from generators import registry
 from generators.base import Batch, GeneratorError
+from sandbox.db import q
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -27,7 +28,6 @@ from sandbox.release.models import save_model
 from sandbox.release.schema_bridge import generator_schema
 from sandbox.vault.catalog import Catalog
 from sandbox.vault.snapshots import latest_snapshot, open_snapshot, read_split
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 WRITE_MEMORY_LIMIT = "1GB"  # DuckDB's buffer while writing: keeps 10M-row writes well under 2 GB of RSS

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
-from sandbox.db import fetch_row
+from sandbox.db import fetch_row, q
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -49,7 +49,7 @@ from sandbox.vault.sources import (
     out_of_memory,
     resolve,
 )
-from sandbox.vault.transform import Output, digest_columns, is_free_text, plan_table, q, quasi_identifiers
+from sandbox.vault.transform import Output, digest_columns, is_free_text, plan_table, quasi_identifiers
 from sandbox.workspace import Workspace
 
 SAMPLE_ROWS = 5000

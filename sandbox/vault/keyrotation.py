@@ -40,7 +40,7 @@ from typing import Literal
 import duckdb
 from pydantic import BaseModel
 
-from sandbox.db import fetch_row
+from sandbox.db import fetch_row, q
 from sandbox.duties.retention import remove_files
 from sandbox.errors import InputError, WorkspaceBusy
 from sandbox.governance import audit
@@ -51,7 +51,7 @@ from sandbox.vault.catalog import Catalog
 from sandbox.vault.ingest import KEY_ID, connect, fingerprint
 from sandbox.vault.pseudonymize import PSEUDONYM_SHAPE, key_id, register_udf
 from sandbox.vault.sources import SourceTable, attach, cleanup, resolve
-from sandbox.vault.transform import digest_columns, plan_table, pseudonymized_columns, q
+from sandbox.vault.transform import digest_columns, plan_table, pseudonymized_columns
 from sandbox.workspace import KEY_ENV, Workspace
 
 __all__ = ["RotatedSnapshot", "RotationReport", "rotate_key"]

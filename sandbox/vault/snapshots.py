@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
+from sandbox.db import q
 from sandbox.errors import UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.governance.audit import authorize
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sandbox.db import q
 from sandbox.vault.catalog import Catalog, ColumnEntry, TableEntry
 
 FAKEABLE = {"full_name", "first_name", "last_name", "email", "phone", "address", "passport", "inn", "snils",
             "card_number"}
-
-
-def q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
+from sandbox.db import q
 from sandbox.release.enums import MAX_LEVELS
-from sandbox.vault.transform import q
 from sandbox.workspace import Workspace
 
 CATALOG_ENV = "SANDBOX_ICEBERG_CATALOG_URI"

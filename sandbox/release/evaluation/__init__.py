@@ -6,6 +6,7 @@ numbers, ``.model_dump()`` for JSON) into its report. SDMetrics is imported only
 """
 
 from sandbox.release.evaluation.fidelity import FidelityResult, SegmentEffect, linked_fidelity, segment_fidelity
+from sandbox.release.evaluation.histograms import Histogram, column_histograms
 from sandbox.release.evaluation.privacy import (
     LeakLocation,
     LeakResult,
@@ -15,9 +16,7 @@ from sandbox.release.evaluation.privacy import (
 )
 from sandbox.release.evaluation.quality import (
     DiagnosticResult,
-    Histogram,
     QualityResult,
-    column_histograms,
     correlation_difference,
     diagnostic,
     multi_table_quality,
