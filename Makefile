@@ -37,6 +37,7 @@ notebooks: setup
 
 test: setup browser
 	$(BIN)/ruff check sandbox generators tests bench app.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: setup

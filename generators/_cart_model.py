@@ -272,7 +272,7 @@ class SequentialCart:
         codes: dict[int, np.ndarray] = {}
         for var in self.vars[start:]:
             assert var.start is not None and var.size is not None and var.values is not None
-            u = rng.random(m)
+            u = np.asarray(rng.random(m))
             pos = None
             if var.lookup_keys is not None:
                 pos = pd.Index(var.lookup_keys).get_indexer(x[:, var.lookup_col])  # a hash: 3x searchsorted's speed
@@ -288,13 +288,14 @@ class SequentialCart:
                 for j in var.logit.columns:
                     if j not in codes:  # each column is binned once, for every model that reads it
                         codes[j] = self.bins[j].codes(x[:, j])
-                leaf = var.node_leaf[node] if var.tree is not None else node
+                leaf = np.asarray(var.node_leaf[node]) if var.tree is not None else node
                 values = var.logit.draw([codes[j] for j in var.logit.columns], leaf, u)
                 values = values.astype(var.values.dtype, copy=False)
             else:
                 if var.tree is None:
                     idx = (u * var.size[0]).astype(np.int64)
                 else:
+                    assert var.node_start is not None and var.node_size is not None
                     idx = var.node_start[node] + (u * var.node_size[node]).astype(np.int64)
                 values = var.values[idx]
             if var.kind == "num":

@@ -119,8 +119,8 @@ class CartGenerator(Generator):
         if fk is not None:
             assert prep.group is not None and prep.pos is not None
             parts += [xs[fk.parent][prep.group], prep.pos[:, None].astype(np.float32)]
-            if anchors[fk.parent] is not None:
-                parent_anchor = anchors[fk.parent][prep.group]
+            if (anchor := anchors[fk.parent]) is not None:
+                parent_anchor = anchor[prep.group]
         for link in self._links[t]:
             if link.with_context:
                 parts.append(rows_or_nan(xs[link.fk.parent], prep.refs[link.fk.column]))

@@ -110,7 +110,7 @@ def _texts(
     if missing:
         raise KeyError(f"no text templates for {sorted(missing)}")
     out = np.empty(keys.shape[0], dtype=object)
-    u = rng.random(keys.shape[0])
+    u = rng.random(int(keys.shape[0]))
     for key, options in templates.items():
         rows = np.flatnonzero(keys == key)
         pick = (u[rows] * len(options)).astype(int)

@@ -163,11 +163,9 @@ class _Pools:
     phone_p: np.ndarray
 
 
-def _draw(fake: Faker, method: str, fallback_locale: str | None = None) -> np.ndarray | None:
+def _draw(fake: Faker, method: str, fallback_locale: str = "en_US") -> np.ndarray:
     """``_POOL_SIZE`` values of ``fake.method()`` (from ``fallback_locale`` when the locale lacks it)."""
     if not hasattr(fake, method):
-        if fallback_locale is None:
-            return None
         fake = _seeded_faker(fallback_locale)
     return np.array([getattr(fake, method)() for _ in range(_POOL_SIZE)], dtype=object)
 
@@ -269,10 +267,10 @@ def _fill_mixed(templates: Sequence[str], p: np.ndarray, n: int, rng: np.random.
     return out
 
 
-def _join(*parts: np.ndarray | str) -> np.ndarray:
+def _join(first: np.ndarray, *parts: np.ndarray | str) -> np.ndarray:
     """Row-wise concatenation of object arrays and plain strings."""
-    out = parts[0]
-    for part in parts[1:]:
+    out = first
+    for part in parts:
         out = out + part
     return out
 
@@ -291,7 +289,7 @@ class _Persons:
     last_tok: np.ndarray
 
 
-def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | None,
+def _persons(pools: _Pools, n: int, rng: np.random.Generator, genders: Sequence[str] | np.ndarray | None,
              stream_coin: bool = False) -> _Persons:
     """``stream_coin``: draw the gender coin even when every gender is known, so that genders read from a
     row (``persona``) leave a generator's random stream as it was without them."""
@@ -337,7 +335,7 @@ def _emails(pools: _Pools, people: _Persons, rng: np.random.Generator,
     n = people.first.shape[0]
     pattern = rng.choice(len(_EMAIL_P), size=n, p=_EMAIL_P)
     two = _TWO_DIGITS[rng.integers(1, 100, size=n)]
-    drawn = rng.integers(1960, 2006, size=n)  # drawn as always, so the random stream after it is unchanged
+    drawn = np.asarray(rng.integers(1960, 2006, size=n))  # drawn as always, so the random stream after it is unchanged
     if years is not None:  # the row's age band: the year in its e-mail falls inside it
         known = years[0] >= 0
         lo, hi = years[0], years[1]
@@ -445,11 +443,15 @@ def fake_identities(
     if persona is not None and persona.year_lo is not None and persona.year_hi is not None:
         years = (persona.year_lo, persona.year_hi)
     people = _persons(pools, n, rng, genders, stream_coin=from_row) if _PERSON_KINDS & set(kinds.values()) else None
+    def person() -> _Persons:
+        assert people is not None  # drawn whenever a person's kind is asked for
+        return people
+
     builders = {
-        "full_name": lambda: _full_names(people),
-        "first_name": lambda: people.first,
-        "last_name": lambda: people.last,
-        "email": lambda: _emails(pools, people, rng, years),
+        "full_name": lambda: _full_names(person()),
+        "first_name": lambda: person().first,
+        "last_name": lambda: person().last,
+        "email": lambda: _emails(pools, person(), rng, years),
         "phone": lambda: _fill_mixed(pools.phones, pools.phone_p, n, rng),
         "address": lambda: _addresses(pools, locale, n, rng),
         "passport": lambda: _fill(_PASSPORTS.get(locale, "%########"), n, rng),

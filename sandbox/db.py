@@ -18,3 +18,11 @@ def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
 def q(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def one(result: Any) -> tuple[Any, ...]:
+    """The first row of an executed query (a connection or relation after ``execute``); an aggregate always has one."""
+    row = result.fetchone()
+    if row is None:
+        raise LookupError("query returned no row")
+    return tuple(row)

@@ -9,6 +9,8 @@ Only published synthetic datasets are reachable, read-only; the vault is not. In
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from sandbox.db import q
@@ -24,7 +26,7 @@ from sandbox.workspace import Workspace
 
 def connect(home: str | None = None) -> tuple[Workspace, User]:
     """The workspace and the acting user of this notebook (``SANDBOX_USER``, re-read from the users table)."""
-    ws = Workspace(home) if home else Workspace()
+    ws = Workspace(Path(home)) if home else Workspace()
     return ws, cli_user(ws)
 
 

@@ -75,7 +75,7 @@ def users_list(as_json: bool = JSON_OPT) -> None:
     with cli.handled():
         ws, actor = cli._ctx()
         found = list_users(ws, actor)
-    cli.emit({"users": found}, as_json, lambda _: [_show_user(r) for r in found])
+    cli.emit({"users": found}, as_json, lambda _: cli.each(_show_user, found))
 
 
 @users_app.command("disable")

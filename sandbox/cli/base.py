@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sandbox.errors import SandboxError
+from sandbox.progress import Progress as Reporter
+from sandbox.progress import silent
 
 app = typer.Typer(help="CRM Sandbox: test ideas about customers on synthetic data.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -52,6 +54,12 @@ def _dump(value: Any) -> Any:
     return value
 
 
+def each(show: Callable[[Any], None], items: Iterable[Any]) -> None:
+    """Show every item, one call each (the human rendering of a list)."""
+    for item in items:
+        show(item)
+
+
 def emit(value: Any, as_json: bool, human: Callable[[Any], None]) -> None:
     """One JSON object for scripts, or a human rendering."""
     if as_json:
@@ -74,10 +82,10 @@ def handled() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[str, float, float | None], None]]:
+def progress_bar(enabled: bool) -> Iterator[Reporter]:
     """A rich progress bar on stderr (silent under --json so stdout stays one JSON object)."""
     if not enabled or not err.is_terminal:
-        yield lambda step, done, total=None: None
+        yield silent
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:

@@ -43,7 +43,7 @@ def list_(state: str | None = typer.Option(None, "--state", help="Only proposals
     with cli.handled():
         ws, user = cli._ctx()
         found = list_proposals(ws, user, state=state, mine=mine)
-    cli.emit({"proposals": found}, as_json, lambda d: [_line(p) for p in d["proposals"]])
+    cli.emit({"proposals": found}, as_json, lambda d: cli.each(_line, d["proposals"]))
 
 
 @proposals_app.command("queue")
@@ -54,7 +54,7 @@ def queue(as_json: bool = JSON_OPT) -> None:
     with cli.handled():
         ws, user = cli._ctx()
         items = council_queue(ws, user)
-    cli.emit({"queue": items}, as_json, lambda d: [_line(i.proposal) for i in d["queue"]])
+    cli.emit({"queue": items}, as_json, lambda d: cli.each(_line, [i.proposal for i in d["queue"]]))
 
 
 @proposals_app.command("show")

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
-from sandbox.db import q
+from sandbox.db import one, q
 from sandbox.errors import AccessDenied, InputError, UnknownObject
 from sandbox.governance import audit, notify
 from sandbox.governance.access import User
@@ -75,8 +75,8 @@ def _published(ws: Workspace, user: User, dataset: str) -> None:
 
 def _rows_today(g: duckdb.DuckDBPyConnection, name: str, now: datetime) -> int:
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return g.execute("SELECT coalesce(sum(rows), 0) FROM exports WHERE actor = ? AND kind = 'rows' "
-                     "AND created_at >= ? AND created_at < ?", [name, start, start + timedelta(days=1)]).fetchone()[0]
+    return one(g.execute("SELECT coalesce(sum(rows), 0) FROM exports WHERE actor = ? AND kind = 'rows' "
+                     "AND created_at >= ? AND created_at < ?", [name, start, start + timedelta(days=1)]))[0]
 
 
 def quota_left(ws: Workspace, user: User, now: datetime | None = None) -> int | None:
@@ -176,7 +176,7 @@ def export_rows(ws: Workspace, user: User, dataset: str, table: str, justificati
     offset = max(0, int(offset))
     with open_dataset(ws, user, dataset) as con:
         _table(con, dataset, table)
-        available = max(0, con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0] - offset)
+        available = max(0, one(con.execute(f"SELECT count(*) FROM {q(table)}"))[0] - offset)
         wanted = available if limit is None else min(max(0, int(limit)), available)
         if user.role == "marketer":  # refuse before reading anything (checked again when the export is logged)
             with ws.governance() as g:
@@ -214,7 +214,7 @@ def export_dataset(ws: Workspace, user: User, dataset: str, justification: str, 
             for (table,) in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall():
                 csv_path = Path(folder) / f"{table}.csv"
                 con.execute(f"COPY {q(table)} TO '{csv_path}' (HEADER, DELIMITER ',')")
-                total += con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+                total += one(con.execute(f"SELECT count(*) FROM {q(table)}"))[0]
                 archive.write(csv_path, arcname=csv_path.name)
         return total
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
-from sandbox.db import q
+from sandbox.db import one, q
 from sandbox.duties.retention import remove_files
 from sandbox.errors import CatalogError, InputError, UnknownObject
 from sandbox.governance import audit
@@ -127,7 +127,7 @@ def _rewrite(old: Path, tmp: Path, cat: Catalog, match: dict[str, list[str]], su
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
-        hits = sum(con.execute(f"SELECT count(*) FROM old.{q(t)} WHERE {q(c)} = ?", [subject]).fetchone()[0]
+        hits = sum(one(con.execute(f"SELECT count(*) FROM old.{q(t)} WHERE {q(c)} = ?", [subject]))[0]
                    for t, cols in match.items() for c in cols)
         if not hits:
             return None
@@ -142,8 +142,8 @@ def _rewrite(old: Path, tmp: Path, cat: Catalog, match: dict[str, list[str]], su
             params = [subject] * len(match.get(table, []))
             gone = f"coalesce({' OR '.join(conds) or 'false'}, false)"
             con.execute(f"CREATE TABLE new.{q(table)} AS SELECT * FROM old.{q(table)} WHERE NOT {gone}", params)
-            before = con.execute(f"SELECT count(*) FROM old.{q(table)}").fetchone()[0]
-            removed[table] = before - con.execute(f"SELECT count(*) FROM new.{q(table)}").fetchone()[0]
+            before = one(con.execute(f"SELECT count(*) FROM old.{q(table)}"))[0]
+            removed[table] = before - one(con.execute(f"SELECT count(*) FROM new.{q(table)}"))[0]
             if entry.primary_key and removed[table]:
                 con.execute(f"CREATE TEMP TABLE gone_{index[table]} AS SELECT {q(entry.primary_key)} AS k "
                             f"FROM old.{q(table)} WHERE {gone}", params)
@@ -186,6 +186,8 @@ def forget(ws: Workspace, user: User, source: str, id_value: str, column: str | 
     """
     authorize(ws, user, "forget", source)
     subject = pseudonym(ws.pseudonym_key(), id_value)
+    if subject is None:
+        raise InputError("name the person to forget: their identifier value is missing")
     with ws.governance() as g:
         snaps = g.execute("SELECT s.id, c.catalog FROM snapshots s JOIN catalogs c ON c.source = s.source "
                           "AND c.version = s.catalog_version WHERE s.source = ? AND s.status = 'active' "
@@ -248,6 +250,6 @@ def _commit(ws: Workspace, user: User, source: str, subject: str,
 
 
 def _rows_after(g: duckdb.DuckDBPyConnection, r: ReplacedSnapshot) -> dict[str, int]:
-    (rows,) = g.execute("SELECT rows FROM snapshots WHERE id = ?", [r.old]).fetchone()
+    (rows,) = one(g.execute("SELECT rows FROM snapshots WHERE id = ?", [r.old]))
     before = json.loads(rows)
     return {t: n - r.rows_removed.get(t, 0) for t, n in before.items()}

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field
 
+from sandbox.db import one
 from sandbox.errors import InputError
 from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
@@ -44,7 +45,7 @@ def _digest(prev_hash: str, event: dict[str, Any]) -> str:
 
 def _head_key(con: duckdb.DuckDBPyConnection) -> bytes | None:
     """The signing key of the workspace that holds this governance file (None for an in-memory store)."""
-    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    (path,) = one(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
     if not path:
         return None
     if path not in _head_keys:
@@ -150,7 +151,7 @@ def _check_head(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> C
     if not hmac.compare_digest(_head_mac(key, int(head["seq"]), head["hash"]), head["mac"]):
         return ChainReport(ok=False, events=n, first_bad_seq=int(head["seq"]),
                            problem="the signed head of the log does not match its signature: it was edited")
-    last = rows[-1] if rows else {"seq": 0, "hash": GENESIS}
+    last: dict[str, Any] = rows[-1] if rows else {"seq": 0, "hash": GENESIS}
     if int(head["seq"]) > int(last["seq"]):
         return ChainReport(ok=False, events=n, first_bad_seq=int(last["seq"]) + 1,
                            problem=f"events {int(last['seq']) + 1} to {head['seq']} were deleted from the end")
@@ -198,7 +199,8 @@ class AuditFilter(BaseModel):
 
     def sql(self) -> tuple[str, list[Any]]:
         """A WHERE clause and its parameters."""
-        conds, params = [], []
+        conds: list[str] = []
+        params: list[Any] = []
         if self.actor:
             conds.append("actor = ?")
             params.append(self.actor)

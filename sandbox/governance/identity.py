@@ -20,6 +20,7 @@ import os
 import pwd
 from pathlib import Path
 
+from sandbox.db import one
 from sandbox.errors import NotAuthenticated
 from sandbox.governance.access import ROLES, User
 from sandbox.governance.users import authenticate, end_session, validate_session
@@ -81,7 +82,7 @@ def logout(ws: Workspace) -> bool:
 
 def _has_users(ws: Workspace) -> bool:
     with ws.governance() as g:
-        return g.execute("SELECT count(*) FROM users").fetchone()[0] > 0
+        return one(g.execute("SELECT count(*) FROM users"))[0] > 0
 
 
 def _peer(ws: Workspace, account: str) -> User | None:

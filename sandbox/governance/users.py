@@ -26,6 +26,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 
+from sandbox.db import one
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import ROLES, User
@@ -129,6 +130,14 @@ def _record(g: duckdb.DuckDBPyConnection, name: str) -> tuple | None:
     return g.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE name = ?", [name]).fetchone()
 
 
+def _written(g: duckdb.DuckDBPyConnection, name: str) -> tuple:
+    """The row of a user this connection has just written."""
+    row = _record(g, name)
+    if row is None:
+        raise LookupError(f"user {name!r} vanished while being written")
+    return row
+
+
 def _as_record(g: duckdb.DuckDBPyConnection, row: tuple) -> UserRecord:
     emails = [r[0] for r in g.execute("SELECT email FROM user_emails WHERE name = ? ORDER BY 1", [row[0]]).fetchall()]
     return UserRecord(name=row[0], role=row[1], seat=row[2], disabled=bool(row[3]), has_password=bool(row[4]),
@@ -157,7 +166,7 @@ def _deny(g: duckdb.DuckDBPyConnection, actor: User, action: str, obj: str) -> A
 
 
 def _enabled_admins(g: duckdb.DuckDBPyConnection) -> int:
-    return g.execute("SELECT count(*) FROM users WHERE role = 'admin' AND NOT coalesce(disabled, false)").fetchone()[0]
+    return one(g.execute("SELECT count(*) FROM users WHERE role = 'admin' AND NOT coalesce(disabled, false)"))[0]
 
 
 def _insert(g: duckdb.DuckDBPyConnection, actor: User, action: str, name: str, role: str, seat: str | None,
@@ -188,7 +197,7 @@ def add_user(ws: Workspace, actor: User, name: str, role: str, *, seat: str | No
             raise _deny(g, actor, "users.add", name)
     hashed = _hash_password(ws, password) if password is not None else None
     with ws.governance() as g:
-        empty = g.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+        empty = one(g.execute("SELECT count(*) FROM users"))[0] == 0
         bootstrap = not actor.can("users.manage") and empty and role == "admin"
         if not actor.can("users.manage") and not bootstrap:
             raise _deny(g, actor, "users.add", name)
@@ -197,7 +206,7 @@ def add_user(ws: Workspace, actor: User, name: str, role: str, *, seat: str | No
         g.begin()
         _insert(g, actor, "users.bootstrap" if bootstrap else "users.add", name, role, seat, hashed, manager, email)
         g.commit()
-        return _as_record(g, _record(g, name))
+        return _as_record(g, _written(g, name))
 
 
 def _change(ws: Workspace, actor: User, name: str, action: str, sql: str, params: list, details: dict,
@@ -216,7 +225,7 @@ def _change(ws: Workspace, actor: User, name: str, action: str, sql: str, params
         g.execute(sql, [*params, name])
         audit.record(g, actor, action, name, details=details)
         g.commit()
-        return _as_record(g, _record(g, name))
+        return _as_record(g, _written(g, name))
 
 
 def disable_user(ws: Workspace, actor: User, name: str) -> UserRecord:

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from sandbox.db import one
 from sandbox.errors import InputError, SandboxError, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -228,7 +229,7 @@ def rows(ws: Workspace, user: User, dataset: str, table: str, filters: list[Filt
         sql, params = compile_rows(structure, population, limit=max(1, min(limit, MAX_PAGE)),
                                    offset=max(0, offset))
         page = as_text(run_sql(con, sql, params).df())
-        total = run_sql(con, *compile_population_size(structure, population)).fetchone()[0]
+        total = one(run_sql(con, *compile_population_size(structure, population)))[0]
     record(ws, user, dataset, {"kind": "rows", "table": table, "offset": offset,
                                "filters": [f.model_dump(mode="json") for f in population.filters]})
     return page, total

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from sandbox.db import q
+from sandbox.db import one, q
 from sandbox.errors import UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User
@@ -69,7 +69,7 @@ def describe(ws: Workspace, user: User, dataset: str) -> list[TableInfo]:
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
         infos = []
         for name in names:
-            rows = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
+            rows = one(con.execute(f"SELECT count(*) FROM {q(name)}"))[0]
             cols = {r[0]: sql_type(r[1]) for r in con.execute(f"DESCRIBE {q(name)}").fetchall()}
             infos.append(TableInfo(name=name, rows=rows, columns=cols))
     with ws.governance() as g:

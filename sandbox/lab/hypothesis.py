@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sandbox.db import one
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User
@@ -24,14 +25,14 @@ from sandbox.lab.data import connect, run_sql
 from sandbox.lab.multiplicity import family
 from sandbox.lab.query import compile_population_size, compile_units, validate
 from sandbox.lab.result import Group, HypothesisResult, HypothesisSpec, SampleSize
-from sandbox.lab.stats import TestResult, chi_square, two_proportions
+from sandbox.lab.stats import MetricKind, TestResult, chi_square, two_proportions
 from sandbox.progress import Progress, silent
 from sandbox.workspace import Workspace
 
 __all__ = ["Group", "HypothesisResult", "HypothesisSpec", "SampleSize", "run_hypothesis", "sample_size"]
 
-_STATS_KIND = {"rate": "rate", "churn": "rate", "mean": "mean", "median": "median", "count": "count",
-               "duration": "duration", "category": "category"}
+_STATS_KIND: dict[str, MetricKind] = {"rate": "rate", "churn": "rate", "mean": "mean", "median": "median",
+                                      "count": "count", "duration": "duration", "category": "category"}
 _MANN_WHITNEY_EFFICIENCY = 3 / math.pi  # asymptotic relative efficiency vs the t test on normal data
 
 
@@ -79,7 +80,7 @@ def run_hypothesis(ws: Workspace, user: User, spec: HypothesisSpec | dict[str, A
     with connect(ws, user, spec.dataset) as (con, structure, info):
         validate(con, structure, spec.population, spec.split, spec.metric)
         sql, params = compile_units(structure, spec.population, spec.split, spec.metric)
-        population = run_sql(con, *compile_population_size(structure, spec.population)).fetchone()[0]
+        population = one(run_sql(con, *compile_population_size(structure, spec.population)))[0]
         found = run_sql(con, f"SELECT grp, count(*), count(val) FROM ({sql}) t GROUP BY 1", params).fetchall()
         units = {g: (0, 0) for g in ("A", "B")} | {g: (int(u), int(n)) for g, u, n in found}
         progress("test", 1, 3)

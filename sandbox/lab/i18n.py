@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sandbox.errors import InputError
 
 Lang = Literal["en", "ru"]
-LANGS: tuple[str, ...] = ("en", "ru")
+LANGS: tuple[Lang, ...] = ("en", "ru")
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {

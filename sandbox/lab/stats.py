@@ -184,7 +184,7 @@ def two_proportions(successes_a: int, n_a: int, successes_b: int, n_b: int, *, c
             raise InputError(f"Group {group} has {s} successes out of {n}: successes cannot exceed the "
                              "group size.")
     warnings: list[str] = []
-    common = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
+    common: dict[str, Any] = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
     if n_a == 0 or n_b == 0:
         return _result("two_proportion_z", "proportion", n_a, n_b, value_a=s_a / n_a if n_a else None,
                        value_b=s_b / n_b if n_b else None, **common)
@@ -239,7 +239,7 @@ def welch_t(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *,
     warnings: list[str] = []
     xa, xb = _as_sample(a, "A", warnings), _as_sample(b, "B", warnings)
     n_a, n_b = len(xa), len(xb)
-    common = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
+    common: dict[str, Any] = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
     mean_a = _mean(xa) if n_a else None
     mean_b = _mean(xb) if n_b else None
     if n_a < 2 or n_b < 2:
@@ -250,6 +250,7 @@ def welch_t(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *,
 
     va, vb = _variance(xa) / n_a, _variance(xb) / n_b
     se = math.sqrt(va + vb)
+    assert mean_a is not None and mean_b is not None  # both groups have two values or more here
     diff = mean_b - mean_a
     fields: dict[str, Any] = dict(effect_size=_hedges_g(xa, xb), effect_size_name="hedges_g")
     if se == 0:
@@ -321,7 +322,7 @@ def bootstrap_diff(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndar
     warnings: list[str] = []
     xa, xb = _as_sample(a, "A", warnings), _as_sample(b, "B", warnings)
     n_a, n_b = len(xa), len(xb)
-    common = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
+    common: dict[str, Any] = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
     value_a, value_b = (None if not len(x) else x[0] if vectorised and np.ptp(x) == 0 else float(func(x))
                         for x in (xa, xb))
     if value_a is None or value_b is None:
@@ -395,7 +396,7 @@ def mann_whitney(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarra
     warnings: list[str] = []
     xa, xb = _as_sample(a, "A", warnings), _as_sample(b, "B", warnings)
     n_a, n_b = len(xa), len(xb)
-    common = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
+    common: dict[str, Any] = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
     med_a = float(np.median(xa)) if n_a else None
     med_b = float(np.median(xb)) if n_b else None
     if not n_a or not n_b:
@@ -411,6 +412,7 @@ def mann_whitney(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarra
         u, p = float(res.statistic), float(res.pvalue)
     r = 2 * u / (n_a * n_b) - 1
     lo, hi, method = _median_difference_ci(xa, xb, confidence, n_resamples, seed)
+    assert med_a is not None and med_b is not None  # both groups have values here
     if p < 1 - confidence and (med_b - med_a) * r <= 0:
         warnings.append("The ranks differ although the medians do not move the same way; look at the whole "
                         "distribution, not only the median.")
@@ -449,7 +451,7 @@ def chi_square(table: Sequence[Sequence[float]] | np.ndarray, *, categories: Seq
         raise InputError(f"{len(names)} category names given for a table with {t.shape[1]} columns.")
     warnings: list[str] = []
     n_a, n_b = int(t[0].sum()), int(t[1].sum())
-    common = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
+    common: dict[str, Any] = dict(confidence=confidence, min_group_size=min_group_size, warnings=warnings)
     if not n_a or not n_b:
         return _result("chi_square", "share", n_a, n_b, **common)
     from scipy import stats

@@ -100,6 +100,13 @@ def _plural(n: int, forms: tuple[str, ...]) -> str:
     return forms[1] if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else forms[2]
 
 
+def _known(value: float | None) -> float:
+    """A measure the sentence needs; the callers only word results whose test was computed."""
+    if value is None:
+        raise ValueError("a measure of the test result is missing")
+    return value
+
+
 def _decimals(result: TestResult, scale: float) -> int:
     """Two significant digits of the uncertainty (or of the difference when there is no interval)."""
     if result.ci_low is not None and result.ci_high is not None:
@@ -127,9 +134,9 @@ def _mix_text(r: TestResult, t: dict[str, Any], lang: str, labels: dict[str, str
     if not r.significant:
         return t["mix_ns"].format(p=p, **labels)
     dec = _decimals(r, 100)
-    ci = t["ci"].format(conf=_pct(r.confidence, lang), lo=_num(r.ci_low * 100, dec, lang, True),
-                        hi=_num(r.ci_high * 100, dec, lang, True), unit=t["ci_unit"])
-    va, vb = (_num(v * 100, dec, lang) + "%" for v in (r.value_a, r.value_b))
+    ci = t["ci"].format(conf=_pct(r.confidence, lang), lo=_num(_known(r.ci_low) * 100, dec, lang, True),
+                        hi=_num(_known(r.ci_high) * 100, dec, lang, True), unit=t["ci_unit"])
+    va, vb = (_num(_known(v) * 100, dec, lang) + "%" for v in (r.value_a, r.value_b))
     cramer = _num(r.effect_size or 0.0, 2, lang)
     return t["mix_sig"].format(p=p, v=cramer, cat=r.category, ci=ci, va=va, vb=vb, **labels)
 
@@ -142,14 +149,15 @@ def _difference_text(r: TestResult, t: dict[str, Any], lang: str, labels: dict[s
     named = t["custom"].format(metric=metric) if metric else None
     plain = named or t["metric"].get(r.measure) or t["custom"].format(metric=r.measure)
     subject = t["subject"].format(metric=plain, b=labels["b"])
-    p = _p_text(r.p_value, lang)
-    value_a = _num(r.value_a * scale, dec, lang) + suffix
+    p = _p_text(_known(r.p_value), lang)
+    difference = _known(r.difference)
+    value_a = _num(_known(r.value_a) * scale, dec, lang) + suffix
     if r.difference == 0:
         if r.significant:
             direction = t["higher"] if (r.effect_size or 0) > 0 else t["lower"]
             return t["shift"].format(direction=direction, p=p, value=value_a, **labels)
         return t["same"].format(plain=plain[0].lower() + plain[1:], value=value_a, p=p, **labels)
-    details = [f"{_num(r.value_b * scale, dec, lang) + suffix} {t['vs']} {value_a}"]
+    details = [f"{_num(_known(r.value_b) * scale, dec, lang) + suffix} {t['vs']} {value_a}"]
     if r.relative_lift is not None:
         lift = r.relative_lift * 100
         details[0] += t["lift"].format(lift=_num(lift, 0 if abs(lift) >= 10 else 1, lang, True) + "%")
@@ -159,10 +167,10 @@ def _difference_text(r: TestResult, t: dict[str, Any], lang: str, labels: dict[s
                                       hi=_num(r.ci_high * scale, dec, lang, True),
                                       unit=t["ci_unit"] if is_rate else ""))
     details.append(p)
-    amount = _num(abs(r.difference) * scale, dec, lang) + (t["points"] if is_rate else "")
+    amount = _num(abs(difference) * scale, dec, lang) + (t["points"] if is_rate else "")
     template = t["sig"] if r.significant else t["ns"]
     return template.format(Subject=subject, subject=subject[0].lower() + subject[1:], amount=amount,
-                           direction=t["higher"] if r.difference > 0 else t["lower"],
+                           direction=t["higher"] if difference > 0 else t["lower"],
                            details="; ".join(details), **labels)
 
 

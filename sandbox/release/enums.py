@@ -52,7 +52,7 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with categorical columns (DuckDB ENUMs) as text, missing values as None (as VARCHAR reads)."""
     for i in [i for i, dtype in enumerate(frame.dtypes) if isinstance(dtype, pd.CategoricalDtype)]:
         column = frame.iloc[:, i]
-        frame.isetitem(i, column.astype(object).where(column.notna(), None))
+        frame.isetitem(i, column.astype(object).where(column.notna(), None).to_numpy())
     return frame
 
 

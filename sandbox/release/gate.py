@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from generators.schema import Column, Schema
-from sandbox.db import fetch_row, q
+from sandbox.db import fetch_row, one, q
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -339,9 +339,9 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
     started = time.perf_counter()
     info = get(ws, user, dataset)
     with ws.governance() as g:
-        cat_row, snap_row = g.execute(
+        cat_row, snap_row = one(g.execute(
             "SELECT c.catalog, s.fingerprint FROM snapshots s JOIN catalogs c "
-            "ON c.source = s.source AND c.version = s.catalog_version WHERE s.id = ?", [info.snapshot_id]).fetchone()
+            "ON c.source = s.source AND c.version = s.catalog_version WHERE s.id = ?", [info.snapshot_id]))
         model_row = g.execute("SELECT settings, fit_seconds FROM models WHERE id = ?", [info.model_id]).fetchone()
     catalog = Catalog.model_validate(json.loads(cat_row))
     schema = generator_schema(catalog)

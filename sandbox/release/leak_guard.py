@@ -7,6 +7,8 @@ replaced by a fresh fake value, so no real identifier value ever appears in synt
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pyarrow as pa
 
@@ -31,7 +33,7 @@ class LeakGuard:
     def _hits(self, values: list) -> np.ndarray:
         return np.array([v is not None and pseudonym(self.key, v) in self.digests for v in values], dtype=bool)
 
-    def _compound(self, columns: dict[str, list], kinds: dict[str, str], rows: np.ndarray) -> None:
+    def _compound(self, columns: dict[str, list], kinds: Mapping[str, str], rows: np.ndarray) -> None:
         """Cells still equal to a real value after every redraw: the fake pool is no larger than the real
         values (a bank file's surnames cover most of Faker's). Names become double-barrelled ("Smith-Hale",
         "Иванова-Петрова"), other kinds a fresh value with two more digits, until no digest matches."""

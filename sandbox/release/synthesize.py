@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from generators import registry
 from generators.base import Batch, GeneratorError
-from sandbox.db import q
+from sandbox.db import one, q
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -93,8 +93,8 @@ def synthesize(ws: Workspace, user: User, source: str, *, generator: str | None 
         raise InputError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     snap = latest_snapshot(ws, user, source)
     with ws.governance() as g:
-        row = g.execute("SELECT catalog FROM catalogs WHERE source = ? AND version = ?",
-                        [source, snap.catalog_version]).fetchone()
+        row = one(g.execute("SELECT catalog FROM catalogs WHERE source = ? AND version = ?",
+                        [source, snap.catalog_version]))
     catalog = Catalog.model_validate(json.loads(row[0]))
     schema = generator_schema(catalog)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import streamlit as st
 import yaml
@@ -110,8 +111,10 @@ def vote_panel(ws: Workspace, user: User, view: ProposalView) -> None:
     with st.expander(t("vote.change")) if mine else st.container():  # the latest vote of a member counts
         if not mine:
             st.subheader(t("vote.title"))
-        choice = st.radio(t("vote.label"), ["approve", "request_changes", "reject"], horizontal=True,
-                          key=f"choice-{p.id}", format_func=lambda c, w=words("vote."): w(c).capitalize())
+        choices: list[Literal["approve", "request_changes", "reject"]] = ["approve", "request_changes", "reject"]
+        said = words("vote.")
+        choice = st.radio(t("vote.label"), choices, horizontal=True, key=f"choice-{p.id}",
+                          format_func=lambda c: said(c).capitalize()) or "approve"
         reason = st.text_area(t("vote.reason"), key=f"reason-{p.id}")
         if st.button(t("vote.cast"), type="primary", key=f"vote-{p.id}"):
             with shown_errors():
@@ -126,8 +129,9 @@ def packet_panel(ws: Workspace, user: User, view: ProposalView) -> None:
     if p.state not in ("approved", "rolled_out") or not user.can("proposal.packet"):
         return
     st.subheader("Rollout packet")
-    fmt = st.radio("Format", ["md", "json"], horizontal=True, key=f"fmt-{p.id}",
-                   format_func=lambda f: {"md": "Markdown", "json": "JSON"}[f])
+    formats: list[Literal["md", "json"]] = ["md", "json"]
+    fmt = st.radio("Format", formats, horizontal=True, key=f"fmt-{p.id}",
+                   format_func=lambda f: {"md": "Markdown", "json": "JSON"}[f]) or "md"
     if st.button("Prepare packet", key=f"prep-{p.id}"):
         with shown_errors():
             st.session_state[f"packet-{p.id}"] = (fmt, export_packet(ws, user, p.id, fmt))

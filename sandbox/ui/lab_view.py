@@ -102,14 +102,14 @@ class _Builder:
         names = columns_of(self.sch, table, "categorical") + columns_of(self.sch, table, "numeric")
         if optional:
             names = ["", *names]
-        on_target = self.target is not None and self.target[0] == table
-        default = self.target[1] if on_target and not optional else None
+        target = self.target if self.target is not None and self.target[0] == table else None
+        default = target[1] if target is not None and not optional else None
         left, right = st.columns(2)
         column = left.selectbox(label, names, index=_index(names, default), key=f"{key}_column_{table}",
                                 format_func=or_none())
         if not column:
             return []
-        positive = self.target[2] if on_target and column == self.target[1] else None
+        positive = target[2] if target is not None and column == target[1] else None
         if positive is None:
             positive = likely_positive(self.ws, self.user, self.dataset, table, column)
         with right:

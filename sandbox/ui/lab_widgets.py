@@ -111,8 +111,9 @@ def value_input(ws: Workspace, user: User, dataset: str, sch: DatasetSchema, tab
             low, high = st.columns(2)
             a = low.date_input(t("filter.low"), value=None, key=f"{key}_low")
             b = high.date_input(t("filter.high"), value=None, key=f"{key}_high")
-            both = isinstance(a, date) and isinstance(b, date)
-            return [a.isoformat(), b.isoformat() + _END_OF_DAY] if both else _MISSING
+            if isinstance(a, date) and isinstance(b, date):
+                return [a.isoformat(), b.isoformat() + _END_OF_DAY]
+            return _MISSING
         picked = st.date_input(label, value=None, key=key)
         if not isinstance(picked, date):
             return _MISSING
@@ -129,8 +130,9 @@ def value_input(ws: Workspace, user: User, dataset: str, sch: DatasetSchema, tab
         return st.selectbox(label, options, index=index, key=key) if options else _MISSING
     if op == "between":
         low, high = st.columns(2)
-        a, b = low.text_input(t("filter.low"), key=f"{key}_low"), high.text_input(t("filter.high"), key=f"{key}_high")
-        return [a.strip(), b.strip()] if a.strip() and b.strip() else _MISSING
+        lo_text = low.text_input(t("filter.low"), key=f"{key}_low").strip()
+        hi_text = high.text_input(t("filter.high"), key=f"{key}_high").strip()
+        return [lo_text, hi_text] if lo_text and hi_text else _MISSING
     text = st.text_input(label, key=key, help=t("filter.text_help") if op in LIST_OPS else None)
     if op in LIST_OPS:
         return _split_text(text) or _MISSING

@@ -21,7 +21,7 @@ def gate_evidence(ws: Workspace, user: User, dataset: str) -> None:
         st.caption("This is the summary. The full report (per-table privacy and fidelity detail) is shown on "
                    "request; the request and its reason are logged.")
         reason = st.selectbox("Why do you need the full report?", REVEAL_REASONS, index=None, key=f"why-{dataset}")
-        if st.button("Show more", key=f"more-{dataset}", disabled=reason is None):
+        if st.button("Show more", key=f"more-{dataset}", disabled=reason is None) and reason is not None:
             st.session_state[f"full-{dataset}"] = reveal_detail(ws, user, "gate_report", dataset, reason)
         if full := st.session_state.get(f"full-{dataset}"):
             st.json(full, expanded=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -248,7 +249,7 @@ def _identifier(
         alone = 0.9  # "город" holding Саратов, Киров...: the name outweighs surname-like values
     if best and (top >= alone or (named == best and top >= _WITH_NAME)):
         evidence.append(f"{_pct(top)} of {len(p.distinct)} distinct sampled values are {_LABELS[best]}")
-        kind: IdentifierKind = _TEST_KIND.get(best, best)  # type: ignore[assignment]
+        kind = cast(IdentifierKind, _TEST_KIND.get(best, best))
         return _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
     mixed = shares.get("email", 0.0) + shares.get("phone", 0.0)  # disjoint: only e-mails hold "@"
     if mixed >= _ALONE:

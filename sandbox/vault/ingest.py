@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
-from sandbox.db import fetch_row, q
+from sandbox.db import fetch_row, one, q
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -110,7 +110,7 @@ def build_catalog(con: duckdb.DuckDBPyConnection, tables: list[SourceTable], sou
     cat.source = source
     problems: list[str] = []
     for t in tables:
-        rows = con.execute(f"SELECT count(*) FROM {q('raw_' + t.name)}").fetchone()[0]
+        rows = one(con.execute(f"SELECT count(*) FROM {q('raw_' + t.name)}"))[0]
         if rows == 0:
             problems.append(f"{t.path.name} (table {t.name}) has a header but no rows")
             continue
@@ -231,14 +231,14 @@ def _unreadable(con: duckdb.DuckDBPyConnection, table: str, outputs: list[Output
     missing there now); counts only, never the values."""
     plain = [o for o in outputs if o.kind in ("numerical", "datetime")]
     if plain:  # the raw table is read again only for columns that hold NULLs in the vault
-        nulls = con.execute(f"SELECT {', '.join(f'count(*) - count({q(o.column)})' for o in plain)} "
-                            f"FROM snap.{q(table)}").fetchone()
+        nulls = one(con.execute(f"SELECT {', '.join(f'count(*) - count({q(o.column)})' for o in plain)} "
+                            f"FROM snap.{q(table)}"))
         plain = [o for o, n in zip(plain, nulls, strict=True) if n]
     if not plain:
         return []
     lost = ", ".join(f"count(*) FILTER (WHERE trim(CAST({q(o.column)} AS VARCHAR)) <> '' AND ({o.sql}) IS NULL)"
                      for o in plain)
-    counts = con.execute(f"SELECT {lost} FROM {q('raw_' + table)}").fetchone()
+    counts = one(con.execute(f"SELECT {lost} FROM {q('raw_' + table)}"))
     what = {"numerical": "numbers", "datetime": "dates"}
     return [f"table {table}, column {o.column}: {n} non-empty values could not be read as {what[o.kind]} and are "
             "missing in the vault; fix the export, or class the column differently in the catalog"
@@ -334,11 +334,11 @@ def _k_anonymity(con: duckdb.DuckDBPyConnection, cat: Catalog, name: str) -> dic
         return {"quasi_identifiers": [], "k": cat.k_anonymity, "min_group": None, "rows_below_k": 0,
                 "groups_below_k": 0}
     cols = ", ".join(q(c) for c in qis)
-    smallest, below, groups = con.execute(
+    smallest, below, groups = one(con.execute(
         f"SELECT min(n), coalesce(sum(n) FILTER (WHERE n < {cat.k_anonymity}), 0), "
         f"count(*) FILTER (WHERE n < {cat.k_anonymity}) "
         f"FROM (SELECT count(*) AS n FROM snap.{q(name)} GROUP BY {cols})"
-    ).fetchone()
+    ))
     return {"quasi_identifiers": qis, "k": cat.k_anonymity, "min_group": int(smallest), "rows_below_k": int(below),
             "groups_below_k": int(groups)}
 
@@ -432,7 +432,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
             warnings += _write_table(con, by_name[name], cat, share, seed)
             _inherit_holdout(con, cat, name)
         _identifier_digests(con, cat)
-        counts = {n: con.execute(f"SELECT count(*), count(*) FILTER (WHERE _holdout) FROM snap.{q(n)}").fetchone()
+        counts = {n: one(con.execute(f"SELECT count(*), count(*) FILTER (WHERE _holdout) FROM snap.{q(n)}"))
                   for n in cat.tables}
         kanon = {n: _k_anonymity(con, cat, n) for n in cat.tables}
         for n, info in kanon.items():

@@ -52,4 +52,5 @@ def register_udf(con: duckdb.DuckDBPyConnection, key: bytes, name: str = "pseudo
         return pa.array([one(v) for v in values.to_pylist()], type=pa.string())
 
     con.create_function(name, _batch, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                        type="arrow", null_handling="special", side_effects=False)
+                        type="arrow", null_handling="special",  # type: ignore[call-overload]
+                        side_effects=False)  # (duckdb's stubs lack the string forms of type and null_handling)

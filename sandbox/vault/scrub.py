@@ -55,7 +55,7 @@ def _replacer(ok: Callable[[str], bool], placeholder: str, keep_label: bool) -> 
         found = m.group(0)
         if not ok(found):
             return found
-        label = re.match(r"\D*", found).group(0) if keep_label else ""
+        label = re.sub(r"\d.*", "", found, flags=re.S) if keep_label else ""  # what precedes the first digit
         return label + placeholder
 
     return replace
@@ -84,4 +84,5 @@ def register_scrub_udf(con: duckdb.DuckDBPyConnection, name: str = "scrub_text")
         return pa.array([scrub(v) for v in values.to_pylist()], type=pa.string())
 
     con.create_function(name, _batch, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                        type="arrow", null_handling="special", side_effects=False)
+                        type="arrow", null_handling="special",  # type: ignore[call-overload]
+                        side_effects=False)  # (duckdb's stubs lack the string forms of type and null_handling)

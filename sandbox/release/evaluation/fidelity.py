@@ -73,7 +73,7 @@ def _outcome(
 ) -> tuple[np.ndarray, np.ndarray, str | None]:
     """The target as floats (1/0 for a rate, values for a mean) and the positive level's name."""
     present = real.dropna()
-    levels = pd.unique(present)
+    levels = np.asarray(pd.unique(present))
     if len(levels) < 2:
         raise ValueError(f"target {real.name!r} is constant in the real rows ({len(levels)} distinct "
                          "value); segment effects need a target that varies")
@@ -135,8 +135,9 @@ def _labels(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarr
     """Segment label of every real and synthetic row: category level, or real-quartile interval."""
     kind = column_kind(real)
     if kind == "categorical":
-        return tuple(s.astype(object).where(s.notna(), _MISSING_LABEL).astype(str).to_numpy()
-                     for s in (real, synthetic))
+        real_labels, syn_labels = (s.astype(object).where(s.notna(), _MISSING_LABEL).astype(str).to_numpy()
+                                   for s in (real, synthetic))
+        return real_labels, syn_labels
     r, s = _as_number(real, kind), _as_number(synthetic, kind)
     present = r[~np.isnan(r)]
     edges = np.unique(np.quantile(present, [0.25, 0.5, 0.75])) if present.size else np.array([])

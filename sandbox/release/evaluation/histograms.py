@@ -108,7 +108,7 @@ Bar = tuple[str, Any, Any, int, int]
 def _category_bars(real: pd.Series, synthetic: pd.Series, min_count: int) -> tuple[list[Bar], int]:
     r = real.dropna().astype(str).value_counts()
     s = synthetic.dropna().astype(str).value_counts()
-    kept = [level for level, n in r.items() if n >= min_count]
+    kept = [str(level) for level, n in r.items() if n >= min_count]
     small = r.index.difference(kept)
     bars: list[Bar] = [(level, None, None, int(r[level]), int(s.get(level, 0))) for level in kept]
     other_real = int(r[small].sum())

@@ -348,7 +348,8 @@ def _scan_column(
     is_text = not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series))
     found: set[str] = set()
     exact_cells = substring_cells = 0
-    for text, n in counts.items():
+    for key, n in counts.items():
+        text = str(key)
         if text in exact:
             found.add(text)
             exact_cells += int(n)

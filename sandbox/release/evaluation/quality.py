@@ -367,14 +367,14 @@ def diagnostic(
     """
     from sdmetrics.reports import DiagnosticReport
 
-    if isinstance(real, pd.DataFrame) != isinstance(synthetic, pd.DataFrame):
-        raise ValueError("pass real and synthetic both as DataFrames or both as dicts of tables")
-    if isinstance(real, pd.DataFrame):
+    if isinstance(real, pd.DataFrame) and isinstance(synthetic, pd.DataFrame):
         metadata, real_d, syn_d, excluded = _single_metadata(real, synthetic, metadata_columns, primary_key)
-    else:
+    elif not isinstance(real, pd.DataFrame) and not isinstance(synthetic, pd.DataFrame):
         if schema is None:
             raise ValueError("linked tables need their schema")
         metadata, real_d, syn_d, excluded = _schema_metadata(real, synthetic, schema)
+    else:
+        raise ValueError("pass real and synthetic both as DataFrames or both as dicts of tables")
     report = DiagnosticReport()
     report.generate(real_d, syn_d, metadata, verbose=False)
     properties = _properties(report)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from generators.schema import ForeignKey, Schema
+from sandbox.db import one
 
 __all__ = ["relationship_quality"]
 
@@ -68,8 +69,8 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: Schema, table: str, first: 
     columns = [c for c in spec.data_columns() if spec.columns[c].kind in ("categorical", "boolean", "numerical")]
     if not columns:
         return []
-    counts = con.execute("SELECT count(*), " + ", ".join(f"count(DISTINCT {_q(c)})" for c in columns)
-                         + f" FROM vault.{_q(table)} WHERE NOT _holdout").fetchone()
+    counts = one(con.execute("SELECT count(*), " + ", ".join(f"count(DISTINCT {_q(c)})" for c in columns)
+                         + f" FROM vault.{_q(table)} WHERE NOT _holdout"))
     naming = {c for c, n in zip(columns, counts[1:], strict=True)
               if spec.columns[c].kind == "categorical" and counts[0] > 1 and n >= 0.9 * counts[0]}
     kept = [c for c in columns if c not in naming]
@@ -104,7 +105,7 @@ def _buckets(real: pd.Series, syn: pd.Series) -> tuple[pd.Series, pd.Series] | N
 def _pair_similarity(real: pd.DataFrame, syn: pd.DataFrame, a: str, b: str) -> float | None:
     ra, sa = _buckets(real[a], syn[a]) or (None, None)
     rb, sb = _buckets(real[b], syn[b]) or (None, None)
-    if ra is None or rb is None or real.empty or syn.empty:
+    if ra is None or rb is None or sa is None or sb is None or real.empty or syn.empty:
         return None
     p = pd.crosstab(ra.to_numpy(), rb.to_numpy(), normalize=True).stack()
     s = pd.crosstab(sa.to_numpy(), sb.to_numpy(), normalize=True).stack()
@@ -118,7 +119,7 @@ def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk
     cardinality = _ks_similarity(_relative(real_counts), _relative(_counts(con, "syn", child, fk, False)))
     parent_cols = _columns(con, schema, fk.parent)
     child_cols = _columns(con, schema, child, target[1] if target and target[0] == child else None)
-    pairs = []
+    pairs: list[dict[str, Any]] = []
     if parent_cols and child_cols:
         real = _joined(con, "vault", child, fk, parent_cols, child_cols, True)
         syn = _joined(con, "syn", child, fk, parent_cols, child_cols, False)

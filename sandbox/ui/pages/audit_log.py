@@ -1,9 +1,11 @@
 """Audit log page (admins, the council's security seat): filter events, check the chain, download CSV/JSON."""
 
 from datetime import datetime, time
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from sandbox.governance.audit import AuditFilter, check_log, events, export
 from sandbox.ui.common import current_user, shown_errors
@@ -18,8 +20,10 @@ with st.form("audit-filter"):
     actor = cols[0].text_input(t("audit.who"), key="audit-who")
     action = cols[1].text_input(t("audit.action"), key="audit-action")
     obj = cols[2].text_input(t("audit.object"), key="audit-object")
-    outcome = cols[3].selectbox(t("audit.outcome"), [None, "ok", "denied", "failed", "locked", "refused", "disabled"],
-                                format_func=lambda o, any_=t("audit.any"): o or any_, key="audit-outcome")
+    outcomes: list[str | None] = [None, "ok", "denied", "failed", "locked", "refused", "disabled"]
+    any_outcome = t("audit.any")
+    outcome = cols[3].selectbox(t("audit.outcome"), outcomes, format_func=lambda o: o or any_outcome,
+                                key="audit-outcome")
     since = cols[4].date_input(t("audit.from"), value=None, key="audit-from")
     until = cols[5].date_input(t("audit.to"), value=None, key="audit-to")
     submitted = st.form_submit_button(t("audit.show"))
@@ -34,15 +38,16 @@ st.caption(count_words("audit.count", len(rows)))
 frame = pd.DataFrame(rows, columns=["seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details"])
 st.dataframe(localize(frame.iloc[::-1]), hide_index=True, width="stretch")
 
-cols = st.columns(3)
-if cols[0].button(t("audit.verify")):
+tools = st.columns(3)
+if tools[0].button(t("audit.verify")):
     with shown_errors():
         result = check_log(ws, me)
     if result.ok:
         st.success(t("audit.intact", n=num(result.events)))
     else:
         st.error(t("audit.tampered", seq=result.first_bad_seq, problem=result.problem))
-for fmt, col in (("csv", cols[1]), ("json", cols[2])):
+formats: tuple[tuple[Literal["csv", "json"], DeltaGenerator], ...] = (("csv", tools[1]), ("json", tools[2]))
+for fmt, col in formats:
     if col.button(t("audit.prepare", fmt=fmt.upper())):
         with shown_errors():
             everything = shown_filter.model_copy(update={"limit": 1_000_000})

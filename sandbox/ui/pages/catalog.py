@@ -67,7 +67,8 @@ else:
         days = st.number_input(t("catalog.retention"), min_value=1, value=cat.retention_days, step=1)
         if st.form_submit_button(t("catalog.save"), type="primary"):
             with shown_errors():
-                version = change(ws, me, source, changes_between(rows, edited.to_dict("records")), reason,
+                after = [{str(k): v for k, v in r.items()} for r in edited.to_dict("records")]
+                version = change(ws, me, source, changes_between(rows, after), reason,
                                  retention_days=int(days))
             key = "catalog.saved" if version != cat.version else "catalog.unchanged"
             st.session_state["catalog-flash"] = t(key, version=version)

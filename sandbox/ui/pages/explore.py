@@ -2,6 +2,7 @@
 DuckDB, and chart column distributions."""
 
 from collections.abc import Callable
+from typing import Literal
 
 import plotly.express as px
 import streamlit as st
@@ -70,10 +71,11 @@ with tab_breakdown:
     choices = columns_of(sch, table, "categorical") + columns_of(sch, table, "numeric") + \
         columns_of(sch, table, "temporal")
     group_by = st.selectbox(t("explore.group_by"), choices, key=f"explore_group_by_{table}", format_func=name_of)
-    bucket = "none"
+    bucket: Literal["none", "month", "year"] = "none"
     if group_by and is_temporal(info.columns[group_by]):
-        bucket = st.radio(t("explore.bucket"), ["month", "year", "none"], horizontal=True, key="explore_bucket",
-                          format_func=words("explore.bucket."))
+        buckets: list[Literal["none", "month", "year"]] = ["month", "year", "none"]
+        bucket = st.radio(t("explore.bucket"), buckets, horizontal=True, key="explore_bucket",
+                          format_func=words("explore.bucket.")) or "none"
     measures = [Measure(kind="count")]
     left, middle, right = st.columns(3)
     share_of = left.selectbox(t("explore.rate_column"), ["", *columns_of(sch, table, "categorical")],

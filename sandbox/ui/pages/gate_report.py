@@ -41,7 +41,8 @@ if not found:
     st.info(t("gate.none"))
     st.stop()
 labels = {d.id: t("gate.label", id=d.id, status=d.status, gate=d.gate or t("gate.not_evaluated")) for d in found}
-dataset = st.selectbox(t("gate.dataset"), list(labels), format_func=labels.get, key="gate_dataset")
+ids: list[str] = list(labels)
+dataset = st.selectbox(t("gate.dataset"), ids, format_func=lambda i: labels[i], key="gate_dataset") or ids[0]
 with shown_errors():
     view = gate_report_view(ws, user, dataset)
 words = report_words(view)  # the measures below are said again in the user's language

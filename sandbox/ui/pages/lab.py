@@ -27,11 +27,14 @@ with shown_errors():
     sch = dataset_schema(ws, user, dataset)
     spec = build_spec(ws, user, dataset, sch, target_of(report_for(ws, user, dataset)))
 
-if st.button(t("lab.run"), type="primary", key="lab_run", disabled=spec is None):
+if st.button(t("lab.run"), type="primary", key="lab_run", disabled=spec is None) and spec is not None:
     bar = st.progress(0.0, text=t("lab.running"))
+
+    def advance(step: str, done: float, total: float | None = None) -> None:
+        bar.progress(done / (total or 1), t(f"lab.step.{step}"))
+
     with shown_errors():
-        st.session_state["lab_result"] = run_hypothesis(
-            ws, user, spec, progress=lambda step, done, total: bar.progress(done / (total or 1), t(f"lab.step.{step}")))
+        st.session_state["lab_result"] = run_hypothesis(ws, user, spec, progress=advance)
     bar.empty()
 
 result = st.session_state.get("lab_result")

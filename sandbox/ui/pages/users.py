@@ -37,12 +37,13 @@ with st.form("add-user", clear_on_submit=True):
 
 with st.form("change-user"):
     st.subheader(t("users.change"))
-    cols = st.columns(4)
-    who = cols[0].selectbox(t("users.user"), [r.name for r in records], key="users-who")
-    action = cols[1].radio(t("users.action"), ["disable", "enable", "role"], format_func=words("users.action."),
+    change_cols = st.columns(4)
+    who = change_cols[0].selectbox(t("users.user"), [r.name for r in records], key="users-who")
+    action = change_cols[1].radio(t("users.action"), ["disable", "enable", "role"], format_func=words("users.action."),
                           key="users-action")
-    new_role = cols[2].selectbox(t("users.new_role"), ROLES, format_func=words("role."), key="users-new-role")
-    new_seat = cols[3].selectbox(t("users.new_seat"), [None, *SEATS], format_func=or_none(), key="users-new-seat")
+    new_role = change_cols[2].selectbox(t("users.new_role"), ROLES, format_func=words("role."), key="users-new-role")
+    new_seat = change_cols[3].selectbox(t("users.new_seat"), [None, *SEATS], format_func=or_none(),
+                                        key="users-new-seat")
     if st.form_submit_button(t("users.apply")) and who:
         with shown_errors():
             if action == "disable":
