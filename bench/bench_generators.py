@@ -78,7 +78,7 @@ def load_funnel() -> tuple[pd.DataFrame, Schema, str]:
     deals = pd.read_csv(folder / "olist_closed_deals_dataset.csv").drop(columns=["seller_id"])
     df = leads.merge(deals, on="mql_id", how="left")
     df["closed"] = np.where(df["won_date"].notna(), "yes", "no")
-    # the vault stores them as timestamps (sandbox.vault.transform reads the day-first forms)
+    # the vault stores them as timestamps (sandbox.catalog.plan reads the day-first forms)
     df["first_contact_date"] = pd.to_datetime(df["first_contact_date"], format="%d-%m-%Y")
     df["won_date"] = pd.to_datetime(df["won_date"], format="%d-%m-%Y %H:%M")
     date, num, cat = (Column(kind=k) for k in ("datetime", "numerical", "categorical"))

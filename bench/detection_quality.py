@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sandbox.vault.catalog import ColumnEntry  # noqa: E402
+from sandbox.catalog.model import ColumnEntry  # noqa: E402
 from sandbox.vault.detect import propose_table  # noqa: E402
 from tests.test_detect import DATASETS, PERSON_TABLE, PLANTED, planted_dataset  # noqa: E402
 

@@ -51,9 +51,9 @@ DEMO_HOLDOUT, BANK_HOLDOUT = 20_000, 10_000
 def demo_schema() -> Schema:
     """The generator schema the product derives from the demo CRM's catalog (a small ingest)."""
     from generators.demo_crm import write_demo_crm
+    from sandbox.catalog.model import Catalog
     from sandbox.governance.access import User
     from sandbox.release.schema_bridge import generator_schema
-    from sandbox.vault.catalog import Catalog
     from sandbox.vault.ingest import ingest
     from sandbox.workspace import Workspace
 

@@ -67,8 +67,8 @@ def _read(path: Path, schema: Schema, name: str) -> pd.DataFrame:
 
 def _inferred(folder: Path, source: str) -> tuple[dict[str, pd.DataFrame], Schema, float]:
     """The product's keys and links for the export in ``folder``, and its raw rows with those columns."""
+    from sandbox.catalog import store as catalog_store
     from sandbox.release.schema_bridge import generator_schema
-    from sandbox.vault import catalog_store
     from sandbox.vault.ingest import ingest
     from sandbox.vault.sources import resolve
     from sandbox.workspace import Workspace

@@ -92,6 +92,25 @@ class Workspace:
     def model_path(self, model: str) -> Path:
         return self.home / "models" / f"{model}.model"
 
+    def files_of(self, kind: str, obj: str) -> list[Path]:
+        """Every file a snapshot, model or (DuckDB) dataset may occupy."""
+        if kind == "snapshot":
+            path = self.vault_path(obj)
+            return [path, Path(f"{path}.wal")]
+        if kind == "model":
+            path = self.model_path(obj)
+            return [path, path.with_suffix(".sig")]
+        return [self.dataset_path(obj), self.staging_path(obj)]
+
+    def remove_files(self, kind: str, obj: str) -> list[str]:
+        """Delete the files of a snapshot, model or DuckDB dataset; the names of those that existed."""
+        removed = []
+        for path in self.files_of(kind, obj):
+            if path.exists():
+                path.unlink()
+                removed.append(path.name)
+        return removed
+
     # ---- locking
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
@@ -118,7 +137,7 @@ class Workspace:
     @contextlib.contextmanager
     def governance(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived read-write connection to the governance store, under its lock."""
-        from sandbox.governance.schema import ensure_schema
+        from sandbox.store import ensure_schema
 
         with self.lock("governance"):
             con = self._connect_waiting(self.governance_path)

@@ -46,7 +46,7 @@ def build(root: Path) -> Workspace:
     if "ws" in _BUILT:
         return _BUILT["ws"]
     from generators.demo_crm import write_demo_crm
-    from sandbox.vault import catalog_store
+    from sandbox.catalog import store as catalog_store
     from sandbox.vault.ingest import ingest
 
     export = root / "export"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from sandbox.api import notebook
+from sandbox.catalog import inventory
 from sandbox.duties import retention
 from sandbox.duties.exports import export_dataset, export_distribution, export_rows
 from sandbox.duties.forget import forget
@@ -29,7 +30,6 @@ from sandbox.release import datasets
 from sandbox.release.gate import evaluate
 from sandbox.release.report import report_for
 from sandbox.release.synthesize import synthesize
-from sandbox.vault import inventory
 from sandbox.vault import snapshots as vault
 from sandbox.vault.ingest import ingest
 from tests.access_support import SOURCE, World, copy_world

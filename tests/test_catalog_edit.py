@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sandbox.errors import AccessDenied, InputError, UnknownObject
-from sandbox.governance.access import User
-from sandbox.vault.catalog_edit import (
+from sandbox.catalog.edit import (
     ColumnChange,
     change,
     changes_between,
@@ -20,6 +18,8 @@ from sandbox.vault.catalog_edit import (
     history,
     sensitive_fields,
 )
+from sandbox.errors import AccessDenied, InputError, UnknownObject
+from sandbox.governance.access import User
 from sandbox.vault.ingest import ingest
 from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from tests.access_support import SOURCE, STEWARD, World

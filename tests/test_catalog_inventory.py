@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sandbox.vault import catalog_store
+from sandbox.catalog import store as catalog_store
+from sandbox.catalog.inventory import k_anonymity, record_blocks, render_html, render_markdown, show
 from sandbox.vault.ingest import ingest
-from sandbox.vault.inventory import k_anonymity, record_blocks, render_html, render_markdown, show
 from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from sandbox.catalog.model import Catalog
 from sandbox.council import check
 from sandbox.council.model import ProposalDraft
 from sandbox.council.policy import Policy, default_policy_text, evaluate, save_policy, show_policy
 from sandbox.council.rules import Context
 from sandbox.council.workflow import create_draft
 from sandbox.errors import AccessDenied, InputError
-from sandbox.vault.catalog import Catalog
 from tests import council_support
 from tests.council_support import ADMIN, MARKETER, copy_workspace, draft
 from tests.helpers_login import cli_login

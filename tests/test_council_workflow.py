@@ -394,9 +394,9 @@ def test_the_rollout_packet_maps_names_back_and_its_export_is_logged(council_ws,
 
 
 def test_segment_sql_uses_the_real_crm_names():
+    from sandbox.catalog.model import Catalog
     from sandbox.council.model import SegmentFilter
     from sandbox.council.packet import segment_sql
-    from sandbox.vault.catalog import Catalog
 
     cat = Catalog.model_validate({"source": "crm", "tables": {
         "clients": {"source_file": "Clients Export.csv", "primary_key": "client_id", "columns": {

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from faker import Faker
 
-from sandbox.vault.catalog import ColumnEntry
+from sandbox.catalog.model import ColumnEntry
 from sandbox.vault.detect import propose_column, propose_table
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from generators.schema import Schema
+from sandbox.release.evaluation.histograms import column_histograms
 from sandbox.release.evaluation.quality import (
-    column_histograms,
     correlation_difference,
     diagnostic,
     multi_table_quality,

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from faker import Faker
 
+from sandbox.catalog import store as catalog_store
+from sandbox.catalog.inventory import show
 from sandbox.errors import CatalogError
 from sandbox.release.schema_bridge import generator_schema
-from sandbox.vault import catalog_store
 from sandbox.vault.ingest import ingest
-from sandbox.vault.inventory import show
 from sandbox.vault.snapshots import latest_snapshot, open_snapshot
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD

@@ -105,8 +105,8 @@ def test_us_dates_are_read_month_first_as_detected(workspace: Workspace, tmp_pat
 def test_the_detector_and_the_vault_read_numbers_alike():
     import duckdb
 
+    from sandbox.catalog.plan import _number
     from sandbox.vault.detect import _numeric
-    from sandbox.vault.transform import _number
 
     texts = ["1 467,45", "853,09", "12.5", "1,234.5", "1.234,56", "-3,5", "1\u00a0234,5", "1,234,567.8", "7",
              "abc", "12 руб", "", "1e3", ".5"]

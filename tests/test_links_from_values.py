@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from faker import Faker
 
+from sandbox.catalog import store as catalog_store
 from sandbox.release.datasets import file_of, get
 from sandbox.release.synthesize import synthesize
-from sandbox.vault import catalog_store
 from sandbox.vault.ingest import ingest
 from sandbox.vault.snapshots import latest_snapshot
 from sandbox.workspace import Workspace

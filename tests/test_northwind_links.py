@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from sandbox.catalog import store as catalog_store
 from sandbox.release.datasets import file_of, get
 from sandbox.release.gate import evaluate
 from sandbox.release.synthesize import synthesize
-from sandbox.vault import catalog_store
 from sandbox.vault.ingest import ingest
 from sandbox.vault.snapshots import latest_snapshot
 from sandbox.workspace import Workspace

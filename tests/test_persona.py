@@ -14,9 +14,9 @@ import pytest
 from generators.demo_crm import write_demo_crm
 from generators.identities import fake_identities
 from generators.persona import persona_of
+from sandbox.catalog import store as catalog_store
 from sandbox.release.datasets import file_of, get
 from sandbox.release.synthesize import synthesize
-from sandbox.vault import catalog_store
 from sandbox.vault.ingest import ingest
 from sandbox.workspace import Workspace
 from tests.conftest import STEWARD

@@ -257,7 +257,7 @@ def test_models_and_synthetic_data_hold_no_pseudonym(pipeline):
 
 def test_planted_columns_are_detected_with_their_class(pipeline):
     ws, results, _ = pipeline
-    from sandbox.vault import catalog_store
+    from sandbox.catalog import store as catalog_store
 
     for source, (table, names) in NAMES.items():
         cat = catalog_store.latest(ws, source)

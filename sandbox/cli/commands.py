@@ -41,7 +41,7 @@ def _print_ingest(r: Any) -> None:
     for t, n in r.tables.items():
         dropped = ", ".join(r.dropped_columns[t]) or "none"
         out.print(f"  {t}: {n} rows ({r.holdout_rows[t]} held out); dropped: {dropped}")
-    from sandbox.vault.inventory import k_anonymity_lines
+    from sandbox.catalog.inventory import k_anonymity_lines
 
     for line in k_anonymity_lines(r.k_anonymity):
         out.print(f"  k-anonymity of {line}")
@@ -177,7 +177,7 @@ def catalog(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Show a source's column inventory (steward, admin, council)."""
-    from sandbox.vault.inventory import k_anonymity, show
+    from sandbox.catalog.inventory import k_anonymity, show
 
     with handled():
         ws, user = _ctx()
@@ -187,7 +187,7 @@ def catalog(
 
 
 def _print_catalog(cat: Any, kanon: dict, wide: bool) -> None:
-    from sandbox.vault.inventory import catalog_table, k_anonymity_lines
+    from sandbox.catalog.inventory import catalog_table, k_anonymity_lines
 
     out.print(catalog_table(cat, wide=wide))
     for line in k_anonymity_lines(kanon):

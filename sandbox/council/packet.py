@@ -17,14 +17,14 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel
 
+from sandbox.catalog.model import Catalog
+from sandbox.catalog.store import latest_in
 from sandbox.council import store
 from sandbox.council.model import Flag, SegmentFilter, Vote
 from sandbox.council.workflow import transaction
 from sandbox.errors import IllegalTransition, PolicyBlocked
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
-from sandbox.vault.catalog import Catalog
-from sandbox.vault.catalog_store import latest_in
 from sandbox.workspace import Workspace
 
 

@@ -15,6 +15,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from sandbox.catalog.store import latest_in
 from sandbox.council import store
 from sandbox.council.model import Flag, PolicyReport, Proposal, ProposalDraft, Severity
 from sandbox.council.rules import KINDS, Context
@@ -22,7 +23,6 @@ from sandbox.db import fetch_row
 from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import Seat, User, require
-from sandbox.vault.catalog_store import latest_in
 from sandbox.workspace import Workspace
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sandbox.catalog.model import Catalog, ColumnEntry
 from sandbox.council.model import ProposalDraft
-from sandbox.vault.catalog import Catalog, ColumnEntry
 
 Hit = tuple[str, list[str]]
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from sandbox.catalog.store import latest_in
 from sandbox.council import store
 from sandbox.council.model import MATERIAL_EXEMPT, PolicyReport, Proposal, ProposalDraft
 from sandbox.council.policy import check_in, load_policy_in
@@ -21,7 +22,6 @@ from sandbox.council.states import next_state
 from sandbox.errors import AccessDenied, InputError, PolicyBlocked, UnknownObject, parse_as
 from sandbox.governance import audit, notify
 from sandbox.governance.access import User, require
-from sandbox.vault.catalog_store import latest_in
 from sandbox.workspace import Workspace
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
+from sandbox.catalog.model import Catalog, TableEntry
 from sandbox.db import one, q
 from sandbox.duties.retention import remove_files
 from sandbox.errors import CatalogError, InputError, UnknownObject
@@ -27,7 +28,6 @@ from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.governance.audit import authorize
 from sandbox.progress import Progress, silent
-from sandbox.vault.catalog import Catalog, TableEntry
 from sandbox.vault.pseudonymize import pseudonym
 from sandbox.workspace import Workspace
 

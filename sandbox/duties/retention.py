@@ -13,7 +13,6 @@ by the next run, which also sweeps files of anything already marked deleted, for
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 from pydantic import BaseModel
@@ -44,24 +43,9 @@ class RetentionReport(BaseModel):
     swept_files: list[str]
 
 
-def files_of(ws: Workspace, kind: str, obj: str) -> list[Path]:
-    """Every file an object may occupy."""
-    if kind == "snapshot":
-        path = ws.vault_path(obj)
-        return [path, Path(f"{path}.wal")]
-    if kind == "model":
-        path = ws.model_path(obj)
-        return [path, path.with_suffix(".sig")]
-    return [ws.dataset_path(obj), ws.staging_path(obj)]
-
-
 def remove_files(ws: Workspace, kind: str, obj: str) -> list[str]:
     """Delete an object's files; returns the names of those that existed."""
-    removed = []
-    for path in files_of(ws, kind, obj):
-        if path.exists():
-            path.unlink()
-            removed.append(path.name)
+    removed = ws.remove_files(kind, obj)
     if kind == "dataset":
         from sandbox.release.engines import iceberg_store
 

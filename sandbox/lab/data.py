@@ -73,7 +73,7 @@ def _links_of(catalog: Any) -> dict[str, Link] | None:
 
 def _lookup(ws: Workspace, user: User, dataset: str) -> tuple[Published, dict[str, Link] | None]:
     """The dataset's source and fidelity and its catalog's links, in one short governance visit."""
-    from sandbox.vault.catalog_store import latest_in
+    from sandbox.catalog.store import latest_in
 
     require(user, "lab.query")
     with ws.governance() as g:

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from generators.schema import Column, Schema
+from sandbox.catalog.model import Catalog
 from sandbox.db import fetch_row, one, q
 from sandbox.errors import InputError
 from sandbox.governance import audit
@@ -25,7 +26,6 @@ from sandbox.release.enums import as_text, sql_type
 from sandbox.release.evaluation.relationships import relationship_quality
 from sandbox.release.gate_charts import chart_data
 from sandbox.release.schema_bridge import generator_schema
-from sandbox.vault.catalog import Catalog
 from sandbox.vault.pseudonymize import register_udf
 from sandbox.workspace import Workspace
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from generators.schema import Column, ForeignKey, Schema, Table
-from sandbox.vault.catalog import Catalog
-from sandbox.vault.transform import plan_table, synthetic_only_identifiers
+from sandbox.catalog.model import Catalog
+from sandbox.catalog.plan import plan_table, synthetic_only_identifiers
 
 
 def generator_schema(catalog: Catalog) -> Schema:

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from generators import registry
 from generators.base import Batch, GeneratorError
+from sandbox.catalog.model import Catalog
 from sandbox.db import one, q
 from sandbox.errors import InputError
 from sandbox.governance import audit
@@ -26,7 +27,6 @@ from sandbox.release.enums import create_table, widen
 from sandbox.release.leak_guard import LeakGuard
 from sandbox.release.models import save_model
 from sandbox.release.schema_bridge import generator_schema
-from sandbox.vault.catalog import Catalog
 from sandbox.vault.snapshots import latest_snapshot, open_snapshot, read_split
 from sandbox.workspace import Workspace
 

@@ -17,7 +17,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from sandbox.vault.catalog import ColumnEntry, IdentifierKind, Kind
+from sandbox.catalog.model import ColumnEntry, IdentifierKind, Kind
 from sandbox.vault.detect_names import (
     _Hint,
     _key_name,

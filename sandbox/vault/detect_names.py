@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sandbox.vault.catalog import Generalization, IdentifierKind, SensitiveCategory
+from sandbox.catalog.model import Generalization, IdentifierKind, SensitiveCategory
 
 # ---------------------------------------------------------------- column names
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from sandbox.vault.catalog import IdentifierKind
+from sandbox.catalog.model import IdentifierKind
 
 # ---------------------------------------------------------------- value patterns
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from sandbox.catalog.model import Catalog
 from sandbox.db import fetch_row
-from sandbox.vault.catalog import Catalog
 
 __all__ = ["flag_embedded"]
 

@@ -20,13 +20,14 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
+from sandbox.catalog import store as catalog_store
+from sandbox.catalog.model import Catalog, TableEntry
+from sandbox.catalog.plan import Output, digest_columns, is_free_text, plan_table, quasi_identifiers
 from sandbox.db import fetch_row, one, q
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
 from sandbox.progress import Progress, silent
-from sandbox.vault import catalog_store
-from sandbox.vault.catalog import Catalog, TableEntry
 from sandbox.vault.embedded import flag_embedded
 from sandbox.vault.keys import (
     infer_composite_keys,
@@ -49,7 +50,6 @@ from sandbox.vault.sources import (
     out_of_memory,
     resolve,
 )
-from sandbox.vault.transform import Output, digest_columns, is_free_text, plan_table, quasi_identifiers
 from sandbox.workspace import Workspace
 
 SAMPLE_ROWS = 5000

@@ -40,18 +40,17 @@ from typing import Literal
 import duckdb
 from pydantic import BaseModel
 
+from sandbox.catalog.model import Catalog
+from sandbox.catalog.plan import digest_columns, plan_table, pseudonymized_columns
 from sandbox.db import fetch_row, q
-from sandbox.duties.retention import remove_files
 from sandbox.errors import InputError, WorkspaceBusy
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.governance.audit import authorize
 from sandbox.progress import Progress, silent
-from sandbox.vault.catalog import Catalog
 from sandbox.vault.ingest import KEY_ID, connect, fingerprint
 from sandbox.vault.pseudonymize import PSEUDONYM_SHAPE, key_id, register_udf
 from sandbox.vault.sources import SourceTable, attach, cleanup, resolve
-from sandbox.vault.transform import digest_columns, plan_table, pseudonymized_columns
 from sandbox.workspace import KEY_ENV, Workspace
 
 __all__ = ["RotatedSnapshot", "RotationReport", "rotate_key"]
@@ -164,13 +163,13 @@ def _recover(ws: Workspace, user: User) -> RotationReport | None:
     deleted: list[str] = []
     if committed:
         for old in journal["snapshots"]:
-            deleted += remove_files(ws, "snapshot", old)
+            deleted += ws.remove_files("snapshot", old)
         for model in journal.get("stale_models", []):
-            deleted += remove_files(ws, "model", model)
+            deleted += ws.remove_files("model", model)
         _swap_in(key_path, new_path, old_link)
     else:
         for new in journal["snapshots"].values():
-            deleted += remove_files(ws, "snapshot", new) + remove_files(ws, "snapshot", new + ".tmp")
+            deleted += ws.remove_files("snapshot", new) + ws.remove_files("snapshot", new + ".tmp")
         _destroy(new_path)
     with ws.governance() as g:
         audit.record(g, user, "key.rotate.resume", outcome="finished" if committed else "rolled_back",
@@ -382,13 +381,13 @@ def _rotate(ws: Workspace, user: User, exports: Mapping[str, Sequence[str | Path
         kept, datasets = _commit(ws, user, journal, rotated, stale)
     except BaseException:
         for new in plan.values():
-            remove_files(ws, "snapshot", new)
+            ws.remove_files("snapshot", new)
         _destroy(new_path)
         _journal(ws).unlink(missing_ok=True)
         raise
     progress("destroying the old key", len(active), len(active))
-    deleted = [name for r in rotated for name in remove_files(ws, "snapshot", r.old)]
-    deleted += [name for m in stale for name in remove_files(ws, "model", m)]
+    deleted = [name for r in rotated for name in ws.remove_files("snapshot", r.old)]
+    deleted += [name for m in stale for name in ws.remove_files("model", m)]
     _swap_in(key_path, new_path, old_link)
     _journal(ws).unlink(missing_ok=True)
     return RotationReport(old_key_id=journal["old_key_id"], new_key_id=journal["new_key_id"], snapshots=rotated,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import duckdb
 
+from sandbox.catalog.model import Catalog, ColumnEntry, ForeignKeyEntry, TableEntry
 from sandbox.db import fetch_row
 from sandbox.errors import InputError
-from sandbox.vault.catalog import Catalog, ColumnEntry, ForeignKeyEntry, TableEntry
 
 
 def _q(name: str) -> str:

@@ -6,12 +6,12 @@ from typing import get_args
 import pandas as pd
 import streamlit as st
 
+from sandbox.catalog import model as catalog_types
+from sandbox.catalog.edit import change, changes_between, column_rows, current, history, sensitive_fields, sources
+from sandbox.catalog.inventory import k_anonymity
 from sandbox.ui.common import current_user, shown_errors
 from sandbox.ui.i18n import day, language_switch, num, t
 from sandbox.ui.session import workspace
-from sandbox.vault import catalog as catalog_types
-from sandbox.vault.catalog_edit import change, changes_between, column_rows, current, history, sensitive_fields, sources
-from sandbox.vault.inventory import k_anonymity
 
 language_switch()
 st.title(t("catalog.title"))

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from sandbox.catalog.model import Catalog
 from sandbox.governance import audit
 from sandbox.governance.access import User
-from sandbox.vault.catalog import Catalog
 from sandbox.workspace import Workspace
 
 

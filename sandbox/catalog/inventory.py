@@ -15,12 +15,12 @@ from pathlib import Path
 
 from rich.table import Table
 
+from sandbox.catalog import store as catalog_store
+from sandbox.catalog.model import Catalog, ColumnEntry
+from sandbox.catalog.plan import fate, plan_table
 from sandbox.errors import InputError, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
-from sandbox.vault import catalog_store
-from sandbox.vault.catalog import Catalog, ColumnEntry
-from sandbox.vault.transform import fate, plan_table
 from sandbox.workspace import Workspace
 
 KAnonymity = dict[str, dict]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sandbox.catalog.model import Catalog, ColumnEntry, TableEntry
 from sandbox.db import q
-from sandbox.vault.catalog import Catalog, ColumnEntry, TableEntry
 
 FAKEABLE = {"full_name", "first_name", "last_name", "email", "phone", "address", "passport", "inn", "snils",
             "card_number"}

@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sandbox.catalog import store as catalog_store
+from sandbox.catalog.model import Catalog
 from sandbox.errors import InputError, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
-from sandbox.vault import catalog_store
-from sandbox.vault.catalog import Catalog
 from sandbox.workspace import Workspace
 
 EDITABLE = ("cls", "purpose", "category", "identifier", "generalize")
@@ -137,7 +137,7 @@ def history(ws: Workspace, user: User, source: str) -> list[CatalogVersion]:
 
 def column_rows(cat: Catalog) -> list[dict[str, Any]]:
     """One row per column: its class and the words that qualify it, purpose, what the vault holds, evidence."""
-    from sandbox.vault.transform import fate, plan_table
+    from sandbox.catalog.plan import fate, plan_table
 
     rows = []
     for t, te in cat.tables.items():
