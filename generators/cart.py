@@ -39,6 +39,9 @@ from generators.schema import Schema
 
 __all__ = ["CartGenerator"]
 
+# a table of things (``Table.personal`` false): no person-level controls, its rows kept as entities
+_ENTITY_SETTINGS: dict[str, int | bool] = {"rare_levels": True, "min_count": 1, "cell_count": 1, "near_bins": 0}
+
 
 @dataclass
 class _Parent:
@@ -109,6 +112,9 @@ class CartGenerator(Generator):
         """The settings with ``focus`` narrowed to this table's columns (``TABLE.COLUMN`` or a bare name)."""
         mine = tuple(f.split(".", 1)[1] if f.startswith(f"{table}.") else f
                      for f in self._settings.focus if f.startswith(f"{table}.") or "." not in f)
+        assert self.schema is not None
+        if not self.schema.tables[table].personal:
+            return replace(self._settings, focus=mine, **_ENTITY_SETTINGS)
         return replace(self._settings, focus=mine)
 
     def _train_context(self, t: str, schema: Schema, prep: Prepared, xs: dict[str, np.ndarray],

@@ -245,13 +245,20 @@ def chance_z(tables: int, alpha: float = 0.025) -> float:
     return float(norm.ppf(1 - alpha / max(tables, 1)))
 
 
+def _people_tables(schema: Schema) -> list[str]:
+    """Tables whose rows may describe people: copies and distances are judged on these (every table when
+    none is; a table of things other tables point at is kept as its entities, see ``sandbox.entities``)."""
+    people = [t for t, spec in schema.tables.items() if spec.personal]
+    return people or list(schema.tables)
+
+
 def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], syn: dict[str, pd.DataFrame],
              schema: Schema) -> dict[str, Any]:
     from sandbox.evaluation.neighbours import faiss_available
     from sandbox.evaluation.privacy import distance_to_closest_records
 
     tables = {}
-    for table in schema.tables:
+    for table in _people_tables(schema):  # a table of things (products, companies) is kept as its entities
         cols = _data_columns(schema, table)
         if not cols or min(len(train[table]), len(holdout[table]), len(syn[table])) == 0:
             continue
@@ -361,7 +368,7 @@ def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = No
                                                  train, holdout)
         privacy = _privacy(ref_train, ref_holdout, syn, schema) | _leaks(con, schema)
         del ref_train, ref_holdout
-        privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in schema.tables})
+        privacy |= exact_copies(con, real_schema, {t: _data_columns(schema, t) for t in _people_tables(schema)})
         links = _links(con, schema)
         relationships = relationship_quality(con, schema, parsed[:2] if parsed else None)
     finally:

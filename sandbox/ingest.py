@@ -25,6 +25,7 @@ from sandbox.access import User, require
 from sandbox.catalog import Catalog, TableEntry
 from sandbox.db import fetch_row
 from sandbox.embedded import flag_embedded
+from sandbox.entities import propose_entities
 from sandbox.errors import CatalogError, InputError, IntegrityError
 from sandbox.keys import (
     infer_composite_keys,
@@ -424,6 +425,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         warnings += infer_self_links(con, cat)
         warnings += infer_composite_keys(con, cat)
         warnings += keys_inside_other_keys(con, cat)
+        warnings += propose_entities(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)
