@@ -67,6 +67,7 @@ class Settings(Params):
     near_count: int = 2  # a coarse cell that fewer training rows fall in (one person's) is redrawn
     cell_count: int = 5  # a cell that fewer training rows fall in is rare: synthetic rows in it are redrawn
     threads: int = 0  # trees grown and batches of a standalone table made in parallel; 0 = up to 4 CPUs
+    rare_levels: bool = False  # category levels fewer than min_count rows hold are kept (a table of things)
 
     def problems(self) -> list[str]:
         """Every invalid setting at once (empty when all are usable)."""
@@ -129,7 +130,8 @@ class TableModel:
         table = cls(columns=columns, derived=list(derived))
         data: dict[str, np.ndarray] = {}
         for col in columns:
-            codec = fit_codec(df[col], spec.columns[col].kind, settings.min_count, settings.other_label)
+            floor = 1 if settings.rare_levels else settings.min_count
+            codec = fit_codec(df[col], spec.columns[col].kind, floor, settings.other_label)
             table.codecs[col] = codec
             data[col] = codec.encode(df[col])
         # an event sequence is timed from its parent's anchor: under a parent without one (a sales agent) the

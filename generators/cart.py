@@ -109,6 +109,10 @@ class CartGenerator(Generator):
         """The settings with ``focus`` narrowed to this table's columns (``TABLE.COLUMN`` or a bare name)."""
         mine = tuple(f.split(".", 1)[1] if f.startswith(f"{table}.") else f
                      for f in self._settings.focus if f.startswith(f"{table}.") or "." not in f)
+        assert self.schema is not None
+        if not self.schema.tables[table].personal:
+            # a table of things (``Table.personal`` false): no person-level controls, its rows kept as entities
+            return replace(self._settings, focus=mine, rare_levels=True, min_count=1, cell_count=1, near_bins=0)
         return replace(self._settings, focus=mine)
 
     def _train_context(self, t: str, schema: Schema, prep: Prepared, xs: dict[str, np.ndarray],
@@ -156,6 +160,7 @@ class _Run:
         self.ref_counts: dict[str, list[np.ndarray]] = {}
         self.pools: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]] = {}
         self.ref_matrix: dict[str, np.ndarray] = {}
+        self.used: dict[tuple[str, str], np.ndarray] = {}  # parent rows a key that is a reference took
 
     def emit(self, table: str, m: int, parent: _Parent | None, ids: tuple[int, ...],
              start: int | None = None) -> Iterator[Batch]:
@@ -168,6 +173,8 @@ class _Run:
         composite = set(self.schema.tables[table].composite_key)
         for link in self.gen._links[table]:
             refs[link.fk.column] = self._draw_refs(table, link, m, rng)
+            if link.fk.column == self.schema.tables[table].primary_key:
+                refs[link.fk.column] = self._unused(table, link, refs[link.fk.column], rng)
             if parent is not None and link.fk.column in composite and len(composite) == 2:
                 refs[link.fk.column] = distinct_per_group(parent.group, refs[link.fk.column],
                                                           self._made(link), rng)
@@ -272,6 +279,23 @@ class _Run:
         if link.fk.parent in self.ref_matrix:
             return len(self.ref_matrix[link.fk.parent])
         return self.counter[link.fk.parent] or self.root_rows.get(link.fk.parent, 0)
+
+    def _unused(self, table: str, link: Link, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A key that is also a reference (one row per parent row at most: a territory assigned once):
+        repeats, within the batch or of earlier batches, redrawn among parent rows no row points at yet;
+        none left, the row points at none."""
+        made = self._made(link)
+        used = self.used.setdefault((table, link.fk.column), np.zeros(made, dtype=bool))
+        rows = rows.copy()
+        for i, r in enumerate(rows):
+            if 0 <= r < made and not used[r]:
+                used[r] = True
+                continue
+            free = np.flatnonzero(~used)
+            rows[i] = int(rng.choice(free)) if free.size else -1
+            if free.size:
+                used[rows[i]] = True
+        return rows
 
     def _draw_refs(self, table: str, link: Link, m: int, rng: np.random.Generator) -> np.ndarray:
         """Row indices of the referenced table: its synthesised popularity, consumed without replacement."""

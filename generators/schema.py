@@ -54,6 +54,10 @@ class Table(BaseModel):
     self_references: list[ForeignKey] = Field(
         default_factory=list, description="Columns pointing at this table's own primary key (a hierarchy such "
         "as reportsTo -> employeeID); generators draw a tree of the learnt shape over the synthetic rows.")
+    personal: bool = Field(
+        default=True, description="Rows may describe people: person-level privacy controls apply. False for a "
+        "table of things other tables point at (products, companies) holding no identifier or quasi-identifier: "
+        "its category levels are kept however rare, so its children link to entities of every kind.")
 
     def data_columns(self) -> list[str]:
         """Columns a model learns: everything but keys and synthetic-only identifiers."""

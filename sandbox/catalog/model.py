@@ -67,6 +67,10 @@ class TableEntry(BaseModel):
                                      "no single one does (an order line: its order and its product).")
     columns: dict[str, ColumnEntry]
     rows: int = 0
+    people: bool | None = Field(default=None, description="Whether rows may describe people (person-level "
+                                "privacy controls apply). Ingest proposes false for a table of things other tables "
+                                "point at (products, companies; see sandbox.vault.entities); None: not decided "
+                                "(people).")
 
 
 class Catalog(BaseModel):

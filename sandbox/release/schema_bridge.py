@@ -23,5 +23,6 @@ def generator_schema(catalog: Catalog) -> Schema:
             self_references=[ForeignKey(**fk.model_dump()) for fk in entry.foreign_keys if fk.parent == name],
             columns=columns,
             sequence_index=sequence if any(fk.parent != name for fk in entry.foreign_keys) else None,
+            personal=entry.people is not False,
         )
     return Schema(tables=tables, locale=catalog.locale)

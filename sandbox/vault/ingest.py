@@ -29,6 +29,7 @@ from sandbox.governance import audit
 from sandbox.governance.access import User, require
 from sandbox.progress import Progress, silent
 from sandbox.vault.embedded import flag_embedded
+from sandbox.vault.entities import propose_entities
 from sandbox.vault.keys import (
     infer_composite_keys,
     infer_foreign_keys,
@@ -425,6 +426,7 @@ def ingest(ws: Workspace, user: User, paths: list[str | Path], source: str, *, c
         warnings += infer_self_links(con, cat)
         warnings += infer_composite_keys(con, cat)
         warnings += keys_inside_other_keys(con, cat)
+        warnings += propose_entities(con, cat)
         con.execute(f"ATTACH '{tmp}' AS snap")
         by_name = {t.name: t for t in tables}
         progress("pseudonymizing", 2, 4)

@@ -185,9 +185,10 @@ def infer_links_from_values(con: duckdb.DuckDBPyConnection, catalog: Catalog) ->
 
 
 def keys_inside_other_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
-    """Say where a table's own text key is entirely another, larger table's key values (Northwind's
-    employee_territories.territoryID, all territories.territoryID values): a one-to-one extension or a link
-    table. Generators give a table's key fresh values, so that link is not kept; the warning says so."""
+    """Link a table whose own text key is entirely another, larger table's key values (Northwind's
+    employee_territories.territoryID, all territories.territoryID values): a one-to-one extension of that
+    table. The key becomes a foreign key too; generators draw each synthetic key from a different parent row
+    (a territory is assigned once), and the warning says so."""
     warnings: list[str] = []
     types = {t: dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {_q('raw_' + t)})").fetchall())
              for t in catalog.tables}
@@ -201,9 +202,11 @@ def keys_inside_other_keys(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> 
                 continue
             total, inside, distinct, _ = _inclusion(con, name, pk, parent, other.primary_key)
             if total and distinct >= 2 and inside == total:
+                table.foreign_keys.append(ForeignKeyEntry(
+                    column=pk, parent=parent, parent_column=other.primary_key,
+                    evidence=f"every value of the key {pk} is a {parent}.{other.primary_key} value"))
                 warnings.append(f"table {name}: its key {pk} holds only {parent}.{other.primary_key} values; "
-                                f"that link is not modelled (synthetic {name}.{pk} values are fresh keys of "
-                                f"{name}, not {parent} rows)")
+                                f"linked as one {name} row per {parent} row at most")
                 break
     return warnings
 

@@ -115,8 +115,11 @@ def _pair_similarity(real: pd.DataFrame, syn: pd.DataFrame, a: str, b: str) -> f
 
 def _link_quality(con: duckdb.DuckDBPyConnection, schema: Schema, child: str, fk: ForeignKey,
                   target: tuple[str, str] | None) -> dict[str, Any]:
-    real_counts = _counts(con, "vault", child, fk, True)
-    cardinality = _ks_similarity(_relative(real_counts), _relative(_counts(con, "syn", child, fk, False)))
+    real_counts, syn_counts = _counts(con, "vault", child, fk, True), _counts(con, "syn", child, fk, False)
+    if real_counts.size and real_counts.max() <= 1:  # one child at most (an extension): the share used is the shape
+        cardinality = _ks_similarity(real_counts, syn_counts)
+    else:
+        cardinality = _ks_similarity(_relative(real_counts), _relative(syn_counts))
     parent_cols = _columns(con, schema, fk.parent)
     child_cols = _columns(con, schema, child, target[1] if target and target[0] == child else None)
     pairs: list[dict[str, Any]] = []
