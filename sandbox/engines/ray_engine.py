@@ -33,6 +33,7 @@ from sandbox.workspace import Workspace
 KEY_STRIDE = 10**12  # keys a shard may make per table; shard i's keys start i strides up
 LOCAL_CPUS = 2
 MAX_RETRIES = 3
+START_TRIES = 3  # local Ray start-ups tried before giving up
 FILE_ROWS = 5_000_000  # a worker starts a new Parquet file after this many rows of one table
 DIMENSION_ROWS = 5_000_000  # a tree the families link into is sampled once when it expects at most this many rows
 
@@ -185,9 +186,17 @@ def _connect(address: str | None) -> tuple[Any, bool]:
         return ray, False
     if address:
         ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(num_cpus=LOCAL_CPUS, include_dashboard=False, log_to_driver=False)
-    return ray, True
+        return ray, True
+    for attempt in range(START_TRIES):  # a busy machine can keep the raylet past Ray's fixed 30 s start-up wait
+        try:
+            ray.init(num_cpus=LOCAL_CPUS, include_dashboard=False, log_to_driver=False)
+            return ray, True
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception when its node does not start
+            ray.shutdown()
+            if "timed out during startup" not in str(exc) or attempt == START_TRIES - 1:
+                raise InputError(f"Ray did not start on this machine ({exc}); try again when it is less busy, "
+                                 "or give --address of a running Ray cluster") from None
+    raise AssertionError("unreachable")
 
 
 def run(ws: Workspace, dataset: str, model: Generator, guard: Any, root_rows: dict[str, int], seed: int,
