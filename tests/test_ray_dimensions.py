@@ -88,8 +88,10 @@ def test_a_dimension_is_sampled_once_and_every_shard_links_into_it(crm, datasets
         assert n == distinct == info.rows[table] and top < ray_engine.KEY_STRIDE
         assert len(cat.load_table(f"{ns}.{table}").snapshots()) == 1
     assert info.rows["accounts"] == ACCOUNTS
-    # the sharded family: both shards made agents and deals
+    # the sharded family: both shards made agents and deals, keys unique across shards
     assert sorted(Path(p).name.split("-")[0] for p in files["team"]) == ["shard00000", "shard00001"]
+    for table, key in (("team", "rep"), ("pipeline", "ref")):
+        assert con.execute(f"SELECT count(*) - count(DISTINCT {key}) FROM {table}").fetchone()[0] == 0, table
     for column, (parent, key) in LINKS.items():
         dangling = con.execute(f"SELECT count(*) FROM pipeline WHERE {column} IS NOT NULL AND {column} NOT IN "
                                f"(SELECT {key} FROM {parent})").fetchone()[0]
