@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 from abc import ABC, abstractmethod
+from collections.abc import Generator as Generator_
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -105,11 +106,39 @@ class Generator(ABC):
     def batches(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
         """The batches of ``root_rows`` root rows (an engine splitting rows over shards calls this): each
         hierarchy inside a table redrawn as a tree of the learnt shape over the batch's own rows."""
+        yield from self._with_trees(iter(self._sample(root_rows, seed, batch_rows)), seed)
+
+    def _with_trees(self, batches: Iterator[Batch], seed: int) -> Generator_[Batch, None, Any]:
+        """``batches`` with each hierarchy redrawn; returns what ``batches`` returns."""
         trees: dict[str, list[TreeShape]] = getattr(self, "_trees", {})
-        for i, (table, batch) in enumerate(self._sample(root_rows, seed, batch_rows)):
+        i = 0
+        while True:
+            try:
+                table, batch = next(batches)
+            except StopIteration as stop:
+                return stop.value
             if table in trees:
                 batch = with_tree(batch, trees[table], np.random.default_rng([seed, 7_919, i]))
+            i += 1
             yield table, batch
+
+    # --------------------------------------------------- dimension tables for engines that shard a run
+
+    def dimension_roots(self, root_rows: dict[str, int], max_rows: int) -> list[str]:
+        """Root tables whose whole trees an engine may sample once and share with every shard (a product
+        or plan table the families link into), none unless the generator can share them."""
+        return []
+
+    def dimensions(self, root_rows: dict[str, int], seed: int, batch_rows: int,
+                   roots: list[str]) -> Generator_[Batch, None, Any]:
+        """Yield every row of the trees of ``roots`` (from ``dimension_roots``); return the state shards
+        need to link into them (pass it to ``sharing``)."""
+        raise GeneratorError(f"generator {self.name!r} shares no dimension tables")
+
+    def sharing(self, shared: Any, part: int, parts: int) -> Generator:
+        """A copy whose ``batches`` make shard ``part`` of ``parts``: only the other roots' trees, their
+        links into the shared dimension rows."""
+        raise GeneratorError(f"generator {self.name!r} shares no dimension tables")
 
     def sample_frames(self, rows: int | None = None, scale: float | None = None,
                       seed: int | None = None) -> dict[str, pd.DataFrame]:

@@ -11,7 +11,9 @@ popularity, whose columns become predictors too. Keys are fresh integers above e
 
 from __future__ import annotations
 
+import copy
 from collections import deque
+from collections.abc import Generator as Generator_
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -75,6 +77,7 @@ class CartGenerator(Generator):
         self._links: dict[str, list[Link]] = {}
         self._roots: list[str] = []
         self._key_bases: dict[str, dict[str, int]] = {}
+        self._shared: tuple[Shared, int, int] | None = None  # set on a shard's copy by ``sharing``
 
     # ------------------------------------------------------------------------------------ fitting
 
@@ -135,15 +138,65 @@ class CartGenerator(Generator):
     def _sample(self, root_rows: dict[str, int], seed: int, batch_rows: int) -> Iterator[Batch]:
         assert self.schema is not None
         run = _Run(self, root_rows, seed, batch_rows)
+        shared: tuple[Shared, int, int] | None = getattr(self, "_shared", None)
+        skip: tuple[str, ...] = ()
+        if shared is not None:
+            run.adopt(*shared)
+            skip = shared[0].roots
+        yield from self._roots_of(run, [r for r in self._roots if r not in skip])
+
+    def _roots_of(self, run: _Run, roots: list[str]) -> Iterator[Batch]:
         threads = self._settings.workers()
-        for root in self._roots:
-            sizes = [min(batch_rows, root_rows[root] - start) for start in range(0, root_rows[root], batch_rows)]
+        for root in roots:
+            n, step = run.root_rows[root], run.batch_rows
+            sizes = [min(step, n - start) for start in range(0, n, step)]
             if threads > 1 and len(sizes) > 1 and run.standalone(root):
                 yield from run.emit_parallel(root, sizes, threads)
             else:
                 for b, m in enumerate(sizes):
                     yield from run.emit(root, m, None, (b,))
             run.finish_tree(root)
+
+    # ------------------------------------------------------- dimension trees shared by every shard
+
+    def dimension_roots(self, root_rows: dict[str, int], max_rows: int) -> list[str]:
+        """Roots of trees another tree links into (products, sellers, plans), linking only into such trees
+        themselves, of at most ``max_rows`` rows expected at ``root_rows``: sampled once, shared by shards."""
+        assert self.schema is not None
+        tree = {t: root_of(self.schema, t) for t in self.schema.tables}
+        used = {tree[lk.fk.parent] for links in self._links.values() for lk in links if lk.with_context}
+        dims: list[str] = []
+        for root in self._roots:
+            members = [t for t in self.schema.tables if tree[t] == root]
+            scale = root_rows.get(root, 0) / max(self.training_rows.get(root, 0), 1)
+            expected = sum(self.training_rows.get(t, 0) * scale for t in members)
+            targets = {tree[lk.fk.parent] for t in members for lk in self._links[t]}
+            if root in used and targets <= {*dims, root} and expected <= max_rows:
+                dims.append(root)
+        return dims
+
+    def dimensions(self, root_rows: dict[str, int], seed: int, batch_rows: int,
+                   roots: list[str]) -> Generator_[Batch, None, Shared]:
+        assert self.schema is not None
+        run = _Run(self, root_rows, seed, batch_rows)
+        ordered = [r for r in self._roots if r in roots]
+        yield from self._with_trees(iter(self._roots_of(run, ordered)), seed)
+        return run.export(ordered)
+
+    def sharing(self, shared: Shared, part: int, parts: int) -> CartGenerator:
+        out = copy.copy(self)
+        out._shared = (shared, part, parts)
+        return out
+
+
+@dataclass
+class Shared:
+    """Dimension trees sampled once: what each shard's run needs to link its rows into them."""
+
+    roots: tuple[str, ...]
+    counter: dict[str, int]  # rows made per dimension table (keys are key base + row number)
+    ref_matrix: dict[str, np.ndarray]  # the rows' predictors, for tables linking into them
+    pools: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]]  # (table, column): references to draw
 
 
 class _Run:
@@ -161,6 +214,22 @@ class _Run:
         self.pools: dict[tuple[str, str], tuple[np.ndarray, int, np.ndarray]] = {}
         self.ref_matrix: dict[str, np.ndarray] = {}
         self.used: dict[tuple[str, str], np.ndarray] = {}  # parent rows a key that is a reference took
+
+    def export(self, roots: list[str]) -> Shared:
+        """The state of this run's finished ``roots`` trees, for shards that link into them."""
+        tables = [t for t in self.schema.tables if root_of(self.schema, t) in roots]
+        return Shared(tuple(roots), {t: self.counter[t] for t in tables},
+                      {t: m for t, m in self.ref_matrix.items() if t in tables},
+                      {k: v for k, v in self.pools.items() if k[1] in {fk.column for fk in
+                       self.schema.tables[k[0]].foreign_keys if fk.parent in tables}})
+
+    def adopt(self, shared: Shared, part: int, parts: int) -> None:
+        """Link into ``shared`` dimension rows as shard ``part`` of ``parts``: every shard takes every
+        ``parts``-th reference of each pool, so together they use each row as often as one run would."""
+        self.counter.update(shared.counter)
+        self.ref_matrix.update(shared.ref_matrix)
+        for key, (pool, _, weights) in shared.pools.items():
+            self.pools[key] = (pool[part::parts], 0, weights)
 
     def emit(self, table: str, m: int, parent: _Parent | None, ids: tuple[int, ...],
              start: int | None = None) -> Iterator[Batch]:
