@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 from pydantic import BaseModel
 
-from sandbox import audit, seals
+from sandbox import audit, readcache, seals
 from sandbox.access import User, authorize, require
 from sandbox.errors import GateFailed, UnknownObject
 from sandbox.workspace import Workspace
@@ -52,25 +52,34 @@ def _info(row: tuple) -> DatasetInfo:
                        model_id=row[11])
 
 
+def _all(ws: Workspace) -> dict[str, DatasetInfo]:
+    """Every dataset by id, newest first (read once per change of the datasets table: ``sandbox.readcache``)."""
+    return readcache.cached(ws, "datasets", lambda g: {r[0]: _info(r) for r in g.execute(
+        f"SELECT {_COLUMNS} FROM datasets ORDER BY created_at DESC").fetchall()})
+
+
 def list_datasets(ws: Workspace, user: User, include_unpublished: bool = False) -> list[DatasetInfo]:
     """Published datasets (stewards may also see staged and failed ones)."""
     require(user, "datasets.list")
     if include_unpublished:
         require(user, "synthesize")
-    where = "" if include_unpublished else "WHERE status = 'published'"
-    with ws.governance() as g:
-        rows = g.execute(f"SELECT {_COLUMNS} FROM datasets {where} ORDER BY created_at DESC").fetchall()
-    return [_info(r) for r in rows]
+    return [d.model_copy(deep=True) for d in _all(ws).values() if include_unpublished or d.status == "published"]
 
 
 def get(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     """One dataset; unpublished ones only for stewards."""
     require(user, "datasets.list")
-    with ws.governance() as g:
-        row = g.execute(f"SELECT {_COLUMNS} FROM datasets WHERE id = ?", [dataset]).fetchone()
-    if row is None or (row[5] != "published" and not user.can("synthesize")):
+    found = _all(ws).get(dataset)
+    if found is None or (found.status != "published" and not user.can("synthesize")):
         raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them")
-    return _info(row)
+    return found.model_copy(deep=True)
+
+
+def stored_report(ws: Workspace, dataset: str) -> dict:
+    """The gate report as stored (a fresh copy each call; callers check access)."""
+    text = readcache.cached(ws, ("report", dataset), lambda g: (g.execute(
+        "SELECT report FROM datasets WHERE id = ?", [dataset]).fetchone() or [None])[0])
+    return json.loads(text) if text else {}
 
 
 def report(ws: Workspace, user: User, dataset: str) -> dict:
@@ -79,9 +88,7 @@ def report(ws: Workspace, user: User, dataset: str) -> dict:
     with a logged reason)."""
     info = get(ws, user, dataset)
     require(user, "report.summary")
-    with ws.governance() as g:
-        row = g.execute("SELECT report FROM datasets WHERE id = ?", [info.id]).fetchone()
-    full = json.loads(row[0]) if row and row[0] else {}
+    full = stored_report(ws, info.id)
     if not full or user.can("report.full"):
         return full
     from sandbox.report import summary_view
