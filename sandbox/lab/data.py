@@ -99,6 +99,11 @@ def _read_lookup(g: duckdb.DuckDBPyConnection, dataset: str) -> tuple[str, Publi
     return row[0], Published(id=dataset, source=row[1], fidelity=fidelity), _links_of(catalog)
 
 
+def readable(ws: Workspace, user: User, dataset: str) -> Published:
+    """``dataset`` as the Lab sees it, when ``user`` may query it and it is still published (else raises)."""
+    return _lookup(ws, user, dataset)[0]
+
+
 @contextlib.contextmanager
 def connect(ws: Workspace, user: User, dataset: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, Structure,
                                                                        Published]]:
