@@ -278,12 +278,18 @@ def _open_session(g: duckdb.DuckDBPyConnection, ws: Workspace, user: User, metho
 def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | None = None) -> Session:
     """Check a password and open a session; counts failures and locks the account after too many."""
     name, now, cfg = name.strip().lower(), _now(now), ws.settings.access
+    with ws.governance(read_only=True) as g:
+        seen = _record(g, name)
+    locked = seen is not None and seen[6] is not None and now < seen[6]
+    # Argon2 is slow on purpose: it runs outside the store's lock, so one sign-in never holds up the others
+    good = False if locked else _password_ok(ws, seen[4] if seen else None, password)
     with ws.governance() as g:
         row = _record(g, name)
         if row is not None and row[6] is not None and now < row[6]:
             audit.record(g, name, "login", name, outcome="locked", details={"method": "password"})
             raise NotAuthenticated(f"too many failed sign-ins: the account is locked until {row[6]:%H:%M} UTC")
-        good = _password_ok(ws, row[4] if row else None, password)
+        if (row is None) != (seen is None) or (row is not None and seen is not None and row[4] != seen[4]) or locked:
+            good = _password_ok(ws, row[4] if row else None, password)  # changed meanwhile: check what is stored
         g.begin()
         if row is None or not good:
             outcome, message = "failed", _WRONG
