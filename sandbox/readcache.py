@@ -7,7 +7,8 @@ there. Those answers change only when a statement writes one of :data:`WATCHED` 
 new random *stamp* in ``locks/governance.stamp``. :func:`cached` answers from memory while the stamp it was filled
 under is still the file's; it reads the stamp and the store under the same shared lock, so an answer is never
 cached under a stamp older than the data it holds. A process that writes the governance DuckDB file without the
-sandbox (a DuckDB shell) bypasses the stamp: the seals, the audit chain and the sessions are never read from here.
+sandbox (a DuckDB shell) bypasses the stamp, so seal checks, the audit chain, users and sessions always read the
+store itself; a store restored by a rename is a new file (its inode is part of the stamp).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _READ = re.compile(r"^\s*(SELECT|WITH|DESCRIBE|SHOW|PRAGMA|BEGIN|COMMIT|ROLLBACK
 _TABLE = re.compile(r"\b(" + "|".join(WATCHED) + r")\b", re.I)
 _MAX_ENTRIES = 512
 _lock = threading.Lock()
-_entries: dict[str, tuple[str, dict[Any, Any]]] = {}  # home -> (stamp, {key: answer})
+_entries: dict[str, tuple[tuple[str, int], dict[Any, Any]]] = {}  # home -> ((stamp, inode), {key: answer})
 
 
 def writes_watched(sql: str) -> bool:
@@ -82,26 +83,35 @@ def new_stamp(home: Path) -> None:
     tmp.replace(path)  # one step: a reader sees the old stamp or the new one, never half of one
 
 
+def _version(home: Path) -> tuple[str, int] | None:
+    """The stamp, with the governance file's inode (a store restored by a rename is another file)."""
+    stamp = read_stamp(home)
+    try:
+        return (stamp, (home / "governance.duckdb").stat().st_ino) if stamp is not None else None
+    except OSError:
+        return None
+
+
 def lookup(home: Path, key: Any) -> tuple[bool, Any]:
     """(True, answer) when ``key`` was answered under the stamp the store holds now."""
-    stamp = read_stamp(home)
-    if stamp is None:
+    version = _version(home)
+    if version is None:
         return False, None
     with _lock:
         held = _entries.get(str(home))
-        if held is not None and held[0] == stamp and key in held[1]:
+        if held is not None and held[0] == version and key in held[1]:
             return True, held[1][key]
     return False, None
 
 
-def keep(home: Path, stamp: str | None, key: Any, answer: Any) -> None:
-    """Remember ``answer`` for ``key`` under ``stamp`` (read under the same lock as the answer)."""
-    if stamp is None:
+def keep(home: Path, version: tuple[str, int] | None, key: Any, answer: Any) -> None:
+    """Remember ``answer`` for ``key`` under ``version`` (read under the same lock as the answer)."""
+    if version is None:
         return
     with _lock:
         held = _entries.get(str(home))
-        if held is None or held[0] != stamp:
-            held = _entries[str(home)] = (stamp, {})
+        if held is None or held[0] != version:
+            held = _entries[str(home)] = (version, {})
         if len(held[1]) >= _MAX_ENTRIES:
             held[1].clear()
         held[1][key] = answer
@@ -115,7 +125,7 @@ def cached(ws: Any, key: Any, load: Callable[[Any], T]) -> T:
     if found:
         return answer
     with ws.governance(read_only=True) as g:
-        stamp = read_stamp(ws.home)
+        version = _version(ws.home)
         answer = load(g)
-    keep(ws.home, stamp, key, answer)
+    keep(ws.home, version, key, answer)
     return answer
