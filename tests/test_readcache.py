@@ -103,10 +103,9 @@ def test_readers_share_the_store_and_a_waiting_writer_goes_before_new_readers(wo
 
 
 def test_a_writer_kept_out_by_a_reader_says_the_store_is_busy(world: World):
-    ws = write_settings(world.ws, **{})
-    (ws.home / "settings.yaml").write_text((ws.home / "settings.yaml").read_text() + "lock_timeout_s: 0.5\n")
-
-    ws = Workspace(ws.home)
+    settings = world.ws.home / "settings.yaml"
+    settings.write_text(settings.read_text() + "lock_timeout_s: 0.5\n")
+    ws = Workspace(world.ws.home)
     with ws.governance() as g:
         g.execute("SELECT 1").fetchone()
     with ws.governance(read_only=True), pytest.raises(WorkspaceBusy, match="busy"), ws.governance():
