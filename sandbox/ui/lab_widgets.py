@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
 from sandbox.access import User
-from sandbox.lab.data import DatasetSchema, breakdown, readable, schema
+from sandbox.explore import distribution
+from sandbox.lab.data import Breakdown, DatasetSchema, breakdown, readable, schema
 from sandbox.lab.query import Filter, Measure, Op, is_numeric, is_temporal
 from sandbox.ui.i18n import t, words
 from sandbox.workspace import Workspace
@@ -61,6 +63,34 @@ def levels(ws: Workspace, user: User, dataset: str, table: str, column: str) -> 
     be allowed to query the dataset)."""
     readable(ws, user, dataset)
     return _levels(str(ws.home), dataset, table, column, user.model_dump_json())
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=2000)
+def _breakdown(home: str, user_json: str, dataset: str, table: str, group_by: str, measures: list[Measure],
+               filters: list[Filter], bucket: Literal["none", "month", "year"]) -> Breakdown:
+    return breakdown(Workspace(Path(home)), User.model_validate_json(user_json), dataset, table, group_by, measures,
+                     filters, bucket=bucket)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
+def _distribution(home: str, user_json: str, dataset: str, table: str, column: str) -> pd.DataFrame:
+    return distribution(Workspace(Path(home)), User.model_validate_json(user_json), dataset, table, column)
+
+
+def page_breakdown(ws: Workspace, user: User, dataset: str, table: str, group_by: str, measures: list[Measure],
+                   filters: list[Filter], bucket: Literal["none", "month", "year"] = "none") -> Breakdown:
+    """:func:`sandbox.lab.data.breakdown` for this user, asked again (and logged again) only when the question
+    changes or two minutes passed: a page reruns on every click, the answer of a published dataset does not change
+    (a withdrawn dataset is refused at once)."""
+    readable(ws, user, dataset)
+    return _breakdown(str(ws.home), user.model_dump_json(), dataset, table, group_by, measures, filters, bucket)
+
+
+def page_distribution(ws: Workspace, user: User, dataset: str, table: str, column: str) -> pd.DataFrame:
+    """:func:`sandbox.explore.distribution` for this user, kept for ten minutes (a withdrawn dataset is refused
+    at once)."""
+    readable(ws, user, dataset)
+    return _distribution(str(ws.home), user.model_dump_json(), dataset, table, column)
 
 
 # ---------------------------------------------------------------- columns and values
