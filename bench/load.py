@@ -88,9 +88,12 @@ async def _session(browser, url: str, name: str, until: float, times: dict, erro
         started = time.perf_counter()
         await page.goto(url)
         await page.get_by_label("User name").fill(name)
+        times.setdefault("sign-in form", []).append(time.perf_counter() - started)  # the app loaded in the browser
         await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        clicked = time.perf_counter()
         await page.get_by_role("button", name="Sign in", exact=True).click()
         await page.wait_for_function(SETTLED, arg=PAGES[0][1])
+        times.setdefault("sign-in click", []).append(time.perf_counter() - clicked)
         times.setdefault("sign-in", []).append(time.perf_counter() - started)
         while time.monotonic() < until:
             for title, heading, marker in PAGES:
@@ -171,6 +174,52 @@ def _cli(home: Path, config: Path, seconds: float) -> tuple[list[float], list[st
     return cycles, errors
 
 
+class CpuMeter:
+    """CPU seconds spent by the app's server, by the browser (Chromium and its driver) and by the readers and
+    the command line, sampled every second from the process tree (a process that ends keeps its last reading):
+    what bounds the bench on this machine, the one Streamlit process (one GIL: at most one core) or the rest."""
+
+    def __init__(self, server_pid: int) -> None:
+        import threading
+
+        self.server_pid, self.seen, self.started = server_pid, {}, time.perf_counter()
+        self.load_start = os.getloadavg()[0]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                with proc.oneshot():
+                    cpu = proc.cpu_times()
+                    line = " ".join(proc.cmdline()[:3])
+            except psutil.Error:
+                continue
+            kind = ("server" if proc.pid == self.server_pid else "browser" if "chrom" in line or "playwright" in line
+                    else "bench" if proc.pid == me.pid else "readers+cli")
+            self.seen[proc.pid] = (kind, cpu.user + cpu.system)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self._sample()
+
+    def stop(self) -> str:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        wall = time.perf_counter() - self.started
+        spent: dict[str, float] = {}
+        for kind, seconds in self.seen.values():
+            spent[kind] = spent.get(kind, 0.0) + seconds
+        parts = ", ".join(f"{k} {v:.0f} s ({v / wall:.0%} of a core)" for k, v in sorted(spent.items()))
+        return (f"CPU over {wall:.0f} s on {os.cpu_count()} cores: {parts}; load average {self.load_start:.1f} at "
+                f"start, {os.getloadavg()[0]:.1f} at end (other engineers' jobs included)")
+
+
 def _row(label: str, values: list[float]) -> str:
     if not values:
         return f"{label:<22} {'-':>6}"
@@ -209,6 +258,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, server)
+            meter = CpuMeter(server.pid)
             queue: mp.Queue = mp.get_context("spawn").Queue()
             readers = [mp.get_context("spawn").Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds,
                                                                                queue)) for i in range(args.readers)]
@@ -227,16 +277,18 @@ def main() -> None:
                 errors += errs
             for r in readers:
                 r.join(timeout=60)
+            cpu = meter.stop()
         finally:
             server.terminate()
             server.wait(timeout=30)
     print(f"{args.sessions} browser sessions, {args.readers} notebook readers, CLI synthesize+evaluate+publish, "
           f"{args.seconds:.0f} s, {os.cpu_count()} cores")
     print(f"{'what':<22} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'<= 2 s':>9}")
-    for label in ["sign-in", *(p[0] for p in PAGES)]:
+    for label in ["sign-in form", "sign-in click", "sign-in", *(p[0] for p in PAGES)]:
         print(_row(label, times.get(label, [])))
     print(_row("notebook read", reads))
     print(_row("CLI cycle", cycles))
+    print(cpu)
     print(f"errors: {len(errors) + len(cli_errors)}")
     for line in (errors + cli_errors)[:20]:
         print("  " + line)

@@ -61,7 +61,22 @@ class Settings(BaseModel):
 
     @classmethod
     def load(cls, home: Path) -> Settings:
+        """The settings of ``home`` (``settings.yaml`` and ``SANDBOX_HOLDOUT_SHARE``), parsed again only when the
+        text or the variable changes (pages build a workspace many times per run; parsing YAML costs ~2 ms)."""
         path = home / "settings.yaml"
+        try:
+            text: bytes | None = path.read_bytes() if path.is_file() else None
+        except OSError:
+            text = None
+        key = (text, os.environ.get("SANDBOX_HOLDOUT_SHARE"))
+        if key not in _loaded:
+            if len(_loaded) > 64:
+                _loaded.clear()
+            _loaded[key] = cls._parse(path)
+        return _loaded[key].model_copy(deep=True)
+
+    @classmethod
+    def _parse(cls, path: Path) -> Settings:
         data: dict[str, Any] = {}
         if path.is_file():
             try:
@@ -74,3 +89,6 @@ class Settings(BaseModel):
             return cls.model_validate(data)
         except Exception as exc:
             raise InputError(f"{path}: invalid settings: {exc}") from None
+
+
+_loaded: dict[tuple, Settings] = {}  # settings.yaml's text and the variable -> parsed settings

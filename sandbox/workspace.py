@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -113,52 +114,83 @@ class Workspace:
 
     # ---- locking
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
-        """Hold an exclusive advisory lock across processes; waits up to ``lock_timeout_s``."""
-        path = self.home / "locks" / f"{name}.lock"
+    def lock(self, name: str, *, shared: bool = False) -> Iterator[None]:
+        """Hold an advisory lock across processes (and threads): exclusive, or ``shared`` with other shared
+        holders; waits up to ``lock_timeout_s``. Writers go first: a writer waiting for the lock holds
+        ``<name>.intent`` exclusively, and a new shared holder passes through that gate before taking the lock, so
+        a stream of readers cannot keep a writer out."""
         deadline = time.monotonic() + self.settings.lock_timeout_s
-        with open(path, "a+b") as handle:
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WorkspaceBusy(
-                            f"the {name} store of {self.home} is busy (another sandbox process holds it); "
-                            "try again when it finishes"
-                        ) from None
-                    time.sleep(0.05)
+        with open(self.home / "locks" / f"{name}.intent", "a+b") as gate, \
+                open(self.home / "locks" / f"{name}.lock", "a+b") as handle:
+            self._flock(gate, name, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, deadline)
+            try:
+                self._flock(handle, name, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, deadline)
+            finally:
+                if shared:
+                    fcntl.flock(gate, fcntl.LOCK_UN)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+                if not shared:
+                    fcntl.flock(gate, fcntl.LOCK_UN)
+
+    def _flock(self, handle: IO[bytes], name: str, mode: int, deadline: float) -> None:
+        pause = 0.002  # short first: most holders are done within a few milliseconds
+        while True:
+            try:
+                fcntl.flock(handle, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WorkspaceBusy(
+                        f"the {name} store of {self.home} is busy (another sandbox process holds it); "
+                        "try again when it finishes"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
 
     @contextlib.contextmanager
-    def governance(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived read-write connection to the governance store, under its lock."""
+    def governance(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection to the governance store, under its lock.
+
+        Read-write (the default): exclusive; a write to a table readers cache (``sandbox.readcache.WATCHED``)
+        renews the store's stamp when it ends. ``read_only``: shared with other readers, in this process and
+        others, for code that only reads (a DuckDB file opens read-only in many processes at once, never beside
+        a writer: the lock keeps writers apart)."""
+        from sandbox import readcache
         from sandbox.store import ensure_schema
 
+        path = self.governance_path
+        if read_only and path.exists() and _file_id(path) in _SCHEMA_READY:
+            with self.lock("governance", shared=True):
+                con = self._connect_waiting(path, read_only=True)
+                try:
+                    yield con
+                finally:
+                    con.close()
+            return
         with self.lock("governance"):
-            con = self._connect_waiting(self.governance_path)
+            con = self._connect_waiting(path)
+            tracked = readcache.Tracked(con)
             try:
-                st = self.governance_path.stat()
-                known = (str(self.governance_path), st.st_ino, st.st_dev)
-                if known not in _SCHEMA_READY:  # once per file per process: it costs a catalog query each time
+                if _file_id(path) not in _SCHEMA_READY:  # once per file per process: a catalog query each time
                     ensure_schema(con)
-                    _SCHEMA_READY.add(known)
-                yield con
+                    _SCHEMA_READY.add(_file_id(path))
+                yield tracked  # type: ignore[misc]  # a DuckDB connection that notes what it writes
             finally:
                 con.close()
+                if tracked.changed or readcache.read_stamp(self.home) is None:
+                    readcache.new_stamp(self.home)
 
-    def _connect_waiting(self, path: Path) -> duckdb.DuckDBPyConnection:
+    def _connect_waiting(self, path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Open a DuckDB store read-write, retrying while another process (one that is not a sandbox command,
         e.g. a DuckDB shell or a notebook) holds DuckDB's own lock on it, for up to ``lock_timeout_s``."""
         deadline = time.monotonic() + self.settings.lock_timeout_s
         pause = 0.05
         while True:
             try:
-                return duckdb.connect(str(path))
+                return duckdb.connect(str(path), read_only=read_only)
             except duckdb.IOException as exc:
                 holder = lock_holder(str(exc))
                 if holder is None:
@@ -199,6 +231,11 @@ class Workspace:
 
 
 _SCHEMA_READY: set[tuple[str, int, int]] = set()  # governance files whose tables this process has checked
+
+
+def _file_id(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_ino, st.st_dev
 
 
 def lock_holder(message: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FLOOR = {"workspace", "settings", "errors", "db", "progress", "store"}
+FLOOR = {"workspace", "settings", "errors", "db", "progress", "store", "readcache"}
 # lowest first; a package may import its own modules and those of lower layers only
 LAYERS: list[set[str]] = [
     {"floor"},

@@ -30,11 +30,11 @@ file read-only, then turns external access off and locks the configuration: a qu
 only through :meth:`Session.vault`, for stewards. (The Python process itself can open any file its
 operating-system account can read: keep the vault where data scientists' kernels cannot read it.)
 
-``connect`` makes the session; ``session`` holds it and what it hands out; ``report`` the gate report;
+``signin`` makes the session (``connect``); ``session`` holds it and what it hands out; ``report`` the gate report;
 ``notebook`` whole tables as pandas frames; ``html`` how the objects look in Jupyter.
 """
 
-from sandbox.api.connect import connect
+from sandbox.api.signin import connect
 from sandbox.api.report import GateReport
 from sandbox.api.session import Dataset, DatasetList, Session, Table
 from sandbox.api.vault import Vault

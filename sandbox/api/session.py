@@ -79,10 +79,11 @@ class Session:
             self._user = validate_session(self.workspace, self._token)
             if self._user.can(permission):
                 return self._user
-        with self.workspace.governance() as g:
-            if self._token is None:
+        if self._token is None:
+            with self.workspace.governance(read_only=True) as g:  # readers share the store
                 self._user = _registered(g, self._user.name)
-            if not self._user.can(permission):
+        if not self._user.can(permission):
+            with self.workspace.governance() as g:
                 audit.record(g, self._user, permission, obj, outcome="denied", details=VIA)
         require(self._user, permission)
         return self._user

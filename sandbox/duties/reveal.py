@@ -6,7 +6,6 @@ investigation) and is written to the audit log with the object, before anything 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,15 +13,12 @@ from sandbox.errors import InputError
 from sandbox.governance import audit
 from sandbox.governance.access import REVEAL_REASONS, User
 from sandbox.governance.audit import authorize
-from sandbox.release.datasets import get
+from sandbox.release.datasets import get, stored_report
 from sandbox.workspace import Workspace
 
 
 def _gate_report(ws: Workspace, user: User, dataset: str) -> dict[str, Any]:
-    info = get(ws, user, dataset)
-    with ws.governance() as g:
-        row = g.execute("SELECT report FROM datasets WHERE id = ?", [info.id]).fetchone()
-    return json.loads(row[0]) if row and row[0] else {}
+    return stored_report(ws, get(ws, user, dataset).id)
 
 
 # what can be revealed -> loader(ws, user, object) returning the full detail

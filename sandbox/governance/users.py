@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
 from argon2 import PasswordHasher, profiles
@@ -287,12 +288,18 @@ def _open_session(g: duckdb.DuckDBPyConnection, ws: Workspace, user: User, metho
 def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | None = None) -> Session:
     """Check a password and open a session; counts failures and locks the account after too many."""
     name, now, cfg = name.strip().lower(), _now(now), ws.settings.access
+    with ws.governance(read_only=True) as g:
+        seen = _record(g, name)
+    locked = seen is not None and seen[6] is not None and now < seen[6]
+    # Argon2 is slow on purpose: it runs outside the store's lock, so one sign-in never holds up the others
+    good = False if locked else _password_ok(ws, seen[4] if seen else None, password)
     with ws.governance() as g:
         row = _record(g, name)
         if row is not None and row[6] is not None and now < row[6]:
             audit.record(g, name, "login", name, outcome="locked", details={"method": "password"})
             raise NotAuthenticated(f"too many failed sign-ins: the account is locked until {row[6]:%H:%M} UTC")
-        good = _password_ok(ws, row[4] if row else None, password)
+        if (row is None) != (seen is None) or (row is not None and seen is not None and row[4] != seen[4]) or locked:
+            good = _password_ok(ws, row[4] if row else None, password)  # changed meanwhile: check what is stored
         g.begin()
         if row is None or not good:
             outcome, message = "failed", _WRONG
@@ -355,25 +362,38 @@ def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) 
     user was disabled or removed since signing in.
     """
     now, cfg, hashed = _now(now), ws.settings.access, _token_hash(token or "")
-    with ws.governance() as g:
-        row = g.execute("SELECT s.name, s.expires_at, s.last_seen, s.ended_at, u.role, u.seat, u.disabled "
-                        "FROM sessions s LEFT JOIN users u ON u.name = s.name WHERE s.token_hash = ?",
-                        [hashed]).fetchone()
+    query = ("SELECT s.name, s.expires_at, s.last_seen, s.ended_at, u.role, u.seat, u.disabled "
+             "FROM sessions s LEFT JOIN users u ON u.name = s.name WHERE s.token_hash = ?")
+    with ws.governance(read_only=True) as g:  # most requests only read: readers share the store
+        row = g.execute(query, [hashed]).fetchone()
+    if row is None or row[3] is not None:
+        raise NotAuthenticated("you are not signed in; sign in again")
+    if _session_problem(row, now, cfg) is None and now - row[2] <= timedelta(seconds=60):
+        return User(name=row[0], role=row[4], seat=row[5])
+    with ws.governance() as g:  # the session ends, or its last request is recorded: read again, then write
+        row = g.execute(query, [hashed]).fetchone()
         if row is None or row[3] is not None:
             raise NotAuthenticated("you are not signed in; sign in again")
         name, expires, last_seen, _, role, seat, disabled = row
-        if role is None or disabled:
-            _end(g, name, hashed, "disabled", now)
-            raise NotAuthenticated("this account is disabled; ask an admin")
-        if now >= expires:
-            _end(g, name, hashed, "expired", now)
-            raise NotAuthenticated("your session has expired; sign in again")
-        if now - last_seen > timedelta(minutes=cfg.idle_minutes):
-            _end(g, name, hashed, "idle", now)
-            raise NotAuthenticated(f"signed out after {cfg.idle_minutes:g} minutes without activity; sign in again")
+        problem = _session_problem(row, now, cfg)
+        if problem is not None:
+            _end(g, name, hashed, problem[0], now)
+            raise NotAuthenticated(problem[1])
         if now - last_seen > timedelta(seconds=60):
             g.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, hashed])
     return User(name=name, role=role, seat=seat)
+
+
+def _session_problem(row: tuple, now: datetime, cfg: Any) -> tuple[str, str] | None:
+    """Why a stored session no longer signs its user in (the reason recorded, the message), or None."""
+    _, expires, last_seen, _, role, _, disabled = row
+    if role is None or disabled:
+        return "disabled", "this account is disabled; ask an admin"
+    if now >= expires:
+        return "expired", "your session has expired; sign in again"
+    if now - last_seen > timedelta(minutes=cfg.idle_minutes):
+        return "idle", f"signed out after {cfg.idle_minutes:g} minutes without activity; sign in again"
+    return None
 
 
 def end_session(ws: Workspace, token: str, *, now: datetime | None = None) -> None:

@@ -7,6 +7,7 @@ grouped in DuckDB, and filtered pages of rows. Every query is checked for ``lab.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from sandbox import readcache
 from sandbox.db import one
 from sandbox.errors import InputError, SandboxError, UnknownObject
 from sandbox.governance import audit
@@ -72,23 +74,36 @@ def _links_of(catalog: Any) -> dict[str, Link] | None:
 
 
 def _lookup(ws: Workspace, user: User, dataset: str) -> tuple[Published, dict[str, Link] | None]:
-    """The dataset's source and fidelity and its catalog's links, in one short governance visit."""
+    """The dataset's source and fidelity and its catalog's links (read once per change of the datasets or
+    catalogs tables: ``sandbox.readcache``)."""
+    require(user, "lab.query")
+    status, published, links = readcache.cached(ws, ("lab.lookup", dataset), lambda g: _read_lookup(g, dataset))
+    if status != "published" or published is None:
+        raise _unpublished(dataset, status)
+    return published.model_copy(), copy.deepcopy(links)
+
+
+def _read_lookup(g: duckdb.DuckDBPyConnection, dataset: str) -> tuple[str, Published | None,
+                                                                    dict[str, Link] | None]:
     from sandbox.catalog.store import latest_in
 
-    require(user, "lab.query")
-    with ws.governance() as g:
-        row = g.execute("SELECT status, source, report FROM datasets WHERE id = ?", [dataset]).fetchone()
-        if row is None:
-            raise UnknownObject(f"no dataset {dataset!r}; the Datasets page lists the published ones")
-        if row[0] != "published":
-            raise _unpublished(dataset, row[0])
-        try:
-            catalog = latest_in(g, row[1])
-        except (SandboxError, ValueError):
-            catalog = None
+    row = g.execute("SELECT status, source, report FROM datasets WHERE id = ?", [dataset]).fetchone()
+    if row is None:
+        raise UnknownObject(f"no dataset {dataset!r}; the Datasets page lists the published ones")
+    if row[0] != "published":
+        return row[0], None, None
+    try:
+        catalog = latest_in(g, row[1])
+    except (SandboxError, ValueError):
+        catalog = None
     report = json.loads(row[2]) if row[2] else {}
     fidelity = (report.get("fidelity") or {}).get("sign_agreement")
-    return Published(id=dataset, source=row[1], fidelity=fidelity), _links_of(catalog)
+    return row[0], Published(id=dataset, source=row[1], fidelity=fidelity), _links_of(catalog)
+
+
+def readable(ws: Workspace, user: User, dataset: str) -> Published:
+    """``dataset`` as the Lab sees it, when ``user`` may query it and it is still published (else raises)."""
+    return _lookup(ws, user, dataset)[0]
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from datetime import datetime
 import duckdb
 from pydantic import BaseModel
 
+from sandbox import readcache
 from sandbox.errors import GateFailed, UnknownObject
 from sandbox.governance import audit
 from sandbox.governance.access import User, require
@@ -54,32 +55,34 @@ def _info(row: tuple) -> DatasetInfo:
                        model_id=row[11])
 
 
+def _all(ws: Workspace) -> dict[str, DatasetInfo]:
+    """Every dataset by id, newest first (read once per change of the datasets table: ``sandbox.readcache``)."""
+    return readcache.cached(ws, "datasets", lambda g: {r[0]: _info(r) for r in g.execute(
+        f"SELECT {_COLUMNS} FROM datasets ORDER BY created_at DESC").fetchall()})
+
+
 def list_datasets(ws: Workspace, user: User, include_unpublished: bool = False) -> list[DatasetInfo]:
     """Published datasets (stewards may also see staged and failed ones)."""
     require(user, "datasets.list")
     if include_unpublished:
         require(user, "synthesize")
-    where = "" if include_unpublished else "WHERE status = 'published'"
-    with ws.governance() as g:
-        rows = g.execute(f"SELECT {_COLUMNS} FROM datasets {where} ORDER BY created_at DESC").fetchall()
-    return [_info(r) for r in rows]
+    return [d.model_copy(deep=True) for d in _all(ws).values() if include_unpublished or d.status == "published"]
 
 
 def get(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     """One dataset; unpublished ones only for stewards."""
     require(user, "datasets.list")
-    with ws.governance() as g:
-        row = g.execute(f"SELECT {_COLUMNS} FROM datasets WHERE id = ?", [dataset]).fetchone()
-    if row is None or (row[5] != "published" and not user.can("synthesize")):
+    found = _all(ws).get(dataset)
+    if found is None or (found.status != "published" and not user.can("synthesize")):
         raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them")
-    return _info(row)
+    return found.model_copy(deep=True)
 
 
-def full_report(ws: Workspace, dataset_id: str) -> dict:
-    """The stored gate report in full (empty when not evaluated yet); who may see how much is for the caller."""
-    with ws.governance() as g:
-        row = g.execute("SELECT report FROM datasets WHERE id = ?", [dataset_id]).fetchone()
-    return json.loads(row[0]) if row and row[0] else {}
+def stored_report(ws: Workspace, dataset: str) -> dict:
+    """The gate report as stored (a fresh copy each call; callers check access)."""
+    text = readcache.cached(ws, ("report", dataset), lambda g: (g.execute(
+        "SELECT report FROM datasets WHERE id = ?", [dataset]).fetchone() or [None])[0])
+    return json.loads(text) if text else {}
 
 
 def file_of(ws: Workspace, info: DatasetInfo) -> str:
@@ -115,7 +118,7 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     info = get(ws, user, dataset)
     if info.status == "published":
         return info
-    rep = full_report(ws, info.id)
+    rep = stored_report(ws, info.id)
     override = None
     if info.gate != "pass":  # only an approved council gate override lets a failed dataset through
         from sandbox.council.override import approved_override

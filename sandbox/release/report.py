@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.errors import UnknownObject
 from sandbox.governance.access import User, require
 from sandbox.release import report_charts as charts
-from sandbox.release.datasets import full_report, get
+from sandbox.release.datasets import get, stored_report
 from sandbox.release.gate_charts import fidelity_points
 from sandbox.release.report_rules import copy_rule, dcr_rule, distance_words, leak_words
 from sandbox.release.report_texts import decimal, say, share
@@ -53,7 +53,7 @@ def report_for(ws: Workspace, user: User, dataset: str) -> dict:
     summary (:func:`summary_view`; ``sandbox.duties.reveal.reveal_detail`` shows the rest, with a logged reason)."""
     info = get(ws, user, dataset)
     require(user, "report.summary")
-    full = full_report(ws, info.id)
+    full = stored_report(ws, info.id)
     if not full or user.can("report.full"):
         return full
     return summary_view(full, ws.settings.k_min)

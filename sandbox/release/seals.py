@@ -90,7 +90,7 @@ def check(ws: Workspace, dataset: str) -> None:
         now = [_stat(p) for p in paths]
     except FileNotFoundError:
         now = []
-    with ws.governance() as g:
+    with ws.governance(read_only=True) as g:
         row = g.execute("SELECT s.sha256, s.files, a.details FROM seals s LEFT JOIN audit a ON a.seq = s.audit_seq "
                         "WHERE s.dataset = ?", [dataset]).fetchone()
     if row is None:  # published before seals existed: nothing to compare with

@@ -1,8 +1,10 @@
 """Widgets shared by the Explore and Lab pages: cached look-ups, the filter editor, and the value pickers.
 
 Widgets only turn clicks into the Lab's query models (:mod:`sandbox.lab.query`); every number comes from
-the library. Look-ups of schemas and column levels are cached per user for a few minutes: published
-datasets never change, and the cache keeps the audit log to one event per look-up instead of one per click.
+the library. Look-ups of schemas and column levels are cached for a few minutes and shared by everyone who may
+read the dataset: a published dataset never changes, so the first reader's look-up (logged under their name) serves
+the others, after the library has checked that each of them may query it and that it is still published (a
+new user's first Explore no longer pays one DuckDB query and one audit write per column).
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
 from sandbox.governance.access import User
-from sandbox.lab.data import DatasetSchema, breakdown, schema
+from sandbox.lab.data import Breakdown, DatasetSchema, breakdown, readable, schema
+from sandbox.lab.explore import distribution
 from sandbox.lab.query import Filter, Measure, Op, is_numeric, is_temporal
 from sandbox.ui.i18n import t, words
 from sandbox.workspace import Workspace
@@ -34,13 +38,13 @@ POSITIVE = ("won", "win", "yes", "true", "1", "success", "converted", "paid", "c
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _schema(home: str, user_json: str, dataset: str) -> DatasetSchema:
-    return schema(Workspace(Path(home)), User.model_validate_json(user_json), dataset)
+def _schema(home: str, dataset: str, _user_json: str) -> DatasetSchema:
+    return schema(Workspace(Path(home)), User.model_validate_json(_user_json), dataset)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _levels(home: str, user_json: str, dataset: str, table: str, column: str) -> list[Any] | None:
-    found = breakdown(Workspace(Path(home)), User.model_validate_json(user_json), dataset, table, column,
+def _levels(home: str, dataset: str, table: str, column: str, _user_json: str) -> list[Any] | None:
+    found = breakdown(Workspace(Path(home)), User.model_validate_json(_user_json), dataset, table, column,
                       [Measure(kind="count")], limit=LEVELS + 1).frame["group"].tolist()
     if len(found) > LEVELS:
         return None
@@ -49,13 +53,44 @@ def _levels(home: str, user_json: str, dataset: str, table: str, column: str) ->
 
 
 def dataset_schema(ws: Workspace, user: User, dataset: str) -> DatasetSchema:
-    """The dataset's tables and links (cached)."""
-    return _schema(str(ws.home), user.model_dump_json(), dataset)
+    """The dataset's tables and links (cached; ``user`` must be allowed to query it)."""
+    readable(ws, user, dataset)
+    return _schema(str(ws.home), dataset, user.model_dump_json())
 
 
 def levels(ws: Workspace, user: User, dataset: str, table: str, column: str) -> list[Any] | None:
-    """The distinct values of a column, most frequent first; None when there are too many (cached)."""
-    return _levels(str(ws.home), user.model_dump_json(), dataset, table, column)
+    """The distinct values of a column, most frequent first; None when there are too many (cached; ``user`` must
+    be allowed to query the dataset)."""
+    readable(ws, user, dataset)
+    return _levels(str(ws.home), dataset, table, column, user.model_dump_json())
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=2000)
+def _breakdown(home: str, user_json: str, dataset: str, table: str, group_by: str, measures: list[Measure],
+               filters: list[Filter], bucket: Literal["none", "month", "year"]) -> Breakdown:
+    return breakdown(Workspace(Path(home)), User.model_validate_json(user_json), dataset, table, group_by, measures,
+                     filters, bucket=bucket)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=2000)
+def _distribution(home: str, user_json: str, dataset: str, table: str, column: str) -> pd.DataFrame:
+    return distribution(Workspace(Path(home)), User.model_validate_json(user_json), dataset, table, column)
+
+
+def page_breakdown(ws: Workspace, user: User, dataset: str, table: str, group_by: str, measures: list[Measure],
+                   filters: list[Filter], bucket: Literal["none", "month", "year"] = "none") -> Breakdown:
+    """:func:`sandbox.lab.data.breakdown` for this user, asked again (and logged again) only when the question
+    changes or two minutes passed: a page reruns on every click, the answer of a published dataset does not change
+    (a withdrawn dataset is refused at once)."""
+    readable(ws, user, dataset)
+    return _breakdown(str(ws.home), user.model_dump_json(), dataset, table, group_by, measures, filters, bucket)
+
+
+def page_distribution(ws: Workspace, user: User, dataset: str, table: str, column: str) -> pd.DataFrame:
+    """:func:`sandbox.explore.distribution` for this user, kept for ten minutes (a withdrawn dataset is refused
+    at once)."""
+    readable(ws, user, dataset)
+    return _distribution(str(ws.home), user.model_dump_json(), dataset, table, column)
 
 
 # ---------------------------------------------------------------- columns and values

@@ -7,8 +7,8 @@ from typing import Literal
 import plotly.express as px
 import streamlit as st
 
-from sandbox.lab.data import breakdown, rows
-from sandbox.lab.explore import bands, distribution
+from sandbox.lab.data import rows
+from sandbox.lab.explore import bands
 from sandbox.lab.query import Measure, is_temporal
 from sandbox.release.datasets import list_datasets
 from sandbox.ui.common import current_user, shown_errors
@@ -20,6 +20,8 @@ from sandbox.ui.lab_widgets import (
     is_missing,
     levels,
     likely_positive,
+    page_breakdown,
+    page_distribution,
     value_input,
 )
 from sandbox.ui.session import workspace
@@ -97,7 +99,7 @@ with tab_breakdown:
         labels[m.key] = t(f"explore.measure.{m.kind}", what=m.key.split("(", 1)[1].rstrip(")"))
     if group_by:
         with shown_errors():
-            result = breakdown(ws, user, dataset, table, group_by, measures, filters, bucket=bucket)
+            result = page_breakdown(ws, user, dataset, table, group_by, measures, filters, bucket=bucket)
         frame = result.frame
         shares = [m.key for m in measures if m.kind == "rate"]
         chart_follows(list(labels))
@@ -144,7 +146,7 @@ with tab_distribution:
     column = st.selectbox(t("explore.column"), list(info.columns), key=f"explore_column_{table}",
                           format_func=name_of)
     with shown_errors():
-        dist = distribution(ws, user, dataset, table, column)
+        dist = page_distribution(ws, user, dataset, table, column)
     fig = px.bar(dist, x="value", y="count", title=f"{table}.{name_of(column)}",
                  labels={"value": name_of(column), "count": t("explore.measure.count")})
     fig.update_layout(separators=plot_separators())

@@ -1,0 +1,131 @@
+"""What pages and notebooks read again and again from the governance store, kept in memory until it changes.
+
+Opening the governance DuckDB file costs 17-40 ms (more under load) and readers queue behind writers for it, so a
+page that asks "which datasets are published, with what report" a dozen times per run spends most of its time
+there. Those answers change only when a statement writes one of :data:`WATCHED` tables: every write connection
+(``Workspace.governance()``) goes through :class:`Tracked`, which notices such statements, and at its end stores a
+new random *stamp* in ``locks/governance.stamp``. :func:`cached` answers from memory while the stamp it was filled
+under is still the file's; it reads the stamp and the store under the same shared lock, so an answer is never
+cached under a stamp older than the data it holds. A process that writes the governance DuckDB file without the
+sandbox (a DuckDB shell) bypasses the stamp, so seal checks, the audit chain, users and sessions always read the
+store itself; a store restored by a rename is a new file (its inode is part of the stamp).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+WATCHED = ("datasets", "catalogs", "seals", "snapshots", "models")
+"""Tables whose rows cached answers are built from; a write to any other table (audit, sessions...) keeps them."""
+STAMP = "governance.stamp"
+_READ = re.compile(r"^\s*(SELECT|WITH|DESCRIBE|SHOW|PRAGMA|BEGIN|COMMIT|ROLLBACK|CHECKPOINT|EXPLAIN|FROM)\b", re.I)
+_TABLE = re.compile(r"\b(" + "|".join(WATCHED) + r")\b", re.I)
+_MAX_ENTRIES = 512
+_lock = threading.Lock()
+_entries: dict[str, tuple[tuple[str, int], dict[Any, Any]]] = {}  # home -> ((stamp, inode), {key: answer})
+
+
+def writes_watched(sql: str) -> bool:
+    """Whether ``sql`` may change a :data:`WATCHED` table (a statement other than a read that names one)."""
+    return not _READ.match(sql) and _TABLE.search(sql) is not None
+
+
+class Tracked:
+    """A governance connection that remembers whether a statement wrote a watched table; everything else is the
+    DuckDB connection's own (``g.execute(...).fetchone()`` works as before)."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+        self.changed = False
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if not self.changed and writes_watched(sql):
+            self.changed = True
+        return self._con.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if not self.changed and writes_watched(sql):
+            self.changed = True
+        return self._con.executemany(sql, *args, **kwargs)
+
+    def sql(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        if not self.changed and writes_watched(query):
+            self.changed = True
+        return self._con.sql(query, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def stamp_path(home: Path) -> Path:
+    return home / "locks" / STAMP
+
+
+def read_stamp(home: Path) -> str | None:
+    try:
+        return stamp_path(home).read_text() or None
+    except OSError:
+        return None
+
+
+def new_stamp(home: Path) -> None:
+    """Called by a writer, under the governance lock, after it changed a watched table (or found no stamp)."""
+    path = stamp_path(home)
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(secrets.token_hex(16))
+    tmp.replace(path)  # one step: a reader sees the old stamp or the new one, never half of one
+
+
+def _version(home: Path) -> tuple[str, int] | None:
+    """The stamp, with the governance file's inode (a store restored by a rename is another file)."""
+    stamp = read_stamp(home)
+    try:
+        return (stamp, (home / "governance.duckdb").stat().st_ino) if stamp is not None else None
+    except OSError:
+        return None
+
+
+def lookup(home: Path, key: Any) -> tuple[bool, Any]:
+    """(True, answer) when ``key`` was answered under the stamp the store holds now."""
+    version = _version(home)
+    if version is None:
+        return False, None
+    with _lock:
+        held = _entries.get(str(home))
+        if held is not None and held[0] == version and key in held[1]:
+            return True, held[1][key]
+    return False, None
+
+
+def keep(home: Path, version: tuple[str, int] | None, key: Any, answer: Any) -> None:
+    """Remember ``answer`` for ``key`` under ``version`` (read under the same lock as the answer)."""
+    if version is None:
+        return
+    with _lock:
+        held = _entries.get(str(home))
+        if held is None or held[0] != version:
+            held = _entries[str(home)] = (version, {})
+        if len(held[1]) >= _MAX_ENTRIES:
+            held[1].clear()
+        held[1][key] = answer
+
+
+def cached(ws: Any, key: Any, load: Callable[[Any], T]) -> T:
+    """``load(g)`` on a read-only governance connection, or its answer from memory while no watched table changed.
+
+    ``key`` names the question (with its arguments); ``load`` must only read. Callers copy what they mutate."""
+    found, answer = lookup(ws.home, key)
+    if found:
+        return answer
+    with ws.governance(read_only=True) as g:
+        version = _version(ws.home)
+        answer = load(g)
+    keep(ws.home, version, key, answer)
+    return answer
