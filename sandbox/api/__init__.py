@@ -34,9 +34,9 @@ operating-system account can read: keep the vault where data scientists' kernels
 ``notebook`` whole tables as pandas frames; ``html`` how the objects look in Jupyter.
 """
 
-from sandbox.api.signin import connect
 from sandbox.api.report import GateReport
 from sandbox.api.session import Dataset, DatasetList, Session, Table
+from sandbox.api.signin import connect
 from sandbox.api.vault import Vault
 
 __all__ = ["Dataset", "DatasetList", "GateReport", "Session", "Table", "Vault", "connect"]
