@@ -87,7 +87,7 @@ def page_breakdown(ws: Workspace, user: User, dataset: str, table: str, group_by
 
 
 def page_distribution(ws: Workspace, user: User, dataset: str, table: str, column: str) -> pd.DataFrame:
-    """:func:`sandbox.explore.distribution` for this user, kept for ten minutes (a withdrawn dataset is refused
+    """:func:`sandbox.lab.explore.distribution` for this user, kept for ten minutes (a withdrawn dataset is refused
     at once)."""
     readable(ws, user, dataset)
     return _distribution(str(ws.home), user.model_dump_json(), dataset, table, column)
