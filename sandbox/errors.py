@@ -49,6 +49,10 @@ class PolicyBlocked(SandboxError):
     """A proposal breaks a hard rule of the council's policy, or has soft flags nobody acknowledged."""
 
 
+class DuplicateProposal(InputError):
+    """The same proposal is open already (its id is in the message)."""
+
+
 class NotAuthenticated(AccessDenied):
     """No valid sign-in: wrong password, locked or disabled account, or an expired session; sign in again."""
 

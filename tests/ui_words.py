@@ -1,0 +1,79 @@
+"""Which words on a page are UI text in the wrong language (issue 19.2): collect the visible text of a page in a
+real browser, remove the data's own values (table and column names, category values, ids, user names) and the
+few allowed terms, and report every word written in the other alphabet with the line it stands in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sandbox.access import User
+from sandbox.catalog_store import latest
+from sandbox.datasets import list_datasets, open_dataset
+from sandbox.workspace import Workspace
+
+# Words of the wrong alphabet: Latin in the Russian interface, Cyrillic in the English one.
+WORD = {"ru": re.compile(r"[A-Za-z][A-Za-z']*"), "en": re.compile(r"[А-Яа-яЁё][А-Яа-яЁё]*")}
+# Terms that stay as they are in both languages: the product, formats, laws and statistics symbols.
+ALLOWED = {"crm", "sandbox", "english", "p", "pp", "k", "id", "ids", "yaml", "json", "markdown", "md", "csv",
+           "duckdb", "hmac", "sha", "gdpr", "fz", "sdmetrics", "a", "b", "n", "ci", "z", "py", "http", "https",
+           "русский", "fdr", "holm", "v", "x", "dcr", "h", "d", "html", "png"}
+# What the browser shows: the text of every node a person sees (charts' SVG text too) and the placeholders of
+# inputs (icons' ligature names and the toolbars' tooltips of Streamlit and Plotly are not text a person reads).
+_VISIBLE_TEXT = """() => {
+  const parts = [];
+  for (const root of document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]')) {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walk.nextNode())) {
+      const el = node.parentElement;
+      if (!el || el.closest('script, style, noscript, [data-testid="stIconMaterial"]')) continue;
+      parts.push(node.nodeValue);
+    }
+    for (const el of root.querySelectorAll('[placeholder]')) parts.push(el.getAttribute('placeholder'));
+  }
+  return parts.join('\\n');
+}"""
+
+
+def tokens(text: str) -> set[str]:
+    """Every word of ``text`` (letters only, lower case): ``deals.channel`` and ``demo_crm`` give two each."""
+    return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+
+
+def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[str]:
+    """Words that are data, not UI: every published dataset's tables, columns and text values, every source's
+    catalog (columns the vault dropped included), the dataset and source ids, and ``extra`` (user names ...)."""
+    found: set[str] = set()
+    for info in list_datasets(ws, reader):
+        found |= tokens(f"{info.id} {info.source} {info.generator}")
+        with open_dataset(ws, reader, info.id) as con:
+            for table, column, kind in con.execute(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns").fetchall():
+                found |= tokens(f"{table} {column}")
+                if kind == "VARCHAR" or kind.startswith("ENUM"):
+                    values = con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}" LIMIT 5000'
+                                         ).fetchall()
+                    found |= tokens(" ".join(str(v) for (v,) in values if v is not None))
+        if (cat := latest(ws, info.source)) is not None:
+            for table, spec in cat.tables.items():
+                found |= tokens(table) | tokens(" ".join(spec.columns))
+    for item in extra:
+        found |= tokens(item)
+    return found
+
+
+def visible_text(pg) -> str:
+    """The text a person sees on the current page, main area and sidebar."""
+    return pg.evaluate(_VISIBLE_TEXT)
+
+
+def foreign_words(text: str, lang: str, allowed: set[str]) -> dict[str, str]:
+    """Words of the other alphabet that are neither data nor allowed terms, each with the line it stands in."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        for word in WORD[lang].findall(line):
+            key = word.lower().strip("'")
+            if key and key not in allowed and key not in ALLOWED and key not in found:
+                found[key] = line.strip()[:140]
+    return found
