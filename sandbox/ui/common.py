@@ -159,9 +159,9 @@ def sign_out() -> None:
 
 def account_sidebar(user: User) -> None:
     """Who is signed in, and a sign-out button, in the sidebar."""
-    from sandbox.ui.i18n import t
+    from sandbox.ui.i18n import UI, lang, t
 
-    seat = t("account.seat", seat=user.seat) if user.seat else ""
+    seat = t("account.seat", seat=UI[lang()].get(f"seat.{user.seat}", user.seat)) if user.seat else ""
     st.sidebar.caption(t("account.signed_in", name=user.name, role=t(f"role.{user.role}"), seat=seat))
     st.sidebar.button(t("account.sign_out"), on_click=sign_out, key="sign-out")
 
