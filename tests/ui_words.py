@@ -27,10 +27,12 @@ _VISIBLE_TEXT = """() => {
     let node;
     while ((node = walk.nextNode())) {
       const el = node.parentElement;
-      if (!el || el.closest('script, style, noscript, [data-testid="stIconMaterial"]')) continue;
+      if (!el || el.closest('script, style, noscript, title, [data-testid="stIconMaterial"]')) continue;
       parts.push(node.nodeValue);
     }
-    for (const el of root.querySelectorAll('[placeholder]')) parts.push(el.getAttribute('placeholder'));
+    for (const el of root.querySelectorAll('input:placeholder-shown, textarea:placeholder-shown')) {
+      if (el.offsetParent !== null) parts.push(el.getAttribute('placeholder'));
+    }
   }
   return parts.join('\\n');
 }"""

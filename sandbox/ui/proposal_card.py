@@ -58,7 +58,7 @@ def lab_result(evidence: dict[str, Any]) -> HypothesisResult | None:
 
 def _gate(d: dict[str, Any]) -> None:
     cols = st.columns(3)
-    cols[0].metric(t("proposal.gate"), (d.get("gate") or "-").upper())
+    cols[0].metric(t("proposal.gate"), t(f"datasets.{d['gate']}") if d.get("gate") in ("pass", "fail") else "-")
     cols[1].metric(t("proposal.quality"), pct(d["quality"]) if d.get("quality") is not None else "-")
     cols[2].metric(t("proposal.closer"), pct(d["dcr_share"]) if d.get("dcr_share") is not None else "-")
     st.caption(fidelity_words(d.get("fidelity")))

@@ -7,7 +7,8 @@ import streamlit as st
 
 from sandbox.audit import AuditFilter, check_log, events, export
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.i18n import count_words, language_switch, localize, num, t
+from sandbox.ui.council_widgets import table_words
+from sandbox.ui.i18n import UI, count_words, date_format, lang, language_switch, num, t
 
 language_switch()
 st.title(t("audit.title"))
@@ -17,10 +18,11 @@ with st.form("audit-filter"):
     actor = cols[0].text_input(t("audit.who"), key="audit-who")
     action = cols[1].text_input(t("audit.action"), key="audit-action")
     obj = cols[2].text_input(t("audit.object"), key="audit-object")
-    outcome = cols[3].selectbox(t("audit.outcome"), [None, "ok", "denied", "failed", "locked", "refused", "disabled"],
-                                format_func=lambda o, any_=t("audit.any"): o or any_, key="audit-outcome")
-    since = cols[4].date_input(t("audit.from"), value=None, key="audit-from")
-    until = cols[5].date_input(t("audit.to"), value=None, key="audit-to")
+    outcomes = [None, "ok", "denied", "failed", "locked", "refused", "disabled"]
+    outcome = cols[3].selectbox(t("audit.outcome"), outcomes, key="audit-outcome",
+                                format_func=lambda o, w=UI[lang()]: w[f"outcome.{o}"] if o else w["audit.any"])
+    since = cols[4].date_input(t("audit.from"), value=None, key="audit-from", format=date_format())
+    until = cols[5].date_input(t("audit.to"), value=None, key="audit-to", format=date_format())
     submitted = st.form_submit_button(t("audit.show"))
 flt = AuditFilter(actor=actor or None, action=action or None, object=obj or None, outcome=outcome,
                   since=datetime.combine(since, time.min) if since else None,
@@ -31,7 +33,8 @@ if submitted or "audit-view" not in st.session_state:  # each look at the log is
 shown_filter, rows = st.session_state["audit-view"]
 st.caption(count_words("audit.count", len(rows)))
 frame = pd.DataFrame(rows, columns=["seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details"])
-st.dataframe(localize(frame.iloc[::-1]), hide_index=True, width="stretch")
+st.dataframe(table_words(frame.iloc[::-1], {"role": "role.", "outcome": "outcome."}), hide_index=True,
+             width="stretch")
 
 cols = st.columns(3)
 if cols[0].button(t("audit.verify")):

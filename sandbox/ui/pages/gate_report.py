@@ -12,7 +12,7 @@ from sandbox.report import fidelity_words, gate_report_view, privacy_words, qual
 from sandbox.report_rules import dcr_rule
 from sandbox.settings import GateThresholds
 from sandbox.ui.common import current_user, shown_errors, workspace
-from sandbox.ui.i18n import lang, language_switch, num, pct, t
+from sandbox.ui.i18n import code_words, lang, language_switch, num, pct, t
 
 
 def _plot(fig) -> None:
@@ -32,7 +32,9 @@ with shown_errors():
 if not found:
     st.info(t("gate.none"))
     st.stop()
-labels = {d.id: t("gate.label", id=d.id, status=d.status, gate=d.gate or t("gate.not_evaluated")) for d in found}
+named = code_words()
+labels = {d.id: t("gate.label", id=d.id, status=named(d.status), gate=t(f"datasets.{d.gate}").lower() if d.gate else
+              t("gate.not_evaluated")) for d in found}
 dataset = st.selectbox(t("gate.dataset"), list(labels), format_func=labels.get, key="gate_dataset")
 with shown_errors():
     view = gate_report_view(ws, user, dataset)
@@ -46,7 +48,7 @@ full = view["view"] == "full"
 st.header(t("gate.verdict"))
 passed = view["gate"] == "pass"
 verdict = t("gate.passed") if passed else t("gate.failed", n=num(len(view["reasons"])))
-(st.success if passed else st.error)(f"**{view['gate'].upper()}**: {verdict}")
+(st.success if passed else st.error)(f"**{t('datasets.' + view['gate'])}**: {verdict}")
 if view["reasons"]:
     _bullets(view["reasons"])
 fidelity = view.get("fidelity") or {}
@@ -69,7 +71,7 @@ if full:
     _plot(charts.quality_tables_figure(view["quality"]))
     _plot(charts.quality_columns_figure(view["quality"]))
     if words.get("relationships"):
-        st.subheader("Links between tables")
+        st.subheader(t("gate.links"))
         _bullets(words["relationships"])
 
     st.header(t("gate.privacy"))
