@@ -45,7 +45,8 @@ def tokens(text: str) -> set[str]:
 
 def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[str]:
     """Words that are data, not UI: every published dataset's tables, columns and text values, every source's
-    catalog (columns the vault dropped included), the dataset and source ids, and ``extra`` (user names ...)."""
+    catalog (columns the vault dropped included) and locale, the dataset and source ids, the audit log's records
+    and ``extra`` (user names ...)."""
     found: set[str] = set()
     for info in list_datasets(ws, reader):
         found |= tokens(f"{info.id} {info.source} {info.generator}")
@@ -58,8 +59,12 @@ def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[st
                                          ).fetchall()
                     found |= tokens(" ".join(str(v) for (v,) in values if v is not None))
         if (cat := latest(ws, info.source)) is not None:
+            found |= tokens(cat.locale or "")
             for table, spec in cat.tables.items():
                 found |= tokens(table) | tokens(" ".join(spec.columns))
+    with ws.governance() as g:  # the audit log's records are data too: action codes, objects, reasons, details
+        for row in g.execute("SELECT DISTINCT action, object, reason, CAST(details AS VARCHAR) FROM audit").fetchall():
+            found |= tokens(" ".join(str(v) for v in row if v is not None))
     for item in extra:
         found |= tokens(item)
     return found

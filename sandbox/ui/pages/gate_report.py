@@ -8,7 +8,15 @@ import streamlit as st
 
 from sandbox import report_charts as charts
 from sandbox.datasets import list_datasets
-from sandbox.report import fidelity_words, gate_report_view, privacy_words, quality_words, render_html, report_words
+from sandbox.report import (
+    fidelity_words,
+    gate_report_view,
+    privacy_words,
+    quality_words,
+    relationship_words,
+    render_html,
+    report_words,
+)
 from sandbox.report_rules import dcr_rule
 from sandbox.settings import GateThresholds
 from sandbox.ui.common import current_user, shown_errors, workspace
@@ -43,6 +51,8 @@ limits = GateThresholds.model_validate(view.get("thresholds") or {})
 words |= {"quality": quality_words(view, lang()), "fidelity": fidelity_words(view.get("fidelity"), limits, lang())}
 if view.get("privacy"):
     words["privacy"] = privacy_words(view["privacy"], limits, lang())
+if view.get("relationships"):
+    words["relationships"] = relationship_words(view, lang())
 full = view["view"] == "full"
 
 st.header(t("gate.verdict"))
@@ -68,8 +78,8 @@ st.download_button(t("gate.download"), data=lambda: render_html(view),
 if full:
     st.header(t("gate.quality_section"))
     _bullets(words["quality"])
-    _plot(charts.quality_tables_figure(view["quality"]))
-    _plot(charts.quality_columns_figure(view["quality"]))
+    _plot(charts.quality_tables_figure(view["quality"], lang()))
+    _plot(charts.quality_columns_figure(view["quality"], lang()))
     if words.get("relationships"):
         st.subheader(t("gate.links"))
         _bullets(words["relationships"])
@@ -87,7 +97,7 @@ if full:
 st.header(t("gate.fidelity"))
 _bullets(words["fidelity"])
 points = (view.get("charts") or {}).get("fidelity") or {}
-_plot(charts.fidelity_figure(points, fidelity.get("measure", "rate")))
+_plot(charts.fidelity_figure(points, fidelity.get("measure", "rate"), lang()))
 if points.get("suppressed"):
     st.caption(t("gate.suppressed", n=num(points["suppressed"]), k=num(points["min_rows"])))
 
@@ -104,10 +114,10 @@ if distributions:
     grid = st.columns(2)
     for i, histogram in enumerate(distributions[table]):
         with grid[i % 2]:
-            _plot(charts.distribution_figure(histogram, table))
+            _plot(charts.distribution_figure(histogram, table, lang()))
 correlations = chart_data.get("correlations") or {}
 if correlations:
     st.header(t("gate.correlations"))
     st.caption(t("gate.correlations_note"))
     for table, matrix in correlations.items():
-        _plot(charts.correlation_figure(matrix, table))
+        _plot(charts.correlation_figure(matrix, table, lang()))
