@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sandbox.access import User
 from sandbox.catalog_store import latest
+from sandbox.council import store
 from sandbox.datasets import list_datasets, open_dataset
 from sandbox.workspace import Workspace
 
@@ -17,7 +18,8 @@ WORD = {"ru": re.compile(r"[A-Za-z][A-Za-z']*"), "en": re.compile(r"[А-Яа-я�
 # Terms that stay as they are in both languages: the product, formats, laws and statistics symbols.
 ALLOWED = {"crm", "sandbox", "english", "p", "pp", "k", "id", "ids", "yaml", "json", "markdown", "md", "csv",
            "duckdb", "hmac", "sha", "gdpr", "fz", "sdmetrics", "a", "b", "n", "ci", "z", "py", "http", "https",
-           "русский", "fdr", "holm", "v", "x", "dcr", "h", "d", "html", "png"}
+           "русский", "fdr", "holm", "v", "x", "dcr", "h", "d", "html", "png",
+           "dd", "mm", "yyyy"}  # the last: the order Streamlit's date picker shows (DD.MM.YYYY in Russian)
 # What the browser shows: the text of every node a person sees (charts' SVG text too) and the placeholders of
 # inputs (icons' ligature names and the toolbars' tooltips of Streamlit and Plotly are not text a person reads).
 _VISIBLE_TEXT = """() => {
@@ -45,8 +47,8 @@ def tokens(text: str) -> set[str]:
 
 def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[str]:
     """Words that are data, not UI: every published dataset's tables, columns and text values, every source's
-    catalog (columns the vault dropped included) and locale, the dataset and source ids, the audit log's records
-    and ``extra`` (user names ...)."""
+    catalog (columns the vault dropped included), locale and authors, the dataset and source ids, people's names,
+    what proposers wrote, and ``extra``."""
     found: set[str] = set()
     for info in list_datasets(ws, reader):
         found |= tokens(f"{info.id} {info.source} {info.generator}")
@@ -62,12 +64,35 @@ def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[st
             found |= tokens(cat.locale or "")
             for table, spec in cat.tables.items():
                 found |= tokens(table) | tokens(" ".join(spec.columns))
-    with ws.governance() as g:  # the audit log's records are data too: action codes, objects, reasons, details
-        for row in g.execute("SELECT DISTINCT action, object, reason, CAST(details AS VARCHAR) FROM audit").fetchall():
-            found |= tokens(" ".join(str(v) for v in row if v is not None))
+    with ws.governance() as g:  # people's names, and what proposers wrote (in the language they wrote it in)
+        found |= tokens(" ".join(name for (name,) in g.execute("SELECT name FROM users").fetchall()))
+        for p in store.load_all(g):
+            found |= tokens(" ".join([p.title, p.hypothesis, p.audience, p.message, p.purpose, p.proposer,
+                                      *p.guardrail_metrics, *(tp.name for tp in p.third_parties)]))
+        found |= tokens(" ".join(by for (by,) in g.execute("SELECT DISTINCT created_by FROM catalogs").fetchall()))
     for item in extra:
         found |= tokens(item)
     return found
+
+
+def audit_words(ws: Workspace) -> set[str]:
+    """The audit log's records are data too: action codes, objects, reasons and details (read when checked, since
+    every page visit adds events)."""
+    with ws.governance() as g:
+        rows = g.execute("SELECT DISTINCT action, object, reason, CAST(details AS VARCHAR) FROM audit").fetchall()
+    return tokens(" ".join(str(v) for row in rows for v in row if v is not None))
+
+
+def catalog_codes() -> set[str]:
+    """The catalog's codes (column classes, purposes, ...): the steward's grid edits them as values, so its
+    accessible copy (not what is drawn) holds them; the read-only grid and every other place show them in words."""
+    from typing import get_args
+
+    from sandbox import catalog
+
+    kinds = (catalog.ColumnClass, catalog.Purpose, catalog.SensitiveCategory, catalog.IdentifierKind,
+             catalog.Generalization)
+    return tokens(" ".join(v for kind in kinds for v in get_args(kind)) + " pseudonym dropped kept generalized")
 
 
 def visible_text(pg) -> str:

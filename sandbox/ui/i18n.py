@@ -128,8 +128,8 @@ def code_words() -> Callable[[Any], str]:
         if not isinstance(v, str):
             return "" if v is None else str(v)
         head, _, inner = v.partition(" (")
-        if inner.endswith(")") and f"code.{head}" in table:
-            return f"{table[f'code.{head}']} ({name(inner[:-1])})"
+        if inner.endswith(")") and f"code.{inner[:-1]}" in table:  # "table.column (code)", "code (code)"
+            return f"{table.get(f'code.{head}', head)} ({name(inner[:-1])})"
         return table.get(f"code.{v}", v)
 
     return name

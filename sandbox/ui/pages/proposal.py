@@ -58,7 +58,8 @@ if p.message:
 st.write(t("proposal.field_list", fields=", ".join(f"`{f}`" for f in p.all_fields()) or "-"))
 st.write(t("proposal.metric", metric=p.metric or "-", guards=", ".join(p.guardrail_metrics) or "-"))
 if p.third_parties:
-    st.dataframe(table_words(pd.DataFrame([tp.model_dump() for tp in p.third_parties])), hide_index=True)
+    parties = pd.DataFrame([tp.model_dump() for tp in p.third_parties]).rename(columns={"purpose": "consent_purpose"})
+    st.dataframe(table_words(parties), hide_index=True)
 
 st.subheader(t("proposal.council"))
 quorum(view.tally)
