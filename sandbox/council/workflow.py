@@ -80,8 +80,7 @@ def _refuse_duplicate(g: duckdb.DuckDBPyConnection, proposer: str, draft: Propos
     same = draft.model_dump(mode="json", exclude={"evidence"})
     for p in store.load_all(g, "proposer = ? AND id IS DISTINCT FROM ?", [proposer, pid]):
         if p.state not in CLOSED and p.draft().model_dump(mode="json", exclude={"evidence"}) == same:
-            raise DuplicateProposal(f"this proposal repeats {p.id} ({p.state.replace('_', ' ')}, version "
-                                    f"{p.version}); change or submit {p.id} instead, or withdraw it first")
+            raise DuplicateProposal(p.id, p.state, p.version)
 
 
 def create_draft(ws: Workspace, user: User, draft: ProposalDraft | dict[str, Any]) -> Proposal:

@@ -193,5 +193,17 @@ def shown_errors() -> Iterator[None]:
         with st.spinner(t("progress.working")):
             yield
     except SandboxError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc))
         st.stop()
+
+
+def error_words(exc: SandboxError) -> str:
+    """A product error in the UI language: its own words (``error.<ClassName>``) when the error names its values
+    and the language has them, else its message."""
+    from sandbox.ui.i18n import UI, lang
+
+    text = UI[lang()].get(f"error.{type(exc).__name__}")
+    if not text or not exc.values:
+        return str(exc)
+    values = {k: UI[lang()].get(f"state.{v}", v).lower() if k == "state" else v for k, v in exc.values.items()}
+    return text.format(**values)

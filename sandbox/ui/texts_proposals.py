@@ -59,6 +59,8 @@ PROPOSALS: dict[str, dict[str, str]] = {
         "outcome.refused": "refused", "outcome.disabled": "disabled",
     },
     "ru": {
+        "error.DuplicateProposal": "Это предложение повторяет {id} ({state}, версия {version}): измените или "
+                                   "отправьте {id} либо сначала отзовите его.",
         "mine.title": "Мои предложения",
         "mine.none": "Предложений у вас пока нет. Проверьте идею в лаборатории гипотез и сохраните результат как "
                      "предложение: сегмент, метрика и поля берутся из проверки.",
