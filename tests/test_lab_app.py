@@ -110,7 +110,7 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     assert [p.name for p in proposal.third_parties] == ["CallCenter Ltd"]
     assert proposal.evidence["sample_size"]["effect"] == pytest.approx(smallest.value / 100)  # the size agreed
     submit(at, "Save draft proposal")  # the same proposal again: refused, naming the first
-    assert any(e.value.startswith(f"this proposal repeats {proposal.id} (draft, version 1)") for e in at.error)
+    assert any(e.value.startswith(f"This proposal repeats {proposal.id} (draft, version 1)") for e in at.error)
     assert len([p for p in list_proposals(ws, MARKETER, mine=True) if p.title == "Phone first"]) == 1
 
     at.sidebar.radio(key="_lang_switch").set_value("ru").run()  # the result stays, now in Russian

@@ -25,7 +25,7 @@ def flag_name(f: Flag) -> str:
 
 
 def flag_why(f: Flag) -> str:
-    """Why a flag fired, in the UI language: the rule's own words in English; in another language the kind's
+    """Why a flag fired, in the UI language: the rule's own words (specific) in English; in another the kind's
     explanation (with the phrases found in the proposal's own message, as they were written)."""
     key = f"flag.why.{f.kind}"
     if lang() == "en" or key not in UI[lang()]:

@@ -21,6 +21,17 @@ CODES: dict[str, dict[str, str]] = {
         "code.deleted": "deleted", "code.forgotten": "replaced after erasure",
         "code.published": "published", "code.staged": "staged", "code.evaluated": "evaluated",
         "code.withdrawn": "withdrawn", "gate.links": "Links between tables",
+        "flag.why.sensitive_category": "special categories of personal data are used and the company's declared "
+                                        "core service does not cover them",
+        "flag.why.third_party_consent": "a third party would receive data without recorded consent for this purpose",
+        "flag.why.children": "the proposal targets children (the flag, the audience, an age filter under 18 or a "
+                             "field holding data about children)",
+        "flag.why.field_purpose": "a field the catalog keeps only out of habit, without a purpose, is used",
+        "flag.why.quasi_identifiers": "together these quasi-identifiers can single out people in the real CRM",
+        "flag.why.vulnerable_group": "the proposal concerns a vulnerable group",
+        "flag.why.emotional_trigger": "the channel or message applies emotional pressure",
+        "flag.why.audience_size": "the planned real audience is larger than the policy allows without a reason",
+        "flag.why.retention": "the data behind the proposal is near or past its retention limit",
         "reveal.title": "Gate evidence",
         "reveal.summary": "This is the summary. The full report (per-table privacy and fidelity detail) is shown on "
                           "request; the request and its reason are logged.",

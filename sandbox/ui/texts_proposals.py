@@ -3,6 +3,8 @@ Russian). Proposals are made from a tested Lab result and changed in a form; nob
 
 PROPOSALS: dict[str, dict[str, str]] = {
     "en": {
+        "error.DuplicateProposal": "This proposal repeats {id} ({state}, version {version}): change or submit {id} "
+                                   "instead, or withdraw it first.",
         "mine.title": "My proposals",
         "mine.none": "You have no proposals yet. Test an idea in the Hypothesis Lab and save the result as a "
                      "proposal: the segment, the metric and the fields come from the test.",
