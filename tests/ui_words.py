@@ -70,6 +70,8 @@ def data_words(ws: Workspace, reader: User, extra: Iterable[str] = ()) -> set[st
             found |= tokens(" ".join([p.title, p.hypothesis, p.audience, p.message, p.purpose, p.proposer,
                                       *p.guardrail_metrics, *(tp.name for tp in p.third_parties)]))
         found |= tokens(" ".join(by for (by,) in g.execute("SELECT DISTINCT created_by FROM catalogs").fetchall()))
+        for table in ("snapshots", "models", "datasets"):  # ids such as demo_crm-20261206235153-ebc0
+            found |= tokens(" ".join(i for (i,) in g.execute(f"SELECT id FROM {table}").fetchall()))
     for item in extra:
         found |= tokens(item)
     return found
