@@ -10,7 +10,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class SandboxError(Exception):
-    """Base of every error the product raises on purpose; its message tells the user what to do."""
+    """Base of every error the product raises on purpose; its message tells the user what to do.
+
+    ``values`` (empty unless an error sets them) are what the message says, so an interface in another language
+    can say it again in its own words (``error.<ClassName>`` in the app's texts)."""
+
+    values: dict[str, Any] = {}  # noqa: RUF012  (read-only default; an error that fills it sets its own)
 
 
 class InputError(SandboxError):
@@ -47,6 +52,15 @@ class IllegalTransition(SandboxError):
 
 class PolicyBlocked(SandboxError):
     """A proposal breaks a hard rule of the council's policy, or has soft flags nobody acknowledged."""
+
+
+class DuplicateProposal(InputError):
+    """The same proposal is open already (its id is in the message)."""
+
+    def __init__(self, existing: str, state: str, version: int) -> None:
+        self.values = {"id": existing, "state": state, "version": version}
+        super().__init__(f"this proposal repeats {existing} ({state.replace('_', ' ')}, version {version}); change "
+                         f"or submit {existing} instead, or withdraw it first")
 
 
 class NotAuthenticated(AccessDenied):

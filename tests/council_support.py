@@ -9,6 +9,7 @@ so its gate fails deterministically.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -100,10 +101,14 @@ def council_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return build(tmp_path_factory.mktemp("council"))
 
 
+_DRAFTS = itertools.count(1)
+
+
 def draft(**changes: Any) -> dict[str, Any]:
-    """A clean campaign proposal on the demo source (no flag fires) with ``changes`` applied."""
+    """A clean campaign proposal on the demo source (no flag fires) with ``changes`` applied; each call's title
+    is its own (the workflow refuses a proposer's second copy of an open proposal)."""
     base: dict[str, Any] = {
-        "title": "Phone follow-up for silver customers",
+        "title": f"Phone follow-up for silver customers #{next(_DRAFTS)}",
         "hypothesis": "We believe that a phone follow-up for silver-tier customers will raise conversion "
                       "because phone deals convert best on synthetic data.",
         "source": "demo_crm",

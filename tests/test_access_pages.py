@@ -112,7 +112,7 @@ def test_the_audit_log_page_filters_and_prepares_an_export(app_world: World):
     at.run()
     at.text_input[1].input("publish")
     at.button[0].click().run()
-    assert list(at.dataframe[0].value["action"]) == ["publish"]
+    assert list(at.dataframe[0].value["Action"]) == ["publish"]
     next(b for b in at.button if b.label == "Prepare CSV export").click().run()
     assert not at.exception
     assert [e.type for e in at.get("download_button")] == ["download_button"]

@@ -15,7 +15,7 @@ import pytest
 import sandbox
 from sandbox.api.notebook import read_table
 from sandbox.council import get as get_proposal
-from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
+from sandbox.errors import AccessDenied, DuplicateProposal, InputError, NotAuthenticated, UnknownObject
 from sandbox.governance.access import User
 from sandbox.governance.users import disable_user, set_role
 from sandbox.lab.hypothesis import HypothesisResult, HypothesisSpec, run_hypothesis
@@ -325,6 +325,8 @@ def test_a_proposal_is_filed_as_a_draft_with_the_results_evidence_and_notes(demo
     assert stored.fields_used == ["deals.channel", "deals.stage"] and stored.metric == "deals.stage=won"
     assert stored.evidence["notebook"] == {"auc": 0.61} and stored.evidence["test"]["p_value"] == result.test.p_value
     assert proposal.id in [p.id for p in dana.proposals()]
+    with pytest.raises(DuplicateProposal, match=f"repeats {proposal.id} "):  # the same again, other notes or not
+        dana.propose(result, notes={"auc": 0.62}, **FORM)
     with pytest.raises(InputError, match="channel"):
         dana.propose(result, **{k: v for k, v in FORM.items() if k != "channel"})
     with pytest.raises(AccessDenied):
@@ -353,7 +355,7 @@ def test_every_call_of_a_notebook_session_is_audited(demo):
     dana.report()
     dana.table("deals").sql("SELECT count(*) FROM t").df()
     result = dana.hypothesis(unit="deals", split=BY_CHANNEL, metric=WON)
-    proposal = dana.propose(result, **FORM)
+    proposal = dana.propose(result, **{**FORM, "title": "Audited idea"})
     found = [(e[0], e[1], e[2]) for e in events_since(ws, before)]
     for expected in [("dana", "notebook.connect", str(ws.home)), ("dana", "datasets.list", ""),
                      ("dana", "report.view", dataset), ("dana", "dataset.read", dataset),

@@ -19,9 +19,10 @@ pytestmark = pytest.mark.browser
 council_ws = council_support.council_ws
 
 WORDS = {
-    "en": dict(heading="Council queue", count=r"^\d+ proposals? waits? for your vote", vote="Request changes",
+    "en": dict(heading="Council queue", open="Open", count=r"^\d+ proposals? waits? for your vote",
+               vote="Request changes",
                reason="Reason (required)", cast="Cast vote", voted=r"You voted request changes on \d{4}-\d\d-\d\d"),
-    "ru": dict(heading="Очередь совета", count=r"^\d+ предложени[еяй] жд(ёт|ут) вашего голоса",
+    "ru": dict(heading="Очередь совета", open="Открыть", count=r"^\d+ предложени[еяй] жд(ёт|ут) вашего голоса",
                vote="Запросить правки",
                reason="Обоснование (обязательно)", cast="Проголосовать",
                voted=r"Вы проголосовали «запросить правки» \d\d\.\d\d\.\d{4}"),
@@ -57,7 +58,7 @@ def test_member_lands_on_the_queue_with_its_count_and_sees_the_vote_confirmed(se
     assert count.inner_text().startswith(f"{waiting} ")
     pid = pids[0] if code == "en" else pids[1]
     # the innermost row naming the proposal (an enclosing block holds every row's button)
-    page.locator("div.stHorizontalBlock", has_text=f"{pid}:").last.get_by_role("button", name="Open",
+    page.locator("div.stHorizontalBlock", has_text=f"{pid}:").last.get_by_role("button", name=w["open"],
                                                                                exact=True).click()
     page.get_by_role("heading", name=re.compile(f"^{pid}:")).wait_for()
     page.get_by_text(w["vote"], exact=True).click()

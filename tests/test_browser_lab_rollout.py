@@ -1,7 +1,7 @@
 """The Lab's rollout defaults in headless Chromium, in English and Russian (issue 19.8): for phone vs e-mail the
 channel is the phone, the audience names the unit it counts, the sample size follows the smallest effect worth
 detecting (starting at half the difference seen) and is what the council sees; saving the same proposal twice is
-refused. One app server serves the module."""
+refused in the page's language, naming the first. One app server serves the module."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def test_rollout_defaults_follow_the_hypothesis_and_a_second_save_is_refused(ser
     page.get_by_role("button", name=w["lab.submit"], exact=True).click()
     page.get_by_text(w["lab.saved"].split("{id}")[0]).wait_for()
     page.get_by_role("button", name=w["lab.submit"], exact=True).click()
-    page.get_by_text(re.compile(r"this proposal is saved already as P-\d+")).wait_for()
+    refused = w["error.DuplicateProposal"].split("{id}")[0]  # in the page's language, naming the first
+    page.get_by_text(re.compile(re.escape(refused) + r"P-\d+")).wait_for()
     shot(page, f"lab-rollout-{code}")
     saved = [p for p in list_proposals(ws, MARKETER, mine=True) if p.title == title]
     assert len(saved) == 1 and saved[0].channel == "phone"

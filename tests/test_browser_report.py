@@ -15,11 +15,12 @@ from tests.helpers_login import ensure_user
 pytestmark = pytest.mark.browser
 
 WORDS = {
-    "en": dict(title="Release gate report", rule=r"Closer to training rows \d+\.\d%: .*, so it passes\.",
+    "en": dict(title="Release gate report", verdict="PASS",
+               rule=r"Closer to training rows \d+\.\d%: .*, so it passes\.",
                chart="how far synthetic rows are from real rows", corr="Correlation differences",
                download="Download the report (HTML)", quality=r"^Overall quality \d+% \(the gate asks",
                fidelity=r"^Conclusions matched real data in \d+%"),
-    "ru": dict(title="Отчёт контроля выпуска",
+    "ru": dict(title="Отчёт контроля выпуска", verdict="ПРОЙДЕНА",
                rule=r"Ближе к обучающим строкам \d+,\d%: .*, поэтому проверка пройдена\.",
                chart="насколько синтетические строки далеки от реальных", corr="Разница корреляций",
                download="Скачать отчёт (HTML)", quality=r"^Общее качество \d+% \(контроль требует",
@@ -47,7 +48,7 @@ def test_steward_reads_the_verdict_the_rule_that_decided_and_the_charts(served, 
     if code == "ru":
         page.get_by_role("radiogroup", name="Language").get_by_text("Русский", exact=True).first.click()
         page.get_by_role("heading", name=w["title"]).wait_for()
-    page.get_by_text("PASS").first.wait_for()
+    page.get_by_text(w["verdict"], exact=True).first.wait_for()
     rule = page.get_by_text(re.compile(w["rule"])).first
     rule.wait_for()
     above, chance = {"en": (": above", "within chance"), "ru": (": больше", "в пределах случайности")}[code]

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from sandbox.council import acknowledge, create_draft, submit
@@ -91,14 +90,14 @@ def test_a_hard_flag_shows_on_the_proposal_page_and_submission_is_refused(home):
 
 
 def test_flow_propose_flag_acknowledge_vote_approve_packet(home):
-    # propose: a marketer writes the proposal on "My proposals"
+    # propose: saved from a tested hypothesis (the Lab's form, tests/test_lab_app.py); "My proposals" offers no
+    # hand-written YAML, only the way to the Lab, and lists the new draft with its next step
+    pid = create_draft(home, MARKETER, draft(title="Flow idea", audience_size=25_000,
+                                             fields_used=["customers.birth_date", "customers.city", "deals.stage"])).id
     at = _page("my_proposals.py", MARKETER)
-    text = yaml.safe_dump(draft(title="Flow idea", audience_size=25_000,
-                                fields_used=["customers.birth_date", "customers.city", "deals.stage"]))
-    at.text_area(key="new_proposal_yaml").input(text).run()
-    next(b for b in at.button if b.label == "Create draft").click().run()
-    assert not at.exception and "created" in at.success[0].value
-    pid = at.success[0].value.split()[1]
+    assert not at.exception and not at.text_area and not at.code
+    assert any(f"{pid}: Flow idea" in m.value for m in at.markdown)
+    assert "A proposal starts from a tested hypothesis" in at.caption[0].value
 
     # flag: both soft flags show, unacknowledged; submitting is refused
     at = _page("proposal.py", MARKETER, id=pid)
@@ -147,10 +146,11 @@ def test_the_proposer_edits_after_a_change_request_and_resubmits(home):
     vote(home, SECURITY, p.id, "request_changes", "add a guardrail on complaints")
     at = _page("proposal.py", MARKETER, id=p.id)
     assert "Changes requested" in at.caption[0].value
-    edited = yaml.safe_load(at.text_area(key=f"edit-{p.id}-v1").value)
-    edited["guardrail_metrics"] = ["complaints per 1,000 customers"]
-    at.text_area(key=f"edit-{p.id}-v1").input(yaml.safe_dump(edited)).run()
-    at.button(key=f"save-{p.id}").click().run()
+    assert not at.text_area(key=f"edit-{p.id}-v1-hypothesis").value.startswith("title:")  # a form, not YAML
+    guards = at.text_area(key=f"edit-{p.id}-v1-guards")
+    assert guards.value == "support tickets per customer\nunsubscribe rate"
+    guards.input("complaints per 1,000 customers")
+    next(b for b in at.button if b.label == "Save changes").click().run()
     assert not at.exception and "saved as version 2" in at.success[0].value
     at = _page("proposal.py", MARKETER, id=p.id)
     at.button(key=f"submit-{p.id}").click().run()

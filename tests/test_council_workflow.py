@@ -25,7 +25,7 @@ from sandbox.council import (
     withdraw,
 )
 from sandbox.council.model import ProposalDraft
-from sandbox.errors import AccessDenied, IllegalTransition, InputError, PolicyBlocked
+from sandbox.errors import AccessDenied, DuplicateProposal, IllegalTransition, InputError, PolicyBlocked
 from sandbox.governance import notify
 from sandbox.governance.access import User
 from tests import council_support
@@ -71,6 +71,35 @@ def test_create_draft_accepts_a_model_or_a_dict_and_records_version_and_audit(co
     assert a.id != b.id and a.state == b.state == "draft" and a.version == 1 and a.proposer == "mark"
     assert _audit(council_ws, "proposal.create", a.id)[0][0] == "ok"
     assert proposal_view(council_ws, MARKETER, a.id).versions[0]["draft"]["title"] == a.title
+
+
+def test_a_proposers_second_copy_of_an_open_proposal_is_refused_naming_the_first(council_ws, tmp_path, monkeypatch):
+    """Issue 19.8: duplicates are refused by the library, so the Lab, the notebook API and the CLI all refuse
+    them; an edit that makes one proposal a copy of another is refused too; once withdrawn it may be made again."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from sandbox.cli import app
+
+    same = draft(title="Twice the same idea")
+    first = create_draft(council_ws, MARKETER, same)
+    with pytest.raises(DuplicateProposal, match=rf"^this proposal repeats {first.id} \(draft, version 1\)"):
+        create_draft(council_ws, MARKETER, {**same, "evidence": {"note": "another run"}})
+    other = create_draft(council_ws, OTHER_MARKETER, same)  # another marketer's own proposal
+    assert other.id != first.id
+    second = create_draft(council_ws, MARKETER, draft(title="Twice the same idea", audience_size=3000))
+    with pytest.raises(DuplicateProposal, match=f"repeats {first.id} "):
+        update_draft(council_ws, MARKETER, second.id, {"audience_size": same["audience_size"]})
+    monkeypatch.setenv("SANDBOX_HOME", str(council_ws.home))
+    monkeypatch.setenv("SANDBOX_USER", MARKETER.name)
+    cli_login(council_ws, MARKETER.name, MARKETER.role)
+    file = tmp_path / "same.yaml"
+    file.write_text(yaml.safe_dump(same))
+    refused = CliRunner().invoke(app, ["proposals", "create", "--file", str(file)])
+    assert refused.exit_code == 1 and f"repeats {first.id} (draft, version 1)" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+    withdraw(council_ws, MARKETER, first.id, "written twice")
+    assert create_draft(council_ws, MARKETER, same).id not in (first.id, second.id)
 
 
 def test_create_draft_reports_every_problem_at_once(council_ws):

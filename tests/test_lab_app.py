@@ -110,8 +110,7 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     assert [p.name for p in proposal.third_parties] == ["CallCenter Ltd"]
     assert proposal.evidence["sample_size"]["effect"] == pytest.approx(smallest.value / 100)  # the size agreed
     submit(at, "Save draft proposal")  # the same proposal again: refused, naming the first
-    assert any(e.value == f"this proposal is saved already as {proposal.id} (draft); open it under My proposals "
-               "to change or submit it" for e in at.error)
+    assert any(e.value.startswith(f"This proposal repeats {proposal.id} (draft, version 1)") for e in at.error)
     assert len([p for p in list_proposals(ws, MARKETER, mine=True) if p.title == "Phone first"]) == 1
 
     at.sidebar.radio(key="_lang_switch").set_value("ru").run()  # the result stays, now in Russian
@@ -122,6 +121,12 @@ def test_build_test_and_save_a_hypothesis(lab_env):
     assert re.fullmatch(r"\+\d+,\d п\. п\.", metrics["Разница B - A"])
     assert at.selectbox(key="lab_split_column_deals").label == "Делить по столбцу"
     assert at.selectbox(key="lab_split_column_deals").value == "channel"  # switching keeps what was entered
+    submit(at, "Сохранить черновик предложения")  # saved in Russian words: a proposal of its own
+    russian = next(s.value for s in at.success if s.value.startswith("Сохранено"))
+    pid = re.search(r"P-\d+", russian)[0]
+    submit(at, "Сохранить черновик предложения")  # and once more: refused in Russian, naming the first
+    assert any(e.value.startswith(f"Это предложение повторяет {pid} (черновик, версия 1)") for e in at.error), \
+        [e.value for e in at.error]
 
 
 def test_filters_too_small_groups_and_incomplete_input(lab_env):

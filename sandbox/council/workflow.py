@@ -19,7 +19,7 @@ from sandbox.council import store
 from sandbox.council.model import MATERIAL_EXEMPT, PolicyReport, Proposal, ProposalDraft
 from sandbox.council.policy import check_in, load_policy_in
 from sandbox.council.states import next_state
-from sandbox.errors import AccessDenied, InputError, PolicyBlocked, UnknownObject, parse_as
+from sandbox.errors import AccessDenied, DuplicateProposal, InputError, PolicyBlocked, UnknownObject, parse_as
 from sandbox.governance import audit, notify
 from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
@@ -71,12 +71,28 @@ def _own(p: Proposal, user: User, doing: str) -> None:
         raise AccessDenied(f"only the proposer ({p.proposer}) may {doing} proposal {p.id}")
 
 
+CLOSED = ("withdrawn", "rejected", "rolled_out")
+"""States after which the same proposal may be made again."""
+
+
+def _refuse_duplicate(g: duckdb.DuckDBPyConnection, proposer: str, draft: ProposalDraft,
+                      pid: str | None = None) -> None:
+    """Refuse a draft that repeats an open proposal of the same proposer word for word (the evidence aside: the
+    same Lab answer saved twice, a double click, a file created again), naming the proposal it repeats."""
+    same = draft.model_dump(mode="json", exclude={"evidence"})
+    for p in store.load_all(g, "proposer = ? AND id IS DISTINCT FROM ?", [proposer, pid]):
+        if p.state not in CLOSED and p.draft().model_dump(mode="json", exclude={"evidence"}) == same:
+            raise DuplicateProposal(p.id, p.state, p.version)
+
+
 def create_draft(ws: Workspace, user: User, draft: ProposalDraft | dict[str, Any]) -> Proposal:
-    """Store a new proposal in state ``draft`` (version 1) and return it."""
+    """Store a new proposal in state ``draft`` (version 1) and return it; refused (:class:`DuplicateProposal`)
+    when the same proposer has the same proposal open already."""
     require(user, "proposal.create")
     parsed = parse_draft(draft)
     with transaction(ws) as g:
         parsed = resolve_draft(g, parsed)
+        _refuse_duplicate(g, user.name, parsed)
         at = store.now()
         p = Proposal(**parsed.model_dump(), id=store.next_id(g), proposer=user.name, created_at=at, updated_at=at)
         store.insert(g, p)
@@ -99,6 +115,7 @@ def update_draft(ws: Workspace, user: User, pid: str, changes: ProposalDraft | d
         changed = {k for k in ProposalDraft.model_fields if getattr(old, k) != getattr(new, k)}
         if not changed:
             return p
+        _refuse_duplicate(g, p.proposer, new, pid)
         material = bool(changed - MATERIAL_EXEMPT)
         before = p.state
         p = Proposal.model_validate({**p.model_dump(), **new.model_dump(), "version": p.version + 1})

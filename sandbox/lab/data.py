@@ -163,8 +163,8 @@ class DatasetSchema(BaseModel):
         """A Graphviz diagram: one box per table (name, rows, columns), an arrow from parent to child."""
         lines = ["digraph schema {", "  rankdir=LR;", '  node [shape=box, style="rounded", fontname="sans-serif"];']
         for t in self.tables:
-            cols = "\\l".join(f"{c}: {k.lower()}" for c, k in t.columns.items())
-            rows = i18n.tr(lang, "schema.rows", n=i18n.number(t.rows, lang))
+            cols = "\\l".join(f"{c}: {i18n.type_name(k, lang)}" for c, k in t.columns.items())
+            rows = i18n.counted(lang, "schema.rows", t.rows)
             lines.append(f'  "{t.name}" [label="{t.name} ({rows})\\n\\n{cols}\\l"];')
         for t in self.tables:
             if t.parent is not None:

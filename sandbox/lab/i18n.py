@@ -47,7 +47,9 @@ TEXT: dict[str, dict[str, str]] = {
         "hypothesis": "We believe that {change} for {segment} will {outcome} because {reason}.",
         "segment.all": "all {unit}",
         "segment.where": "{unit} where {conditions}",
-        "schema.rows": "{n} rows",
+        "schema.rows": "{n} rows", "schema.rows.one": "{n} row",
+        "type.integer": "whole number", "type.number": "number", "type.text": "text", "type.date": "date",
+        "type.time": "date and time", "type.bool": "yes / no",
     },
     "ru": {
         "metric.rate": "конверсия",
@@ -80,7 +82,9 @@ TEXT: dict[str, dict[str, str]] = {
                       "{reason}.",
         "segment.all": "все {unit}",
         "segment.where": "{unit}, где {conditions}",
-        "schema.rows": "{n} строк",
+        "schema.rows": "{n} строк", "schema.rows.one": "{n} строка", "schema.rows.few": "{n} строки",
+        "type.integer": "целое число", "type.number": "число", "type.text": "текст", "type.date": "дата",
+        "type.time": "дата и время", "type.bool": "да / нет",
     },
 }
 
@@ -137,6 +141,25 @@ def check_lang(lang: str) -> Lang:
 def tr(lang: str, key: str, **values: Any) -> str:
     """The text ``key`` in ``lang`` with ``values`` filled in."""
     return TEXT[check_lang(lang)][key].format(**values)
+
+
+def counted(lang: str, key: str, n: int) -> str:
+    """``key.<plural form>`` for ``n`` in ``lang`` (Babel's plural rules: 1 / 2-4 / 5+ in Russian), else ``key``."""
+    from babel import Locale
+
+    form = Locale(check_lang(lang)).plural_form(n)
+    texts = TEXT[lang]
+    return texts.get(f"{key}.{form}", texts[key]).format(n=number(n, lang))
+
+
+_TYPES = (("INT", "integer"), ("DOUBLE", "number"), ("FLOAT", "number"), ("DECIMAL", "number"),
+          ("REAL", "number"), ("TIMESTAMP", "time"), ("DATE", "date"), ("BOOL", "bool"))
+
+
+def type_name(duckdb_type: str, lang: str) -> str:
+    """A column's DuckDB type in words ("BIGINT" -> "whole number" / "целое число"); text for anything else."""
+    upper = duckdb_type.upper()
+    return tr(lang, "type." + next((word for part, word in _TYPES if part in upper), "text"))
 
 
 def number(x: float | int | None, lang: str = "en", decimals: int = 0, *, sign: bool = False) -> str:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from sandbox.errors import InputError
 from sandbox.governance.access import User, require
 from sandbox.lab import i18n
 from sandbox.lab.hypothesis import HypothesisResult, SampleSize
@@ -71,16 +70,9 @@ def save_proposal(ws: Workspace, user: User, result: HypothesisResult, form: Pro
     council sees it with the evidence. Saving the same proposal again (a double click, the same result saved
     twice) is refused, naming the open proposal it repeats.
     """
-    from sandbox.council import create_draft, list_proposals
+    from sandbox.council import create_draft
 
     require(user, "proposal.create")
     if sample is not None:
         result = result.model_copy(update={"sample_size": sample})
-    draft = draft_from_result(result, form)
-    fields = draft.model_fields_set - {"evidence"}
-    same = {k: getattr(draft, k) for k in fields}
-    for p in list_proposals(ws, user, mine=True):
-        if p.state not in ("withdrawn", "rejected") and {k: getattr(p, k) for k in fields} == same:
-            raise InputError(f"this proposal is saved already as {p.id} ({p.state.replace('_', ' ')}); open it "
-                             "under My proposals to change or submit it")
-    return create_draft(ws, user, draft)
+    return create_draft(ws, user, draft_from_result(result, form))

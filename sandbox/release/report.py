@@ -141,24 +141,37 @@ def fidelity_words(fidelity: dict[str, Any] | None, thresholds: GateThresholds |
     return lines
 
 
-def relationship_words(report: dict[str, Any]) -> list[str]:
+_LINK_WORDS = {
+    "en": {"children": "children per parent {s} alike",
+           "pairs": "parent columns against child columns {s} alike (weakest: {p} against {c}, {w})",
+           "use": "{d} of {r} references resolve to no row; children use {u} of parents (real {ru})"},
+    "ru": {"children": "число дочерних строк на родителя похоже на {s}",
+           "pairs": "столбцы родителя против столбцов потомков похожи на {s} (слабее всего: {p} против {c}, {w})",
+           "use": "{d} из {r} ссылок не ведут ни к одной строке; потомки используют {u} родителей (в реальных "
+                  "данных {ru})"},
+}
+
+
+def relationship_words(report: dict[str, Any], lang: str = "en") -> list[str]:
     """Per link: do children per parent and parent attributes against child columns keep their real shape,
-    and does every synthetic reference resolve?"""
-    lines = []
+    and does every synthetic reference resolve? (in ``lang``)"""
+    from sandbox.lab.i18n import number, percent
+
+    lines, w = [], _LINK_WORDS[lang]
     links = report.get("links") or {}
     for link, r in (report.get("relationships") or {}).items():
         parts = []
         if r.get("children_per_parent") is not None:
-            parts.append(f"children per parent {r['children_per_parent']:.0%} alike")
+            parts.append(w["children"].format(s=percent(r["children_per_parent"], lang, 0)))
         if r.get("attribute_pairs") is not None:
             worst = r.get("worst_pair") or {}
-            parts.append(f"parent columns against child columns {r['attribute_pairs']:.0%} alike (weakest: "
-                         f"{worst.get('parent_column')} against {worst.get('child_column')}, "
-                         f"{worst.get('similarity', 0):.0%})")
+            parts.append(w["pairs"].format(s=percent(r["attribute_pairs"], lang, 0), p=worst.get("parent_column"),
+                                           c=worst.get("child_column"), w=percent(worst.get("similarity", 0), lang, 0)))
         use = links.get(link) or {}
         if use:
-            parts.append(f"{use['dangling']} of {use['references']} references resolve to no row; children use "
-                         f"{use['parents_used_share']:.0%} of parents (real {use['real_parents_used_share']:.0%})")
+            parts.append(w["use"].format(d=number(use["dangling"], lang), r=number(use["references"], lang),
+                                         u=percent(use["parents_used_share"], lang, 0),
+                                         ru=percent(use["real_parents_used_share"], lang, 0)))
         lines.append(f"{link}: " + "; ".join(parts) + ".")
     return lines
 

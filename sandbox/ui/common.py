@@ -85,9 +85,9 @@ def current_user() -> User:
 
 def account_sidebar(user: User) -> None:
     """Who is signed in, and a sign-out button, in the sidebar."""
-    from sandbox.ui.i18n import t
+    from sandbox.ui.i18n import UI, lang, t
 
-    seat = t("account.seat", seat=user.seat) if user.seat else ""
+    seat = t("account.seat", seat=UI[lang()].get(f"seat.{user.seat}", user.seat)) if user.seat else ""
     st.sidebar.caption(t("account.signed_in", name=user.name, role=t(f"role.{user.role}"), seat=seat))
     st.sidebar.button(t("account.sign_out"), on_click=sign_out, key="sign-out")
 
@@ -119,5 +119,17 @@ def shown_errors() -> Iterator[None]:
         with st.spinner(t("progress.working")):
             yield
     except SandboxError as exc:
-        st.error(str(exc))
+        st.error(error_words(exc))
         st.stop()
+
+
+def error_words(exc: SandboxError) -> str:
+    """A product error in the UI language: its own words (``error.<ClassName>``) when the error names its values
+    and the language has them, else its message."""
+    from sandbox.ui.i18n import UI, lang
+
+    text = UI[lang()].get(f"error.{type(exc).__name__}")
+    if not text or not exc.values:
+        return str(exc)
+    values = {k: UI[lang()].get(f"state.{v}", v).lower() if k == "state" else v for k, v in exc.values.items()}
+    return text.format(**values)

@@ -20,11 +20,14 @@ from sandbox.lab.stats import WEAK_FIDELITY
 from sandbox.ui.texts_admin import ADMIN
 from sandbox.ui.texts_base import BASE
 from sandbox.ui.texts_catalog import CATALOG
+from sandbox.ui.texts_codes import CODES
 from sandbox.ui.texts_council import COUNCIL
 from sandbox.ui.texts_pages import GATE, PAGES
+from sandbox.ui.texts_proposals import PROPOSALS
 
 UI: dict[str, dict[str, str]] = {
-    code: {**BASE[code], **COUNCIL[code], **GATE[code], **PAGES[code], **CATALOG[code], **ADMIN[code]}
+    code: {**BASE[code], **COUNCIL[code], **GATE[code], **PAGES[code], **CATALOG[code], **ADMIN[code],
+           **PROPOSALS[code], **CODES[code]}
     for code in ("en", "ru")
 }
 
@@ -116,6 +119,22 @@ def words(prefix: str = "") -> Callable[[Any], str]:
     return lambda v: table[f"{prefix}{v}"]
 
 
+def code_words() -> Callable[[Any], str]:
+    """A ``format_func`` naming a catalog or vault code in the current language ("generalized (age_band)" becomes
+    "обобщено (возрастные группы)"); anything else, a company's own code included, stays as it is."""
+    table = UI[lang()]
+
+    def name(v: Any) -> str:
+        if not isinstance(v, str):
+            return "" if v is None else str(v)
+        head, _, inner = v.partition(" (")
+        if inner.endswith(")") and f"code.{inner[:-1]}" in table:  # "table.column (code)", "code (code)"
+            return f"{table.get(f'code.{head}', head)} ({name(inner[:-1])})"
+        return table.get(f"code.{v}", v)
+
+    return name
+
+
 def or_none() -> Callable[[Any], str]:
     """A ``format_func`` showing an empty choice as "(none)" in the current language."""
     none = t("common.none")
@@ -176,6 +195,11 @@ def fidelity_words(fidelity: float | None) -> str:
     share = math.floor(fidelity * 100 + 1e-9) / 100  # never round 99.6% up to "all of them"
     return t("datasets.fidelity" if fidelity >= WEAK_FIDELITY else "datasets.fidelity_weak",
              pct=pct(share, 0))
+
+
+def date_format() -> str:
+    """The order a date picker asks for in the current language (Streamlit's own mask letters)."""
+    return "DD.MM.YYYY" if lang() == "ru" else "YYYY-MM-DD"
 
 
 def plot_separators() -> str:

@@ -370,6 +370,7 @@ def proposal_form(result: HypothesisResult, size: SampleSize | None) -> Proposal
         first = result.conclusion[code].split(". ")[0]
         reason = st.text_input(t("lab.reason"), value=first[:1].lower() + first[1:], key="lab_p_reason")
         guards = st.multiselect(t("lab.guardrails"), GUARDRAILS, format_func=words("guard."),
+                                placeholder=t("common.choose_many"),
                                 key="lab_p_guards")
         more = st.text_input(t("lab.guardrails_more"), key="lab_p_guards_more")
         left, right = st.columns(2)

@@ -21,7 +21,7 @@ from sandbox.governance.access import User
 from sandbox.lab.data import Breakdown, DatasetSchema, breakdown, readable, schema
 from sandbox.lab.explore import distribution
 from sandbox.lab.query import Filter, Measure, Op, is_numeric, is_temporal
-from sandbox.ui.i18n import t, words
+from sandbox.ui.i18n import date_format, t, words
 from sandbox.workspace import Workspace
 
 LEVELS = 50
@@ -144,19 +144,19 @@ def value_input(ws: Workspace, user: User, dataset: str, sch: DatasetSchema, tab
     if is_temporal(sql_type):  # whole days: "to 30 September" includes the 30th
         if op == "between":
             low, high = st.columns(2)
-            a = low.date_input(t("filter.low"), value=None, key=f"{key}_low")
-            b = high.date_input(t("filter.high"), value=None, key=f"{key}_high")
+            a = low.date_input(t("filter.low"), value=None, key=f"{key}_low", format=date_format())
+            b = high.date_input(t("filter.high"), value=None, key=f"{key}_high", format=date_format())
             if isinstance(a, date) and isinstance(b, date):
                 return [a.isoformat(), b.isoformat() + _END_OF_DAY]
             return _MISSING
-        picked = st.date_input(label, value=None, key=key)
+        picked = st.date_input(label, value=None, key=key, format=date_format())
         if not isinstance(picked, date):
             return _MISSING
         return picked.isoformat() + (_END_OF_DAY if op in ("<=", ">") else "")
     options = levels(ws, user, dataset, table, column)
     if options is not None:
         if op in LIST_OPS:
-            return st.multiselect(label, options, key=key) or _MISSING
+            return st.multiselect(label, options, key=key, placeholder=t("common.choose_many")) or _MISSING
         if op == "between":
             low, high = st.columns(2)
             return [low.selectbox(t("filter.low"), options, key=f"{key}_low"),
@@ -180,7 +180,7 @@ def values_picker(ws: Workspace, user: User, dataset: str, sch: DatasetSchema, t
     options = levels(ws, user, dataset, table, column)
     if options is not None:
         default = options[:1] if default_first and key not in st.session_state else None
-        return st.multiselect(label, options, default=default, key=key)
+        return st.multiselect(label, options, default=default, key=key, placeholder=t("common.choose_many"))
     return _split_text(st.text_input(label, key=key, help=t("filter.text_help")))
 
 

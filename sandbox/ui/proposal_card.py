@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sandbox.council.model import Flag, PolicyReport
 from sandbox.council.views import ProposalView
 from sandbox.lab.hypothesis import HypothesisResult
-from sandbox.ui.i18n import fidelity_words, num, pct, t
+from sandbox.ui.i18n import UI, fidelity_words, lang, num, pct, t
 from sandbox.ui.lab_view import difference_text, show_result
 
 
@@ -24,13 +24,23 @@ def flag_name(f: Flag) -> str:
         return f.rule.replace("_", " ").capitalize()
 
 
+def flag_why(f: Flag) -> str:
+    """Why a flag fired, in the UI language: the rule's own words (specific) in English; in another the kind's
+    explanation (with the phrases found in the proposal's own message, as they were written)."""
+    key = f"flag.why.{f.kind}"
+    if lang() == "en" or key not in UI[lang()]:
+        return f.message
+    found = f.message.partition(": ")[2] if f.kind == "emotional_trigger" else ""
+    return t(key) + (f": {found}" if found else "")
+
+
 def flags(items: list[Flag]) -> None:
     """Hard flags in red, soft ones in yellow (with the proposer's reason when acknowledged)."""
     if not items:
         st.success(t("proposal.no_flags"))
     for f in items:
         fields = " " + t("proposal.fields", fields=", ".join(f"`{x}`" for x in f.fields)) if f.fields else ""
-        text = f"**{flag_name(f)}** ({t('proposal.' + f.severity)}): {f.message}.{fields}"
+        text = f"**{flag_name(f)}** ({t('proposal.' + f.severity)}): {flag_why(f)}.{fields}"
         if f.severity == "hard":
             st.error(text)
         else:
@@ -58,7 +68,7 @@ def lab_result(evidence: dict[str, Any]) -> HypothesisResult | None:
 
 def _gate(d: dict[str, Any]) -> None:
     cols = st.columns(3)
-    cols[0].metric(t("proposal.gate"), (d.get("gate") or "-").upper())
+    cols[0].metric(t("proposal.gate"), t(f"datasets.{d['gate']}") if d.get("gate") in ("pass", "fail") else "-")
     cols[1].metric(t("proposal.quality"), pct(d["quality"]) if d.get("quality") is not None else "-")
     cols[2].metric(t("proposal.closer"), pct(d["dcr_share"]) if d.get("dcr_share") is not None else "-")
     st.caption(fidelity_words(d.get("fidelity")))

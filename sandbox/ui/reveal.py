@@ -9,19 +9,22 @@ from sandbox.duties.reveal import reveal_detail
 from sandbox.governance.access import REVEAL_REASONS, User
 from sandbox.release.report import report_for
 from sandbox.ui.common import shown_errors
+from sandbox.ui.i18n import UI, lang, t
 from sandbox.workspace import Workspace
 
 
 def gate_evidence(ws: Workspace, user: User, dataset: str) -> None:
     """An expander with the gate report of ``dataset`` as this user may see it."""
-    with st.expander("Gate evidence"), shown_errors():
+    with st.expander(t("reveal.title")), shown_errors():
         st.json(report_for(ws, user, dataset), expanded=False)
         if user.can("report.full"):
             return
-        st.caption("This is the summary. The full report (per-table privacy and fidelity detail) is shown on "
-                   "request; the request and its reason are logged.")
-        reason = st.selectbox("Why do you need the full report?", REVEAL_REASONS, index=None, key=f"why-{dataset}")
-        if st.button("Show more", key=f"more-{dataset}", disabled=reason is None) and reason is not None:
+        st.caption(t("reveal.summary"))
+        said = UI[lang()]
+        reason = st.selectbox(t("reveal.why"), REVEAL_REASONS, index=None, key=f"why-{dataset}",
+                              format_func=lambda r: said.get(f"reveal.reason.{r}", r.replace("_", " ")),
+                              placeholder=t("common.choose"))
+        if st.button(t("reveal.more"), key=f"more-{dataset}", disabled=reason is None) and reason is not None:
             st.session_state[f"full-{dataset}"] = reveal_detail(ws, user, "gate_report", dataset, reason)
         if full := st.session_state.get(f"full-{dataset}"):
             st.json(full, expanded=False)

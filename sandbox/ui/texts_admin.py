@@ -58,7 +58,7 @@ ADMIN: dict[str, dict[str, str]] = {
         "vault.rows": "Строк", "vault.created": "Создан", "vault.expires": "Истекает",
         "users.title": "Пользователи", "users.add": "Добавить пользователя", "users.name": "Имя", "users.role": "Роль",
         "users.seat": "Место в совете", "users.manager": "Руководитель",
-        "users.email": "E-mail для единого входа (необязательно)", "users.password": "Начальный пароль",
+        "users.email": "Эл. почта для единого входа (необязательно)", "users.password": "Начальный пароль",
         "users.add_button": "Добавить", "users.added": "добавлен {name}", "users.change": "Изменить пользователя",
         "users.user": "Пользователь", "users.action": "Действие", "users.action.disable": "отключить",
         "users.action.enable": "включить", "users.action.role": "сменить роль", "users.new_role": "Новая роль",

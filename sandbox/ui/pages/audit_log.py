@@ -9,7 +9,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from sandbox.governance.audit import AuditFilter, check_log, events, export
 from sandbox.ui.common import current_user, shown_errors
-from sandbox.ui.i18n import count_words, language_switch, localize, num, t
+from sandbox.ui.council_widgets import table_words
+from sandbox.ui.i18n import UI, count_words, date_format, lang, language_switch, num, t
 from sandbox.ui.session import workspace
 
 language_switch()
@@ -21,11 +22,11 @@ with st.form("audit-filter"):
     action = cols[1].text_input(t("audit.action"), key="audit-action")
     obj = cols[2].text_input(t("audit.object"), key="audit-object")
     outcomes: list[str | None] = [None, "ok", "denied", "failed", "locked", "refused", "disabled"]
-    any_outcome = t("audit.any")
-    outcome = cols[3].selectbox(t("audit.outcome"), outcomes, format_func=lambda o: o or any_outcome,
-                                key="audit-outcome")
-    since = cols[4].date_input(t("audit.from"), value=None, key="audit-from")
-    until = cols[5].date_input(t("audit.to"), value=None, key="audit-to")
+    said = UI[lang()]
+    outcome = cols[3].selectbox(t("audit.outcome"), outcomes, key="audit-outcome",
+                                format_func=lambda o: said[f"outcome.{o}"] if o else said["audit.any"])
+    since = cols[4].date_input(t("audit.from"), value=None, key="audit-from", format=date_format())
+    until = cols[5].date_input(t("audit.to"), value=None, key="audit-to", format=date_format())
     submitted = st.form_submit_button(t("audit.show"))
 flt = AuditFilter(actor=actor or None, action=action or None, object=obj or None, outcome=outcome,
                   since=datetime.combine(since, time.min) if since else None,
@@ -36,7 +37,8 @@ if submitted or "audit-view" not in st.session_state:  # each look at the log is
 shown_filter, rows = st.session_state["audit-view"]
 st.caption(count_words("audit.count", len(rows)))
 frame = pd.DataFrame(rows, columns=["seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details"])
-st.dataframe(localize(frame.iloc[::-1]), hide_index=True, width="stretch")
+st.dataframe(table_words(frame.iloc[::-1], {"role": "role.", "outcome": "outcome."}), hide_index=True,
+             width="stretch")
 
 tools = st.columns(3)
 if tools[0].button(t("audit.verify")):

@@ -10,7 +10,7 @@ from sandbox.catalog import model as catalog_types
 from sandbox.catalog.edit import change, changes_between, column_rows, current, history, sensitive_fields, sources
 from sandbox.catalog.inventory import k_anonymity
 from sandbox.ui.common import current_user, shown_errors
-from sandbox.ui.i18n import day, language_switch, num, t
+from sandbox.ui.i18n import code_words, day, language_switch, num, t
 from sandbox.ui.session import workspace
 
 language_switch()
@@ -31,7 +31,8 @@ st.caption(t("catalog.version", version=cat.version, days=num(cat.retention_days
 
 st.subheader(t("catalog.sensitive"))
 fields = sensitive_fields(cat)
-st.markdown("\n".join(f"- `{f}`" for f in fields) if fields else t("catalog.sensitive_none"))
+named = code_words()
+st.markdown("\n".join(f"- {named(f)}" for f in fields) if fields else t("catalog.sensitive_none"))
 
 st.subheader(t("catalog.kanon"))
 for table, info in k_anonymity(ws, source).items():
@@ -52,14 +53,18 @@ steward = me.can("catalog.write")
 options = {"cls": catalog_types.ColumnClass, "purpose": catalog_types.Purpose,
            "category": catalog_types.SensitiveCategory, "identifier": catalog_types.IdentifierKind,
            "generalize": catalog_types.Generalization}
-config = {c: st.column_config.SelectboxColumn(labels[c], options=list(get_args(kind)), required=c in ("cls", "purpose",
-                                              "generalize")) for c, kind in options.items()}
+config = {c: st.column_config.SelectboxColumn(labels[c], options=list(get_args(kind)), format_func=named,
+                                              required=c in ("cls", "purpose", "generalize"))
+          for c, kind in options.items()}
 config |= {c: st.column_config.Column(labels[c], disabled=True) for c in frame.columns if c not in options}
 if not steward:
-    st.dataframe(frame.rename(columns=labels), hide_index=True, width="stretch")
+    shown = frame.assign(**{c: frame[c].map(named) for c in [*options, "vault", "proposed"] if c in frame})
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
     st.caption(t("catalog.read_only"))
 else:
     st.caption(t("catalog.next_ingest"))
+    config["vault"] = st.column_config.SelectboxColumn(labels["vault"], disabled=True, format_func=named,
+                                                       options=sorted(set(frame["vault"])))
     edited = st.data_editor(frame, column_config=config, hide_index=True, width="stretch",
                             num_rows="fixed", key=f"catalog-grid-{source}-{cat.version}")
     with st.form("catalog-save"):

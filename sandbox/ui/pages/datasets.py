@@ -31,9 +31,10 @@ for d in found:
         left, right = st.columns([1, 2])
         left.dataframe(localize(pd.DataFrame({t("datasets.table"): list(d.rows),
                                               t("datasets.rows"): list(d.rows.values())})), hide_index=True)
-        right.caption(t("datasets.schema"))
-        try:
-            right.graphviz_chart(dataset_schema(workspace(), current_user(), d.id).to_dot(lang()))
-        except SandboxError as exc:
-            right.caption(t("datasets.schema_unavailable", error=str(exc)))
+        if current_user().can("lab.query"):  # the schema is the Lab's view of the dataset
+            right.caption(t("datasets.schema"))
+            try:
+                right.graphviz_chart(dataset_schema(workspace(), current_user(), d.id).to_dot(lang()))
+            except SandboxError as exc:
+                right.caption(t("datasets.schema_unavailable", error=str(exc)))
         gate_evidence(workspace(), current_user(), d.id)

@@ -13,13 +13,14 @@ from sandbox.release.report import (
     gate_report_view,
     privacy_words,
     quality_words,
+    relationship_words,
     render_html,
     report_words,
 )
 from sandbox.release.report_rules import dcr_rule
 from sandbox.settings import GateThresholds
 from sandbox.ui.common import current_user, shown_errors
-from sandbox.ui.i18n import lang, language_switch, num, pct, t
+from sandbox.ui.i18n import code_words, lang, language_switch, num, pct, t
 from sandbox.ui.session import workspace
 
 
@@ -40,7 +41,9 @@ with shown_errors():
 if not found:
     st.info(t("gate.none"))
     st.stop()
-labels = {d.id: t("gate.label", id=d.id, status=d.status, gate=d.gate or t("gate.not_evaluated")) for d in found}
+named = code_words()
+labels = {d.id: t("gate.label", id=d.id, status=named(d.status), gate=t(f"datasets.{d.gate}").lower() if d.gate else
+              t("gate.not_evaluated")) for d in found}
 ids: list[str] = list(labels)
 dataset = st.selectbox(t("gate.dataset"), ids, format_func=lambda i: labels[i], key="gate_dataset") or ids[0]
 with shown_errors():
@@ -50,12 +53,14 @@ limits = GateThresholds.model_validate(view.get("thresholds") or {})
 words |= {"quality": quality_words(view, lang()), "fidelity": fidelity_words(view.get("fidelity"), limits, lang())}
 if view.get("privacy"):
     words["privacy"] = privacy_words(view["privacy"], limits, lang())
+if view.get("relationships"):
+    words["relationships"] = relationship_words(view, lang())
 full = view["view"] == "full"
 
 st.header(t("gate.verdict"))
 passed = view["gate"] == "pass"
 verdict = t("gate.passed") if passed else t("gate.failed", n=num(len(view["reasons"])))
-(st.success if passed else st.error)(f"**{view['gate'].upper()}**: {verdict}")
+(st.success if passed else st.error)(f"**{t('datasets.' + view['gate'])}**: {verdict}")
 if view["reasons"]:
     _bullets(view["reasons"])
 fidelity = view.get("fidelity") or {}
@@ -75,10 +80,10 @@ st.download_button(t("gate.download"), data=lambda: render_html(view),
 if full:
     st.header(t("gate.quality_section"))
     _bullets(words["quality"])
-    _plot(charts.quality_tables_figure(view["quality"]))
-    _plot(charts.quality_columns_figure(view["quality"]))
+    _plot(charts.quality_tables_figure(view["quality"], lang()))
+    _plot(charts.quality_columns_figure(view["quality"], lang()))
     if words.get("relationships"):
-        st.subheader("Links between tables")
+        st.subheader(t("gate.links"))
         _bullets(words["relationships"])
 
     st.header(t("gate.privacy"))
@@ -94,7 +99,7 @@ if full:
 st.header(t("gate.fidelity"))
 _bullets(words["fidelity"])
 points = (view.get("charts") or {}).get("fidelity") or {}
-_plot(charts.fidelity_figure(points, fidelity.get("measure", "rate")))
+_plot(charts.fidelity_figure(points, fidelity.get("measure", "rate"), lang()))
 if points.get("suppressed"):
     st.caption(t("gate.suppressed", n=num(points["suppressed"]), k=num(points["min_rows"])))
 
@@ -111,10 +116,10 @@ if distributions:
     grid = st.columns(2)
     for i, histogram in enumerate(distributions[table]):
         with grid[i % 2]:
-            _plot(charts.distribution_figure(histogram, table))
+            _plot(charts.distribution_figure(histogram, table, lang()))
 correlations = chart_data.get("correlations") or {}
 if correlations:
     st.header(t("gate.correlations"))
     st.caption(t("gate.correlations_note"))
     for table, matrix in correlations.items():
-        _plot(charts.correlation_figure(matrix, table))
+        _plot(charts.correlation_figure(matrix, table, lang()))

@@ -13,7 +13,9 @@ from sandbox.ui.council_widgets import (
     proposer_actions,
     quorum,
     state_label,
+    table_words,
     vote_panel,
+    yaml_view,
 )
 from sandbox.ui.i18n import UI, day, lang, language_switch, num, t
 from sandbox.ui.proposal_card import evidence, flags
@@ -57,20 +59,26 @@ if p.message:
 st.write(t("proposal.field_list", fields=", ".join(f"`{f}`" for f in p.all_fields()) or "-"))
 st.write(t("proposal.metric", metric=p.metric or "-", guards=", ".join(p.guardrail_metrics) or "-"))
 if p.third_parties:
-    st.dataframe(pd.DataFrame([tp.model_dump() for tp in p.third_parties]), hide_index=True)
+    parties = pd.DataFrame([tp.model_dump() for tp in p.third_parties]).rename(columns={"purpose": "consent_purpose"})
+    st.dataframe(table_words(parties), hide_index=True)
 
 st.subheader(t("proposal.council"))
 quorum(view.tally)
 if view.votes:
-    st.dataframe(pd.DataFrame([v.model_dump() for v in view.votes])[
-        ["round", "version", "voter", "seat", "choice", "reason", "cast_at"]], hide_index=True)
+    votes = pd.DataFrame([v.model_dump() for v in view.votes])
+    st.dataframe(table_words(votes[["round", "version", "voter", "seat", "choice", "reason", "cast_at"]],
+                             {"seat": "seat.", "choice": "vote."}), hide_index=True)
 
 proposer_actions(ws, user, view)
 vote_panel(ws, user, view)
 packet_panel(ws, user, view)
+yaml_view(user, p)
 
 with st.expander(t("history.title", events=count_words("history.events", len(view.history)),
                    versions=count_words("history.versions", len(view.versions)))):
-    st.dataframe(pd.DataFrame([h.model_dump() for h in view.history]), hide_index=True)
-    st.dataframe(pd.DataFrame([{k: v for k, v in ver.items() if k != "draft"} for ver in view.versions]),
+    events = pd.DataFrame([h.model_dump() for h in view.history])
+    events["action"] = [a.replace("vote:", "") for a in events["action"]]
+    st.dataframe(table_words(events, {"action": "action.", "from_state": "state.", "to_state": "state."}),
                  hide_index=True)
+    st.dataframe(table_words(pd.DataFrame([{k: v for k, v in ver.items() if k != "draft"}
+                                           for ver in view.versions])), hide_index=True)
