@@ -155,23 +155,22 @@ _LINK_WORDS = {
 def relationship_words(report: dict[str, Any], lang: str = "en") -> list[str]:
     """Per link: do children per parent and parent attributes against child columns keep their real shape,
     and does every synthetic reference resolve? (in ``lang``)"""
-    from sandbox.lab.i18n import number, percent
-
     lines, w = [], _LINK_WORDS[lang]
     links = report.get("links") or {}
     for link, r in (report.get("relationships") or {}).items():
         parts = []
         if r.get("children_per_parent") is not None:
-            parts.append(w["children"].format(s=percent(r["children_per_parent"], lang, 0)))
+            parts.append(w["children"].format(s=share(r["children_per_parent"], lang)))
         if r.get("attribute_pairs") is not None:
             worst = r.get("worst_pair") or {}
-            parts.append(w["pairs"].format(s=percent(r["attribute_pairs"], lang, 0), p=worst.get("parent_column"),
-                                           c=worst.get("child_column"), w=percent(worst.get("similarity", 0), lang, 0)))
+            parts.append(w["pairs"].format(s=share(r["attribute_pairs"], lang), p=worst.get("parent_column"),
+                                           c=worst.get("child_column"), w=share(worst.get("similarity", 0), lang)))
         use = links.get(link) or {}
         if use:
-            parts.append(w["use"].format(d=number(use["dangling"], lang), r=number(use["references"], lang),
-                                         u=percent(use["parents_used_share"], lang, 0),
-                                         ru=percent(use["real_parents_used_share"], lang, 0)))
+            parts.append(w["use"].format(d=decimal(use["dangling"], lang, "#,##0"),
+                                         r=decimal(use["references"], lang, "#,##0"),
+                                         u=share(use["parents_used_share"], lang),
+                                         ru=share(use["real_parents_used_share"], lang)))
         lines.append(f"{link}: " + "; ".join(parts) + ".")
     return lines
 
