@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -26,3 +27,18 @@ def one(result: Any) -> tuple[Any, ...]:
     if row is None:
         raise LookupError("query returned no row")
     return tuple(row)
+
+
+def text_udf(con: duckdb.DuckDBPyConnection, name: str, fn: Callable[[Any], str | None]) -> None:
+    """Make ``name(VARCHAR) -> VARCHAR`` callable from SQL on ``con``: ``fn`` per value, vectorised over Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def _batch(values: pa.Array) -> pa.Array:
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            values = pc.cast(values, pa.string())
+        return pa.array([fn(v) for v in values.to_pylist()], type=pa.string())
+
+    con.create_function(name, _batch, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                        type="arrow", null_handling="special",  # type: ignore[call-overload]
+                        side_effects=False)  # (duckdb's stubs lack the string forms of type and null_handling)

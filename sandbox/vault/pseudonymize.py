@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from sandbox.db import text_udf
 
 PSEUDONYM_CHARS = 20  # 80 bits: collision-free for any CRM size, short enough to read
 PSEUDONYM_SHAPE = re.compile(rb"p[0-9a-f]{%d}" % PSEUDONYM_CHARS)  # how a pseudonym looks inside any file
@@ -44,13 +44,4 @@ def key_id(key: bytes) -> str:
 
 def register_udf(con: duckdb.DuckDBPyConnection, key: bytes, name: str = "pseudonym") -> None:
     """Make ``pseudonym(VARCHAR) -> VARCHAR`` callable from SQL on ``con`` (vectorised over Arrow)."""
-    one = pseudonymizer(key)
-
-    def _batch(values: pa.Array) -> pa.Array:
-        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-            values = pc.cast(values, pa.string())
-        return pa.array([one(v) for v in values.to_pylist()], type=pa.string())
-
-    con.create_function(name, _batch, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                        type="arrow", null_handling="special",  # type: ignore[call-overload]
-                        side_effects=False)  # (duckdb's stubs lack the string forms of type and null_handling)
+    text_udf(con, name, pseudonymizer(key))

@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 # detection's embedded-identifier patterns and its date shape, reused rather than copied
+from sandbox.db import text_udf
 from sandbox.vault.detect_text_names import replace_names
 from sandbox.vault.detect_values import _DATE_LIKE, _EMBEDDED
 
@@ -77,12 +76,4 @@ def scrub(text: str | None) -> str | None:
 
 def register_scrub_udf(con: duckdb.DuckDBPyConnection, name: str = "scrub_text") -> None:
     """Make ``scrub_text(VARCHAR) -> VARCHAR`` callable from SQL on ``con`` (vectorised over Arrow)."""
-
-    def _batch(values: pa.Array) -> pa.Array:
-        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-            values = pc.cast(values, pa.string())
-        return pa.array([scrub(v) for v in values.to_pylist()], type=pa.string())
-
-    con.create_function(name, _batch, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                        type="arrow", null_handling="special",  # type: ignore[call-overload]
-                        side_effects=False)  # (duckdb's stubs lack the string forms of type and null_handling)
+    text_udf(con, name, scrub)
