@@ -34,7 +34,7 @@ def text_udf(con: duckdb.DuckDBPyConnection, name: str, fn: Callable[[Any], str 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def _batch(values: pa.Array) -> pa.Array:
+    def _batch(values: Any) -> Any:  # pyarrow arrays; DuckDB reads these hints, so no name from a local import
         if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
             values = pc.cast(values, pa.string())
         return pa.array([fn(v) for v in values.to_pylist()], type=pa.string())
