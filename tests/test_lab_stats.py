@@ -1,16 +1,13 @@
-"""The Hypothesis Lab statistics against SciPy and statsmodels reference values, plus the edge cases."""
+"""The Hypothesis Lab's tests against SciPy and statsmodels reference values, plus the edge cases."""
 
 from __future__ import annotations
 
-import json
 import math
-import re
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 from scipy.stats.contingency import association
-from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_effectsize,
@@ -18,30 +15,17 @@ from statsmodels.stats.proportion import (
 )
 
 from sandbox.errors import InputError
-from sandbox.lab import choice, sizes, verdict
 from sandbox.lab import stats as lab
-
-RNG = np.random.default_rng(20240601)
-NORMAL_A, NORMAL_B = RNG.normal(100, 20, 400), RNG.normal(104, 20, 380)
-UNEQUAL_A, UNEQUAL_B = RNG.normal(50, 5, 60), RNG.normal(47, 25, 150)
-SKEWED_A, SKEWED_B = RNG.lognormal(3, 1, 300), RNG.lognormal(3.2, 1, 250)
-COUNTS_A, COUNTS_B = RNG.poisson(1.2, 500).astype(float), RNG.poisson(1.4, 450).astype(float)
-SMALL_A, SMALL_B = RNG.normal(0, 1, 31), RNG.normal(0.8, 1.5, 33)
-SAMPLES = {
-    "normal": (NORMAL_A, NORMAL_B), "unequal_var": (UNEQUAL_A, UNEQUAL_B), "skewed": (SKEWED_A, SKEWED_B),
-    "counts_with_ties": (COUNTS_A, COUNTS_B), "small": (SMALL_A, SMALL_B),
-}
-
-
-def assert_json_clean(result: lab.TestResult) -> None:
-    """Serialisable as strict JSON: no NaN or Infinity anywhere."""
-    text = result.model_dump_json()
-    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in {text}"))
-    names = ("value_a", "value_b", "difference", "ci_low", "ci_high", "statistic", "p_value", "effect_size")
-    for name in names:
-        value = getattr(result, name)
-        assert value is None or math.isfinite(value), name
-
+from sandbox.lab import verdict
+from tests.lab_samples import (
+    NORMAL_A,
+    NORMAL_B,
+    RNG,
+    SAMPLES,
+    SKEWED_A,
+    SKEWED_B,
+    assert_json_clean,
+)
 
 # ---------------------------------------------------------------- two proportions
 
@@ -358,207 +342,6 @@ def test_bootstrap_empty_and_single_groups() -> None:
     assert single.too_small and not single.significant and single.difference == 1.0
     for r in (empty, single):
         assert_json_clean(r)
-
-
-# ---------------------------------------------------------------- choose_test
-
-
-def test_choose_rate_uses_two_proportions() -> None:
-    a, b = np.r_[np.ones(82), np.zeros(918)], np.r_[np.ones(123), np.zeros(877)].astype(bool)
-    assert choice.choose_test("rate", a, b) == lab.two_proportions(82, 1000, 123, 1000)
-
-
-def test_choose_rate_rejects_amounts() -> None:
-    with pytest.raises(InputError, match="metric_kind='mean'"):
-        choice.choose_test("rate", [0, 1, 3], [0, 1])
-
-
-@pytest.mark.parametrize("kind", ["mean", "count"])
-def test_choose_mean_and_count_use_welch_when_not_too_skewed(kind: str) -> None:
-    a, b = SAMPLES["counts_with_ties" if kind == "count" else "normal"]
-    assert choice.choose_test(kind, a, b) == lab.welch_t(a, b)
-
-
-def test_choose_mean_bootstraps_heavy_skew() -> None:
-    rng = np.random.default_rng(5)
-    a, b = rng.lognormal(0, 2, 200), rng.lognormal(0.3, 2, 200)
-    r = choice.choose_test("mean", a, b, seed=3)
-    assert r.test == "bootstrap" and r.measure == "mean"
-    assert any("too skewed" in w for w in r.warnings)
-    assert (r.ci_low, r.ci_high) == (lab.bootstrap_diff(a, b, "mean", seed=3).ci_low,
-                                     lab.bootstrap_diff(a, b, "mean", seed=3).ci_high)
-
-
-@pytest.mark.parametrize("kind", ["median", "duration"])
-def test_choose_median_and_duration_use_mann_whitney(kind: str) -> None:
-    assert choice.choose_test(kind, SKEWED_A, SKEWED_B) == lab.mann_whitney(SKEWED_A, SKEWED_B)
-
-
-def test_choose_category_builds_the_table() -> None:
-    a = ["email"] * 50 + ["sms"] * 30 + ["push"] * 20 + [None, float("nan")]
-    b = ["email"] * 35 + ["sms"] * 45 + ["push"] * 20
-    r = choice.choose_test("category", a, b)
-    direct = lab.chi_square([[50, 20, 30], [35, 20, 45]], categories=["email", "push", "sms"])
-    assert r.statistic == pytest.approx(direct.statistic) and r.category == direct.category
-    assert any("dropped 2 missing" in w for w in r.warnings)
-
-
-def test_choose_rejects_unknown_kind() -> None:
-    with pytest.raises(InputError, match="metric_kind"):
-        choice.choose_test("ratio", [1.0], [2.0])  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------- sample sizes
-
-
-def fleiss(p1: float, p2: float, alpha: float, power: float, ratio: float, two_sided: bool) -> float:
-    z_a = sps.norm.ppf(1 - alpha / (2 if two_sided else 1))
-    z_b = sps.norm.ppf(power)
-    pbar = (p1 + ratio * p2) / (1 + ratio)
-    root = z_a * math.sqrt(pbar * (1 - pbar) * (1 + 1 / ratio)) + z_b * math.sqrt(
-        p1 * (1 - p1) + p2 * (1 - p2) / ratio)
-    return root**2 / (p1 - p2) ** 2
-
-
-PROPORTION_DESIGNS = [(0.10, 0.15, 0.05, 0.8, 1.0, True), (0.02, 0.025, 0.05, 0.8, 1.0, True),
-                      (0.30, 0.20, 0.05, 0.9, 2.0, True), (0.50, 0.60, 0.05, 0.8, 0.5, False),
-                      (0.90, 0.95, 0.01, 0.8, 1.0, True)]
-
-
-@pytest.mark.parametrize(("p1", "p2", "alpha", "power", "ratio", "two_sided"), PROPORTION_DESIGNS)
-def test_sample_size_proportions(p1: float, p2: float, alpha: float, power: float, ratio: float,
-                                 two_sided: bool) -> None:
-    n = sizes.sample_size_proportions(p1, p2, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
-    assert n == math.ceil(fleiss(p1, p2, alpha, power, ratio, two_sided))
-    sm = NormalIndPower().solve_power(proportion_effectsize(p2, p1), alpha=alpha, power=power, ratio=ratio,
-                                      alternative="two-sided" if two_sided else "larger")
-    assert n == pytest.approx(sm, rel=0.03)  # statsmodels uses the arcsine (Cohen's h) approximation
-
-
-def test_sample_size_proportions_textbook_value() -> None:
-    assert sizes.sample_size_proportions(0.10, 0.15) == 686  # Fleiss, 80% power, two-sided 5%
-
-
-MEAN_DESIGNS = [(5, 20, 0.05, 0.8, 1.0, True), (0.5, 1, 0.05, 0.8, 1.0, True), (1, 1, 0.05, 0.9, 2.0, True),
-                (2, 10, 0.05, 0.8, 0.5, False), (3, 1, 0.05, 0.8, 1.0, True),
-                (-0.01, 1, 0.05, 0.8, 1.0, True)]
-
-
-@pytest.mark.parametrize(("diff", "sd", "alpha", "power", "ratio", "two_sided"), MEAN_DESIGNS)
-def test_sample_size_means_matches_statsmodels(diff: float, sd: float, alpha: float, power: float,
-                                               ratio: float, two_sided: bool) -> None:
-    n = sizes.sample_size_means(diff, sd, alpha=alpha, power=power, ratio=ratio, two_sided=two_sided)
-    sm = TTestIndPower().solve_power(abs(diff) / sd, alpha=alpha, power=power, ratio=ratio,
-                                     alternative="two-sided" if two_sided else "larger")
-    assert n == math.ceil(sm)
-
-
-@pytest.mark.parametrize(("func", "args"), [
-    (sizes.sample_size_proportions, (0.1, 0.1)), (sizes.sample_size_proportions, (0.0, 0.1)),
-    (sizes.sample_size_proportions, (0.1, 1.0)), (sizes.sample_size_means, (0.0, 1.0)),
-    (sizes.sample_size_means, (1.0, 0.0)), (sizes.sample_size_means, (1.0, 1.0, 0.05, 1.2)),
-])
-def test_sample_size_rejects_impossible_designs(func, args: tuple) -> None:  # noqa: ANN001
-    kwargs = dict(zip(("alpha", "power"), args[2:], strict=False))
-    with pytest.raises(InputError):
-        func(*args[:2], **kwargs)
-
-
-def test_sample_size_rejects_bad_ratio() -> None:
-    with pytest.raises(InputError, match="ratio"):
-        sizes.sample_size_means(1.0, 1.0, ratio=0)
-
-
-# ---------------------------------------------------------------- conclusion
-
-CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
-
-
-def all_results() -> list[lab.TestResult]:
-    return [
-        lab.two_proportions(82, 1000, 123, 1000), lab.two_proportions(100, 1000, 104, 1000),
-        lab.two_proportions(0, 100, 0, 100), lab.two_proportions(0, 0, 3, 40),
-        lab.two_proportions(10**8, 10**9, 10**8 + 10**5, 10**9),
-        lab.welch_t(NORMAL_A, NORMAL_B), lab.welch_t([5.0] * 40, [5.0] * 40),
-        lab.welch_t([1.0] * 40, [2.0] * 40),
-        lab.welch_t([1.0], [2.0]), lab.mann_whitney(SKEWED_A, SKEWED_B, n_resamples=200),
-        lab.chi_square([[50, 30, 20], [20, 60, 20]], categories=["email", "sms", "push"]),
-        lab.chi_square([[50, 30], [48, 33]]), lab.bootstrap_diff(SKEWED_A, SKEWED_B, "mean", n_resamples=200),
-    ]
-
-
-@pytest.mark.parametrize("lang", ["en", "ru"])
-@pytest.mark.parametrize("fidelity", [0.96, 0.62, None])
-def test_conclusion_is_clean_and_carries_the_caveat(lang: str, fidelity: float | None) -> None:
-    for r in all_results():
-        text = verdict.conclusion(r, fidelity, lang)  # type: ignore[arg-type]
-        assert not re.search(r"\bnan\b|\bNone\b|\binf\b", text, re.IGNORECASE), text
-        assert "{" not in text and "}" not in text
-        if fidelity is not None:
-            assert f"{round(fidelity * 100)}%" in text
-        if lang == "ru":
-            assert CYRILLIC.search(text) and not re.search(r"\d\.\d", text), text
-
-
-def test_conclusion_significant_rate_en() -> None:
-    text = verdict.conclusion(lab.two_proportions(82, 1000, 123, 1000), 0.96)
-    assert text.startswith("The rate in B is 4.1 percentage points higher than in A (12.3% vs 8.2%")
-    assert "95% CI +1.4 to +6.8 points" in text and "p = 0.003" in text
-    assert text.endswith("matched real data in 96% of tested segments: confirm in a real rollout.")
-
-
-def test_conclusion_significant_rate_ru_with_labels() -> None:
-    r = lab.two_proportions(82, 1000, 123, 1000)
-    text = verdict.conclusion(r, 0.96, "ru", label_a="Остальные", label_b="Подписчики", metric="конверсия")
-    assert text.startswith("Показатель «конверсия» в группе «Подписчики» на 4,1 п. п. выше, чем в группе "
-                           "«Остальные» (12,3% против 8,2%")
-    assert "95% ДИ: от +1,4 до +6,8 п. п." in text and "в 96% проверенных сегментов" in text
-
-
-def test_conclusion_lower_and_not_significant() -> None:
-    r = lab.two_proportions(104, 1000, 100, 1000)
-    assert not r.significant
-    text = verdict.conclusion(r, 0.9)
-    assert text.startswith("No reliable difference: the rate in B is 0.4 percentage points lower than in A")
-    ru = verdict.conclusion(r, 0.9, "ru")
-    assert ru.startswith("Надёжной разницы нет: доля в группе «B» на 0,4 п. п. ниже")
-
-
-def test_conclusion_too_small_gives_no_verdict() -> None:
-    r = lab.welch_t(NORMAL_A[:12], NORMAL_B)
-    en, ru = verdict.conclusion(r, 0.96), verdict.conclusion(r, 0.96, "ru")
-    assert en.startswith("Too small to conclude: group A has only 12 observations")
-    assert "higher" not in en and "lower" not in en and "30" in en
-    assert ru.startswith("Слишком мало данных для вывода: в группе «A» всего 12 наблюдений")
-
-
-@pytest.mark.parametrize(("n", "word"), [(1, "наблюдение"), (3, "наблюдения"), (11, "наблюдений"),
-                                         (21, "наблюдение"), (24, "наблюдения"), (25, "наблюдений")])
-def test_conclusion_russian_plurals(n: int, word: str) -> None:
-    r = lab.two_proportions(0, n, 1, 100)
-    assert f"всего {n} {word}," in verdict.conclusion(r, 0.9, "ru")
-
-
-def test_conclusion_category_mix() -> None:
-    r = lab.chi_square([[50, 30, 20], [20, 60, 20]], categories=["email", "sms", "push"])
-    assert r.significant
-    assert f"The largest shift is in “{r.category}”" in verdict.conclusion(r, 0.9)
-    assert f"Сильнее всего изменилась доля категории «{r.category}»" in verdict.conclusion(r, 0.9, "ru")
-
-
-def test_conclusion_fidelity_wording() -> None:
-    r = lab.welch_t(NORMAL_A, NORMAL_B)
-    assert "has not been measured" in verdict.conclusion(r, None)
-    assert "не измерена" in verdict.conclusion(r, float("nan"), "ru")
-    assert "only 62%" in verdict.conclusion(r, 0.62) and "лишь в 62%" in verdict.conclusion(r, 0.62, "ru")
-    assert "99.6%" in verdict.conclusion(r, 0.9964) and "100%" in verdict.conclusion(r, 1.0)
-    assert "96,5%" in verdict.conclusion(r, 0.965, "ru")
-
-
-@pytest.mark.parametrize(("fidelity", "lang"), [(1.5, "en"), (-0.1, "en"), (0.9, "de")])
-def test_conclusion_rejects_bad_arguments(fidelity: float, lang: str) -> None:
-    with pytest.raises(InputError):
-        verdict.conclusion(lab.welch_t(NORMAL_A, NORMAL_B), fidelity, lang)  # type: ignore[arg-type]
 
 
 def test_result_never_holds_nan() -> None:
