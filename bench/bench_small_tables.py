@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_generators import load_bank, load_funnel, load_orders, load_telco, single_scores, split, table  # noqa: E402
+from bench_data import load_bank, load_funnel, load_orders, load_telco, split  # noqa: E402
+from bench_generators import single_scores, table  # noqa: E402
 
 from generators import registry  # noqa: E402
 

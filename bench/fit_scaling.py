@@ -76,7 +76,7 @@ def demo_tables(customers: int, seed: int, schema: Schema) -> dict[str, pd.DataF
 
 
 def bank() -> tuple[pd.DataFrame, pd.DataFrame, Schema]:
-    from bench.bench_generators import load_bank
+    from bench.bench_data import load_bank
 
     df, schema, _ = load_bank()
     df = df.sample(frac=1.0, random_state=0).reset_index(drop=True)

@@ -30,7 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_generators import DATA, _sdv_metadata, run_ours, table  # noqa: E402
+from bench.bench_data import DATA  # noqa: E402
+from bench.bench_generators import _sdv_metadata, run_ours, table  # noqa: E402
 from generators.schema import Schema  # noqa: E402
 
 HOLDOUT = 0.3
