@@ -85,3 +85,23 @@ def test_the_command_takes_a_fake_clock(world: World, monkeypatch: pytest.Monkey
     report = json.loads(result.stdout)
     assert report["now"].startswith("2100-01-01")
     assert sorted(d["kind"] for d in report["deleted"]) == ["dataset", "model", "snapshot"]
+
+
+def test_the_apps_first_run_checks_retention_and_warms_the_pages_in_the_background(world: World, monkeypatch):
+    import sys
+
+    from sandbox.ui import session, warm
+
+    with world.ws.governance() as g:
+        g.execute("UPDATE datasets SET expires_at = now() - INTERVAL 1 DAY WHERE id = ?", [world.dataset])
+    monkeypatch.setenv("SANDBOX_HOME", str(world.ws.home))
+    monkeypatch.setattr(session, "_started", set())
+    assert session.workspace().home == world.ws.home  # returns at once; the thread does the rest
+    thread = warm.start_once(world.ws)
+    assert thread is warm.start_once(world.ws) and thread.name == "sandbox-warm-up"
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert list_datasets(world.ws, MARKETER) == []  # the expired dataset went as on a synchronous start
+    imported = warm.page_imports()
+    assert {"pandas", "plotly.express", "sandbox.release.report", "sandbox.lab.hypothesis"} <= set(imported)
+    assert all(name in sys.modules for name in imported)

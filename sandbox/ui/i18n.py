@@ -10,9 +10,8 @@ import math
 import os
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from sandbox.lab import i18n
@@ -24,6 +23,9 @@ from sandbox.ui.texts_codes import CODES
 from sandbox.ui.texts_council import COUNCIL
 from sandbox.ui.texts_pages import GATE, PAGES
 from sandbox.ui.texts_proposals import PROPOSALS
+
+if TYPE_CHECKING:  # pandas loads with the first page that shows a table, not with the sign-in form
+    import pandas as pd
 
 UI: dict[str, dict[str, str]] = {
     code: {**BASE[code], **COUNCIL[code], **GATE[code], **PAGES[code], **CATALOG[code], **ADMIN[code],
@@ -172,6 +174,8 @@ def day(value: Any) -> str:
 
 def localize(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
     """A copy for display: numbers and dates as text in the current language (English keeps numbers)."""
+    import pandas as pd
+
     out = frame.copy()
     code = lang()
     for col in out.columns:

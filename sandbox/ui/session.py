@@ -20,13 +20,14 @@ _started: set[Path] = set()
 
 
 def workspace() -> Workspace:
-    """The workspace of ``SANDBOX_HOME``; the first call in a process runs the retention check."""
+    """The workspace of ``SANDBOX_HOME``; the first call in a process starts the server's warm-up (the retention
+    check, then the pages' imports) in the background, while the first visitor reads the sign-in form."""
     ws = Workspace()
     if ws.home not in _started:
-        from sandbox.duties.retention import check_on_start
+        from sandbox.ui.warm import start_once
 
-        check_on_start(ws)
         _started.add(ws.home)
+        start_once(ws)
     return ws
 
 
