@@ -33,6 +33,7 @@ from sandbox.ui.session import (
     sign_out,
     workspace,
 )
+from sandbox.ui.warm import form_drawn
 
 # url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
 # shown to everyone signed in; every page's library calls check access again in any case)
@@ -74,6 +75,7 @@ def current_user() -> User:
         if remembered or st.session_state.get(_SIGNED_OUT):
             _set_cookie("", 0)  # an ended session's cookie (or a signed-out tab's) is cleared in the browser
         login_form(ws, str(exc))
+        form_drawn()  # a fresh server's warm-up starts once the form is on its way to the browser
         st.stop()
         raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
     st.session_state[TOKEN_KEY] = token
