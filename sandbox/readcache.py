@@ -6,9 +6,12 @@ there. Those answers change only when a statement writes one of :data:`WATCHED` 
 (``Workspace.governance()``) goes through :class:`Tracked`, which notices such statements, and at its end stores a
 new random *stamp* in ``locks/governance.stamp``. :func:`cached` answers from memory while the stamp it was filled
 under is still the file's; it reads the stamp and the store under the same shared lock, so an answer is never
-cached under a stamp older than the data it holds. A process that writes the governance DuckDB file without the
-sandbox (a DuckDB shell) bypasses the stamp, so seal checks, the audit chain, users and sessions always read the
-store itself; a store restored by a rename is a new file (its inode is part of the stamp).
+cached under a stamp older than the data it holds. A store restored by a rename is a new file (its inode is part
+of the stamp). A process that writes the governance DuckDB file without the sandbox (a DuckDB shell) does not
+renew the stamp, so every sandbox writer also records the file's size and times when it ends
+(``locks/governance.sig``): while the file differs from that record, someone else wrote it, and answers come
+from the store, never from memory, until the next sandbox writer notices the difference and renews the stamp.
+Seal checks, the audit chain, users and sessions always read the store itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ T = TypeVar("T")
 WATCHED = ("datasets", "catalogs", "seals", "snapshots", "models")
 """Tables whose rows cached answers are built from; a write to any other table (audit, sessions...) keeps them."""
 STAMP = "governance.stamp"
+SIGNATURE = "governance.sig"
 _READ = re.compile(r"^\s*(SELECT|WITH|DESCRIBE|SHOW|PRAGMA|BEGIN|COMMIT|ROLLBACK|CHECKPOINT|EXPLAIN|FROM)\b", re.I)
 _TABLE = re.compile(r"\b(" + "|".join(WATCHED) + r")\b", re.I)
 _MAX_ENTRIES = 512
@@ -83,8 +87,39 @@ def new_stamp(home: Path) -> None:
     tmp.replace(path)  # one step: a reader sees the old stamp or the new one, never half of one
 
 
+def file_signature(home: Path) -> str:
+    """The governance file as the file system sees it (inode, size, modification time, and its WAL's)."""
+    parts = []
+    for path in (home / "governance.duckdb", home / "governance.duckdb.wal"):
+        try:
+            st = path.stat()
+            parts.append(f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append("-")
+    return "/".join(parts)
+
+
+def record_signature(home: Path) -> None:
+    """Called by a sandbox writer, under the governance lock, once its connection is closed."""
+    path = home / "locks" / SIGNATURE
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(file_signature(home))
+    tmp.replace(path)
+
+
+def foreign_write(home: Path) -> bool:
+    """Whether the governance file changed since the last sandbox writer ended (or no writer recorded it yet)."""
+    try:
+        return (home / "locks" / SIGNATURE).read_text() != file_signature(home)
+    except OSError:
+        return True
+
+
 def _version(home: Path) -> tuple[str, int] | None:
-    """The stamp, with the governance file's inode (a store restored by a rename is another file)."""
+    """The stamp, with the governance file's inode (a store restored by a rename is another file); None while
+    the file holds a write the sandbox did not make (nothing is answered from memory or kept then)."""
+    if foreign_write(home):
+        return None
     stamp = read_stamp(home)
     try:
         return (stamp, (home / "governance.duckdb").stat().st_ino) if stamp is not None else None

@@ -171,6 +171,7 @@ class Workspace:
                     con.close()
             return
         with self.lock("governance"):
+            foreign = readcache.foreign_write(self.home)  # e.g. a DuckDB shell wrote it: cached answers are old
             con = self._connect_waiting(path)
             tracked = readcache.Tracked(con)
             try:
@@ -180,8 +181,9 @@ class Workspace:
                 yield tracked  # type: ignore[misc]  # a DuckDB connection that notes what it writes
             finally:
                 con.close()
-                if tracked.changed or readcache.read_stamp(self.home) is None:
+                if tracked.changed or foreign or readcache.read_stamp(self.home) is None:
                     readcache.new_stamp(self.home)
+                readcache.record_signature(self.home)
 
     def _connect_waiting(self, path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Open a DuckDB store read-write, retrying while another process (one that is not a sandbox command,

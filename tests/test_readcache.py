@@ -110,3 +110,24 @@ def test_a_writer_kept_out_by_a_reader_says_the_store_is_busy(world: World):
         g.execute("SELECT 1").fetchone()
     with ws.governance(read_only=True), pytest.raises(WorkspaceBusy, match="busy"), ws.governance():
         pass
+
+
+def test_a_hand_edit_of_the_store_from_a_duckdb_shell_is_seen_at_once_and_after_the_next_write(world: World):
+    """A DuckDB shell (no sandbox, no stamp) withdraws a dataset: nothing cached before it is answered again, neither
+    at once nor after the next ordinary sandbox write (which renews the stamp)."""
+    marketer = ensure_user(world.ws, "mira", "marketer")
+    assert get(world.ws, marketer, world.dataset).status == "published"  # cached
+    script = ("import duckdb, sys\n"
+              "con = duckdb.connect(sys.argv[1])\n"
+              "con.execute(\"UPDATE datasets SET status = 'withdrawn' WHERE id = ?\", [sys.argv[2]])\n"
+              "con.close()\n")
+    subprocess.run([sys.executable, "-c", script, str(world.ws.governance_path), world.dataset], check=True)
+    assert readcache.foreign_write(world.ws.home)
+    with pytest.raises(UnknownObject):
+        get(world.ws, marketer, world.dataset)
+    with world.ws.governance() as g:  # an ordinary write that touches no watched table (an audit-like one)
+        g.execute("SELECT 1").fetchone()
+    assert not readcache.foreign_write(world.ws.home)
+    with pytest.raises(UnknownObject):
+        get(world.ws, marketer, world.dataset)
+    assert list_datasets(world.ws, marketer) == []
