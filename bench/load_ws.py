@@ -43,8 +43,9 @@ async def _action(s: WsSession, action: str) -> Run:
 
 
 async def session(url: str, name: str, password: str, until: float, think: tuple[float, float],
-                  times: dict[str, list[float]], errors: list[str], seed: int) -> None:
-    """One user's tab until ``until`` (monotonic): sign in, then the walk; times and errors are appended."""
+                  times: dict[str, list[float]], errors: list[str], seed: int, rounds: int | None = None) -> None:
+    """One user's tab until ``until`` (monotonic) or ``rounds`` walks: sign in, then the walk; times and errors
+    are appended."""
     rnd = random.Random(seed)
     await asyncio.sleep(rnd.uniform(0, think[1]))
     s: WsSession | None = None
@@ -61,7 +62,9 @@ async def session(url: str, name: str, password: str, until: float, think: tuple
             raise RunFailed(f"not signed in ({'; '.join(signed.exceptions) or 'no Datasets page'})")
         times.setdefault("sign-in click", []).append(signed.seconds)
         times.setdefault("sign-in", []).append(form.seconds + signed.seconds)
-        while time.monotonic() < until:
+        walked = 0
+        while time.monotonic() < until and (rounds is None or walked < rounds):
+            walked += 1
             for action in ACTIONS:
                 await asyncio.sleep(rnd.uniform(*think))
                 if time.monotonic() >= until:
