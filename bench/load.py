@@ -134,16 +134,20 @@ async def _browsers(url: str, sessions: int, seconds: float) -> tuple[dict, list
     return times, errors
 
 
-def _reader(home: str, name: str, seconds: float, out: mp.Queue) -> None:
+def _reader(home: str, name: str, seconds: float, out: mp.Queue, think: tuple[float, float] = (0.0, 0.0)) -> None:
+    import random
+
     import sandbox
     from sandbox.errors import SandboxError
 
     times: list[float] = []
     errors: list[str] = []
     until = time.monotonic() + seconds
+    rnd = random.Random(name)
     with sandbox.connect(name, home=home, password=PASSWORD) as s:
         while time.monotonic() < until:
             for handle in s.datasets():
+                time.sleep(rnd.uniform(*think))  # a person reading the last answer (0: back to back, a stress)
                 info = handle.info
                 started = time.perf_counter()
                 try:
@@ -253,6 +257,8 @@ def main() -> None:
                         help="Sessions as headless Chromium contexts, or as websocket clients of the protocol.")
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
                         help="ws driver: seconds a user thinks between two actions, uniformly random.")
+    parser.add_argument("--reader-think", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"),
+                        help="Seconds a notebook reader pauses before each dataset's read (default: none).")
     parser.add_argument("--home", type=Path, help="Reuse a workspace this bench built before (kept, not rebuilt).")
     parser.add_argument("--no-cli", action="store_true", help="No synthesize/publish cycles: page speed alone "
                         "(with --sessions 1 --readers 0, the page-speed bench of issue 19.6).")
@@ -278,8 +284,9 @@ def main() -> None:
             _wait_healthy(url, server)
             meter = CpuMeter(server.pid)
             queue: mp.Queue = mp.get_context("spawn").Queue()
-            readers = [mp.get_context("spawn").Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds,
-                                                                               queue)) for i in range(args.readers)]
+            spawn = mp.get_context("spawn")
+            readers = [spawn.Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds, queue,
+                                                           tuple(args.reader_think))) for i in range(args.readers)]
             for r in readers:
                 r.start()
             from concurrent.futures import ThreadPoolExecutor
@@ -311,8 +318,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"{args.sessions} {args.driver} sessions, {args.readers} notebook readers, CLI synthesize+evaluate+publish, "
-          f"{args.seconds:.0f} s, {os.cpu_count()} cores")
+    print(f"{args.sessions} {args.driver} sessions, {args.readers} notebook readers (pause "
+          f"{args.reader_think[0]:g}-{args.reader_think[1]:g} s), "
+          f"{'no CLI' if args.no_cli else 'CLI synthesize+evaluate+publish'}, {args.seconds:.0f} s, "
+          f"{os.cpu_count()} cores")
     print(f"{'what':<22} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'<= 2 s':>9}")
     actions = [p[0] for p in PAGES] if args.driver == "browser" else ["Datasets", "Explore", "Hypothesis Lab",
                                                                       "Lab test", "Gate report"]
