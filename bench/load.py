@@ -11,6 +11,12 @@ synthesize -> evaluate -> publish cycles. Printed: per page p50 / p95 / max seco
 
     python bench/load.py [--sessions 20] [--readers 4] [--customers 5000] [--seconds 180] [--no-cli]
     python bench/load.py --sessions 1 --readers 0 --no-cli --customers 20000 --seconds 60   # page speed alone
+    python bench/load.py --driver ws --home COPY_OF_A_WORKSPACE --sessions 20 --readers 4 --seconds 180
+
+``--driver browser`` (the default) drives one headless Chromium context per session; ``--driver ws`` speaks the
+app's websocket protocol itself (bench/load_ws.py: sign-in, the walk with the Lab's test, think time 3-8 s), so
+on a small machine the sessions measure the server rather than the browsers. Both print the server's CPU
+seconds per action (load-independent) and the driver's own CPU.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, _wait_healthy, free_port  # noqa: E402
 
@@ -127,16 +134,20 @@ async def _browsers(url: str, sessions: int, seconds: float) -> tuple[dict, list
     return times, errors
 
 
-def _reader(home: str, name: str, seconds: float, out: mp.Queue) -> None:
+def _reader(home: str, name: str, seconds: float, out: mp.Queue, think: tuple[float, float] = (0.0, 0.0)) -> None:
+    import random
+
     import sandbox
     from sandbox.errors import SandboxError
 
     times: list[float] = []
     errors: list[str] = []
     until = time.monotonic() + seconds
+    rnd = random.Random(name)
     with sandbox.connect(name, home=home, password=PASSWORD) as s:
         while time.monotonic() < until:
             for handle in s.datasets():
+                time.sleep(rnd.uniform(*think))  # a person reading the last answer (0: back to back, a stress)
                 info = handle.info
                 started = time.perf_counter()
                 try:
@@ -220,6 +231,13 @@ class CpuMeter:
                 f"start, {os.getloadavg()[0]:.1f} at end (other engineers' jobs included)")
 
 
+def _cpu_seconds(pid: int) -> float:
+    import psutil
+
+    cpu = psutil.Process(pid).cpu_times()
+    return cpu.user + cpu.system
+
+
 def _row(label: str, values: list[float]) -> str:
     if not values:
         return f"{label:<22} {'-':>6}"
@@ -235,11 +253,17 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--driver", choices=["browser", "ws"], default="browser",
+                        help="Sessions as headless Chromium contexts, or as websocket clients of the protocol.")
+    parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
+                        help="ws driver: seconds a user thinks between two actions, uniformly random.")
+    parser.add_argument("--reader-think", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"),
+                        help="Seconds a notebook reader pauses before each dataset's read (default: none).")
     parser.add_argument("--home", type=Path, help="Reuse a workspace this bench built before (kept, not rebuilt).")
     parser.add_argument("--no-cli", action="store_true", help="No synthesize/publish cycles: page speed alone "
                         "(with --sessions 1 --readers 0, the page-speed bench of issue 19.6).")
     args = parser.parse_args()
-    if CHROMIUM is None:
+    if args.driver == "browser" and CHROMIUM is None:
         sys.exit("chromium is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp:
         home = args.home or Path(tmp) / "ws"
@@ -260,15 +284,28 @@ def main() -> None:
             _wait_healthy(url, server)
             meter = CpuMeter(server.pid)
             queue: mp.Queue = mp.get_context("spawn").Queue()
-            readers = [mp.get_context("spawn").Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds,
-                                                                               queue)) for i in range(args.readers)]
+            spawn = mp.get_context("spawn")
+            readers = [spawn.Process(target=_reader, args=(str(home), f"dana{i:02d}", args.seconds, queue,
+                                                           tuple(args.reader_think))) for i in range(args.readers)]
             for r in readers:
                 r.start()
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(1) as pool:
                 cli = pool.submit(_cli, home, Path(tmp) / "config", 0 if args.no_cli else args.seconds)
-                times, errors = asyncio.run(_browsers(url, args.sessions, args.seconds))
+                server_cpu = _cpu_seconds(server.pid)
+                driver_cpu, wall = time.process_time(), time.perf_counter()
+                if args.driver == "ws":
+                    from load_ws import sessions
+
+                    names = [f"mark{i:02d}" for i in range(args.sessions)]
+                    times, errors, driver_cpu = asyncio.run(sessions(url, names, PASSWORD, args.seconds,
+                                                                     tuple(args.think)))
+                else:
+                    times, errors = asyncio.run(_browsers(url, args.sessions, args.seconds))
+                    driver_cpu = time.process_time() - driver_cpu  # the bench process (Chromium is apart)
+                wall = time.perf_counter() - wall
+                server_cpu = _cpu_seconds(server.pid) - server_cpu
                 cycles, cli_errors = cli.result()
             reads: list[float] = []
             for _ in readers:
@@ -281,11 +318,19 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"{args.sessions} browser sessions, {args.readers} notebook readers, CLI synthesize+evaluate+publish, "
-          f"{args.seconds:.0f} s, {os.cpu_count()} cores")
+    print(f"{args.sessions} {args.driver} sessions, {args.readers} notebook readers (pause "
+          f"{args.reader_think[0]:g}-{args.reader_think[1]:g} s), "
+          f"{'no CLI' if args.no_cli else 'CLI synthesize+evaluate+publish'}, {args.seconds:.0f} s, "
+          f"{os.cpu_count()} cores")
     print(f"{'what':<22} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'<= 2 s':>9}")
-    for label in ["sign-in form", "sign-in click", "sign-in", *(p[0] for p in PAGES)]:
+    actions = [p[0] for p in PAGES] if args.driver == "browser" else ["Datasets", "Explore", "Hypothesis Lab",
+                                                                      "Lab test", "Gate report"]
+    for label in ["sign-in form", "sign-in click", "sign-in", *actions]:
         print(_row(label, times.get(label, [])))
+    done = sum(len(v) for k, v in times.items() if k != "sign-in")
+    print(f"server CPU while the sessions ran: {server_cpu:.1f} s over {wall:.0f} s ({server_cpu / wall:.0%} of a "
+          f"core), {server_cpu / max(done, 1):.3f} s per action ({done} actions, sign-ins included); "
+          f"{args.driver} driver's own CPU {driver_cpu:.1f} s ({driver_cpu / wall:.1%} of a core)")
     print(_row("notebook read", reads))
     print(_row("CLI cycle", cycles))
     print(cpu)

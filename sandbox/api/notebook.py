@@ -38,6 +38,5 @@ def read_table(ws: Workspace, user: User, dataset: str, table: str) -> pd.DataFr
         if table not in tables:
             raise UnknownObject(f"no table {table!r} in {dataset}; tables: {', '.join(sorted(tables))}")
         frame = as_text(con.execute(f"SELECT * FROM {q(table)}").df())
-    with ws.governance() as g:
-        audit.record(g, user, "dataset.read", dataset, details={"table": table, "rows": len(frame), "via": "notebook"})
+    audit.log(ws, user, "dataset.read", dataset, details={"table": table, "rows": len(frame), "via": "notebook"})
     return frame

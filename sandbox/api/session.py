@@ -83,14 +83,12 @@ class Session:
             with self.workspace.governance(read_only=True) as g:  # readers share the store
                 self._user = _registered(g, self._user.name)
         if not self._user.can(permission):
-            with self.workspace.governance() as g:
-                audit.record(g, self._user, permission, obj, outcome="denied", details=VIA)
+            audit.log(self.workspace, self._user, permission, obj, outcome="denied", details=VIA)
         require(self._user, permission)
         return self._user
 
     def _log(self, user: User, action: str, obj: str, outcome: str = "ok", **details: Any) -> None:
-        with self.workspace.governance() as g:
-            audit.record(g, user, action, obj, outcome=outcome, details={**details, **VIA})
+        audit.log(self.workspace, user, action, obj, outcome=outcome, details={**details, **VIA})
 
     # ---------------------------------------------------------------- datasets and reports
 

@@ -7,16 +7,21 @@ key, in the ``meta`` table): removing the newest events, or rewriting the whole 
 computed hashes, is detected too, because nobody without the key can sign a new head.
 
 An event is written inside the caller's governance connection, in the same transaction as the action
-it records: when the event cannot be written, the action does not happen.
+it records: when the event cannot be written, the action does not happen. An event that goes with no other
+write (a query, a view, a refusal) is written by :func:`log`, which returns only once it is written too, but
+lets the events that threads of one process log at the same moment share one opening of the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
 import io
 import json
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -109,9 +114,100 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
     """Like :func:`require`, but a refusal is also written to the audit log (who tried what, on which object)."""
     if user.can(action):
         return
-    with ws.governance() as g:
-        record(g, user, action, obj, outcome="denied")
+    log(ws, user, action, obj, outcome="denied")
     require(user, action)
+
+
+@dataclass
+class _Pending:
+    """An event waiting in :func:`log`'s queue, and what became of it."""
+
+    user: User | str
+    action: str
+    obj: str
+    outcome: str
+    reason: str
+    details: dict[str, Any] | None
+    done: threading.Event = field(default_factory=threading.Event)
+    seq: int = 0
+    error: BaseException | None = None
+
+
+_queue_lock = threading.Lock()
+_queues: dict[Path, list[_Pending]] = {}  # home -> events waiting for the writer that holds the store
+
+
+def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome: str = "ok", reason: str = "",
+        details: dict[str, Any] | None = None) -> int:
+    """Append one event that goes with no other write, and return its sequence number once it is written.
+
+    Group commit: the first caller opens the store and writes, in one transaction, every event that callers in
+    other threads queued meanwhile (and goes on while more arrive); the others wait for it. Each opening of the
+    governance file costs 20-40 ms and holds every other process out, so under load twenty sessions' events
+    cost one opening instead of twenty. Raises what writing raised (e.g. ``WorkspaceBusy``) to each caller
+    whose event it concerned; nothing returns before its event is in the chain."""
+    item = _Pending(user, action, obj, outcome, reason, details)
+    with _queue_lock:
+        lead = ws.home not in _queues
+        _queues.setdefault(ws.home, []).append(item)
+    if lead:
+        _write_queued(ws)
+    item.done.wait()
+    if item.error is not None:
+        raise item.error
+    return item.seq
+
+
+def _write_queued(ws: Workspace) -> None:
+    """Write the queue of ``ws`` until it is empty (the caller is the one writer of this process for it)."""
+    released = False
+    try:
+        with ws.governance() as g:
+            while True:
+                with _queue_lock:
+                    batch = _queues[ws.home]
+                    if not batch:
+                        del _queues[ws.home]  # the next event in this process starts a new writer
+                        released = True
+                        break
+                    _queues[ws.home] = []
+                _write_batch(g, batch)
+    except BaseException as exc:  # the store could not be opened: every event still queued fails with it
+        left: list[_Pending] = []
+        if not released:
+            with _queue_lock:
+                left = _queues.pop(ws.home, [])
+        for item in left:
+            item.error = exc
+            item.done.set()
+        if not released:
+            raise
+
+
+def _write_batch(g: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> None:
+    """One transaction for the batch; if it fails, each event on its own (one bad event fails only itself)."""
+    try:
+        try:
+            g.begin()
+            seqs = [record(g, p.user, p.action, p.obj, outcome=p.outcome, reason=p.reason, details=p.details)
+                    for p in batch]
+            g.commit()
+            for p, seq in zip(batch, seqs, strict=True):
+                p.seq = seq
+        except Exception:  # noqa: BLE001  (retried one by one below)
+            with contextlib.suppress(duckdb.Error):
+                g.rollback()
+            for p in batch:
+                try:
+                    p.seq = record(g, p.user, p.action, p.obj, outcome=p.outcome, reason=p.reason,
+                                   details=p.details)
+                except Exception as exc:  # noqa: BLE001  (handed to the caller that logged it)
+                    p.error = exc
+    finally:
+        for p in batch:
+            if not p.seq and p.error is None:
+                p.error = RuntimeError("the audit event was not written")
+            p.done.set()
 
 
 def check_chain(rows: list[dict[str, Any]]) -> ChainReport:

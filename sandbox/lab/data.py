@@ -125,8 +125,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) ->
 
 def record(ws: Workspace, user: User, dataset: str, details: dict[str, Any]) -> None:
     """One ``lab.query`` audit event."""
-    with ws.governance() as g:
-        audit.record(g, user, "lab.query", dataset, details=details)
+    audit.log(ws, user, "lab.query", dataset, details=details)
 
 
 # ---------------------------------------------------------------- schema

@@ -72,8 +72,7 @@ def describe(ws: Workspace, user: User, dataset: str) -> list[TableInfo]:
             rows = one(con.execute(f"SELECT count(*) FROM {q(name)}"))[0]
             cols = {r[0]: sql_type(r[1]) for r in con.execute(f"DESCRIBE {q(name)}").fetchall()}
             infos.append(TableInfo(name=name, rows=rows, columns=cols))
-    with ws.governance() as g:
-        audit.record(g, user, "dataset.view", dataset)
+    audit.log(ws, user, "dataset.view", dataset)
     return infos
 
 

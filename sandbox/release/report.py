@@ -8,7 +8,6 @@ real rows. The library enforces this; the app page and the CLI only display what
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -38,9 +37,7 @@ def gate_report_view(ws: Workspace, user: User, dataset: str) -> dict[str, Any]:
     """
     info = get(ws, user, dataset)
     require(user, "report.summary")
-    with ws.governance() as g:
-        row = g.execute("SELECT report FROM datasets WHERE id = ?", [info.id]).fetchone()
-    stored = json.loads(row[0]) if row and row[0] else {}
+    stored = stored_report(ws, info.id)  # from memory while the datasets table is unchanged: no store opening
     if not stored:
         raise UnknownObject(f"dataset {dataset!r} has no gate report yet; a steward runs `sandbox evaluate {dataset}`")
     if user.can("report.full"):

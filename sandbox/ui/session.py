@@ -21,7 +21,8 @@ _started: set[Path] = set()
 
 def workspace() -> Workspace:
     """The workspace of ``SANDBOX_HOME``; the first call in a process starts the server's warm-up (the retention
-    check, then the pages' imports) in the background, while the first visitor reads the sign-in form."""
+    check, then the pages' imports) in the background, while the first visitor reads the sign-in form; twenty
+    sessions arriving together start it once (``sandbox.ui.warm.start_once`` holds one thread per workspace)."""
     ws = Workspace()
     if ws.home not in _started:
         from sandbox.ui.warm import start_once
