@@ -41,6 +41,11 @@ class WorkspaceBusy(SandboxError):
 class GateFailed(SandboxError):
     """A dataset did not pass its release gate."""
 
+    def __init__(self, message: str, dataset: str | None = None, reasons: list | None = None) -> None:
+        if dataset is not None:  # the gate's reasons as records, said again in the reader's language by the app
+            self.values = {"dataset": dataset, "reasons": list(reasons or [])}
+        super().__init__(message)
+
 
 class IntegrityError(SandboxError):
     """A signature, checksum or hash chain does not match: something was tampered with."""

@@ -125,10 +125,13 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
 
         override = approved_override(ws, dataset)
     if info.gate != "pass" and override is None:
-        reasons = rep.get("reasons") or ["it has not been evaluated; run `sandbox evaluate` first"]
+        from sandbox.release.gate_reasons import reasons_words
+
+        reasons = rep.get("reasons") or [{"code": "not_evaluated"}]
         with ws.governance() as g:
             audit.record(g, user, "publish", dataset, outcome="refused", details={"reasons": reasons})
-        raise GateFailed(f"dataset {dataset} did not pass its release gate: " + "; ".join(reasons))
+        said = "; ".join(r[:1].lower() + r[1:].rstrip(".") for r in reasons_words(reasons))
+        raise GateFailed(f"dataset {dataset} did not pass its release gate: {said}", dataset, reasons)
     sealed = seals.seal(ws, dataset)  # read-only and digested before the lock: the staged files are final
     details: dict = {"seal": sealed} | ({"gate_override": override} if override else {})
     with ws.governance() as g:

@@ -18,6 +18,7 @@ from sandbox.governance.access import User, require
 from sandbox.release import report_charts as charts
 from sandbox.release.datasets import get, stored_report
 from sandbox.release.gate_charts import fidelity_points
+from sandbox.release.gate_reasons import reasons_words
 from sandbox.release.report_rules import copy_rule, dcr_rule, distance_words, leak_words
 from sandbox.release.report_texts import decimal, say, share
 from sandbox.settings import GateThresholds
@@ -256,5 +257,5 @@ def render_html(report: dict[str, Any]) -> str:
             f"<style>{_STYLE}</style></head><body><h1>Release gate report: {dataset}</h1>"
             f"<p class='meta'>{meta}{'; ' if meta else ''}exported {stamp}. Aggregates only: no real row or value.</p>")
     verdict = (f"<section class='verdict {html.escape(gate)}'><h2>Verdict: {html.escape(gate.upper())}</h2>"
-               f"<p>{html.escape(verdict_words(report))}</p>{_list(report.get('reasons') or [])}</section>")
+               f"<p>{html.escape(verdict_words(report))}</p>{_list(reasons_words(report.get('reasons')))}</section>")
     return head + verdict + "".join(_sections(report, _plotter())) + "</body></html>"
