@@ -74,7 +74,8 @@ def get(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     require(user, "datasets.list")
     found = _all(ws).get(dataset)
     if found is None or (found.status != "published" and not user.can("synthesize")):
-        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them")
+        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them", code="dataset.unknown",
+                            dataset=dataset)
     return found.model_copy(deep=True)
 
 
@@ -88,13 +89,14 @@ def stored_report(ws: Workspace, dataset: str) -> dict:
 def file_of(ws: Workspace, info: DatasetInfo) -> str:
     if info.status in ("stale", "deleted"):
         raise UnknownObject(f"dataset {info.id!r} was withdrawn ({info.status}: its source data was deleted or "
-                            "expired); use a newer dataset")
+                            "expired); use a newer dataset", code="dataset.withdrawn_source", dataset=info.id)
     if info.status == "withdrawn":
         raise UnknownObject(f"dataset {info.id!r} was withdrawn: it was modified after it was published; "
-                            "use a newer dataset")
+                            "use a newer dataset", code="dataset.withdrawn_modified", dataset=info.id)
     path = ws.dataset_path(info.id) if info.status == "published" else ws.staging_path(info.id)
     if not path.exists():
-        raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})")
+        raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})", code="dataset.file_missing",
+                            dataset=info.id)
     if info.status == "published":
         seals.check(ws, info.id)
     return str(path)

@@ -29,7 +29,7 @@ _TEXTS: dict[str, dict[str, str]] = {
                              "chance: copied records.",
         "exact_copies": "{share} of {table} rows are copies of training rows beyond chance (every synthetic row "
                         "compared with all {rows} training rows): copied records.",
-        "leaked_values": "{count} {cells} hold identifier values of the source (in {where}).",
+        "leaked_values": "Identifier values of the source found in {count} synthetic {cells} (in {where}).",
         "links_lost": "{dangling} of {references} references {link} resolve to no row: links lost.",
         "parents_lost": "Children of {link} use {used} of parents (real data: {real}): parent entities lost.",
         "link_shape": "Link {link} keeps {score} of its real shape (children per parent {children}, parent against "
@@ -49,7 +49,8 @@ _TEXTS: dict[str, dict[str, str]] = {
                              "сверх случайности: записи скопированы.",
         "exact_copies": "{share} строк таблицы {table} — копии обучающих строк сверх случайности (каждая "
                         "синтетическая строка сравнена со всеми обучающими строками, их {rows}): записи скопированы.",
-        "leaked_values": "{count} {cells} содержат значения идентификаторов источника (в {where}).",
+        "leaked_values": "Значения идентификаторов источника найдены в синтетических данных: {count} {cells} (в "
+                         "{where}).",
         "links_lost": "{dangling} из {references} ссылок {link} не ведут ни к одной строке: связи потеряны.",
         "parents_lost": "Потомки связи {link} используют {used} родителей (в реальных данных {real}): "
                         "родительские сущности потеряны.",

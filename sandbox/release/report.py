@@ -43,7 +43,8 @@ def gate_report_view(ws: Workspace, user: User, dataset: str) -> dict[str, Any]:
         row = g.execute("SELECT report FROM datasets WHERE id = ?", [info.id]).fetchone()
     stored = json.loads(row[0]) if row and row[0] else {}
     if not stored:
-        raise UnknownObject(f"dataset {dataset!r} has no gate report yet; a steward runs `sandbox evaluate {dataset}`")
+        raise UnknownObject(f"dataset {dataset!r} has no gate report yet; a steward runs `sandbox evaluate {dataset}`",
+                            code="report.none", dataset=dataset)
     if user.can("report.full"):
         return stored | {"view": "full"}
     return summary_view(stored, ws.settings.k_min)

@@ -22,12 +22,13 @@ from sandbox.ui.texts_base import BASE
 from sandbox.ui.texts_catalog import CATALOG
 from sandbox.ui.texts_codes import CODES
 from sandbox.ui.texts_council import COUNCIL
+from sandbox.ui.texts_errors import ERRORS
 from sandbox.ui.texts_pages import GATE, PAGES
 from sandbox.ui.texts_proposals import PROPOSALS
 
 UI: dict[str, dict[str, str]] = {
     code: {**BASE[code], **COUNCIL[code], **GATE[code], **PAGES[code], **CATALOG[code], **ADMIN[code],
-           **PROPOSALS[code], **CODES[code]}
+           **PROPOSALS[code], **CODES[code], **ERRORS[code]}
     for code in ("en", "ru")
 }
 
