@@ -12,10 +12,20 @@ M = TypeVar("M", bound=BaseModel)
 class SandboxError(Exception):
     """Base of every error the product raises on purpose; its message tells the user what to do.
 
-    ``values`` (empty unless an error sets them) are what the message says, so an interface in another language
-    can say it again in its own words (``error.<ClassName>`` in the app's texts)."""
+    ``code`` names the case (``"export.quota"``) and ``values`` (empty unless an error sets them) are what the
+    message says, so an interface in another language can say it again in its own words (``error.<code>``, else
+    ``error.<ClassName>`` in the app's texts). Values are names, counts, limits and dates, never a data value.
+    """
 
     values: dict[str, Any] = {}  # noqa: RUF012  (read-only default; an error that fills it sets its own)
+    code: str | None = None
+
+    def __init__(self, message: str = "", *, code: str | None = None, **values: Any) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        if values:
+            self.values = values
 
 
 class InputError(SandboxError):
@@ -40,6 +50,12 @@ class WorkspaceBusy(SandboxError):
 
 class GateFailed(SandboxError):
     """A dataset did not pass its release gate."""
+
+    def __init__(self, message: str, dataset: str | None = None, reasons: list | None = None) -> None:
+        if dataset is None:
+            super().__init__(message)
+        else:  # the gate's reasons as records, said again in the reader's language by the app
+            super().__init__(message, code="gate_failed", dataset=dataset, reasons=list(reasons or []))
 
 
 class IntegrityError(SandboxError):

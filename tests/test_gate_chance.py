@@ -26,9 +26,9 @@ def test_chance_threshold_splits_the_error_rate_over_the_tables():
 def test_a_borderline_share_fails_one_table_but_not_the_worst_of_four(tmp_path: Path):
     ws = Workspace(tmp_path / "ws")
     # the demo CRM's support tickets at seed 0: 0.527 on 1,520 reference rows (z 2.08)
-    assert any("DCR share 0.527" in r for r in _verdict(_report(0.527, 2.08, tables=1), ws))
+    assert [r["value"] for r in _verdict(_report(0.527, 2.08, tables=1), ws) if r["code"] == "dcr_share"] == [0.527]
     assert not _verdict(_report(0.527, 2.08, tables=4), ws)
     # a real excess is still stopped, whatever the number of tables
-    assert any("DCR share 0.560" in r for r in _verdict(_report(0.56, 4.7, tables=4), ws))
+    assert [r["value"] for r in _verdict(_report(0.56, 4.7, tables=4), ws) if r["code"] == "dcr_share"] == [0.56]
     # and below the share limit nothing fails, however sure the excess is
     assert not _verdict(_report(0.515, 4.4, tables=1), ws)

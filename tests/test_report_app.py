@@ -103,7 +103,7 @@ def test_steward_sees_a_staged_failed_dataset_with_its_reasons_marketer_sees_not
     assert at.selectbox[0].value == dataset and "staging" in at.selectbox[0].options[0]
     assert at.error[0].value.startswith("**FAIL**")
     text = _text(at)
-    assert "DCR share" in text and "identical matches with training rows" in text
+    assert "above the limit of" in text and "equal a training row" in text  # the stored records, said in English
     assert re.search(r"Closer to training rows \d+\.\d%: above \d+% and beyond chance for 1 table \(z = \d+\.\d\d > "
                      r"1\.96\).*so it fails\.", text)  # the rule that decided, agreeing with the FAIL
     marketer = _page(ws, MARKETER)

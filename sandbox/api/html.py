@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sandbox.lab.result import COLOURS, box, bullet_list, esc, hypothesis_html, share, table
+from sandbox.release.gate_reasons import reasons_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +56,7 @@ def report_html(report: dict[str, Any], words: dict[str, list[str]]) -> str:
     view = "full report" if report.get("view") != "summary" else "summary (stewards and the council see it in full)"
     parts = [f"<h4 style='margin:0'>Release gate of {esc(report.get('dataset'))}: {esc(gate.upper())}</h4>",
              f"<div style='color:#666'>{esc(meta)}{'; ' if meta else ''}{esc(view)}</div>",
-             bullet_list(words.get("verdict", [])) + bullet_list(report.get("reasons") or [])]
+             bullet_list(words.get("verdict", [])) + bullet_list(reasons_words(report.get("reasons")))]
     for section in ("quality", "privacy", "fidelity"):
         if words.get(section):
             parts.append(f"<b>{section.capitalize()}</b>{bullet_list(words[section])}")

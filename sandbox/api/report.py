@@ -31,7 +31,15 @@ class GateReport:
 
     @property
     def reasons(self) -> list[str]:
-        """Why the gate failed (empty when it passed)."""
+        """Why the gate failed, in English (empty when it passed)."""
+        from sandbox.release.gate_reasons import reasons_words
+
+        return reasons_words(self.data.get("reasons"))
+
+    @property
+    def reason_records(self) -> list[dict[str, Any] | str]:
+        """Why the gate failed as the gate stored it: a code and its values per failed rule (a report from before
+        the records holds English sentences)."""
         return list(self.data.get("reasons") or [])
 
     def summary(self) -> dict[str, Any]:

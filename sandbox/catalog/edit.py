@@ -58,7 +58,7 @@ def current(ws: Workspace, user: User, source: str) -> Catalog:
     require(user, "catalog.read")
     cat = catalog_store.latest(ws, source)
     if cat is None:
-        raise UnknownObject(f"no catalog for source {source!r}; ingest it first")
+        raise UnknownObject(f"no catalog for source {source!r}; ingest it first", code="catalog.none", source=source)
     with ws.governance() as g:
         audit.record(g, user, "catalog.view", source, details={"via": "app"})
     return cat
@@ -71,19 +71,21 @@ def change(ws: Workspace, user: User, source: str, changes: list[ColumnChange], 
     require(user, "catalog.write")
     reason = reason.strip()
     if len(reason) < 5:
-        raise InputError("say why the catalog changes (a reason of at least 5 characters is recorded)")
+        raise InputError("say why the catalog changes (a reason of at least 5 characters is recorded)",
+                         code="catalog.reason")
     with ws.governance() as g:
         g.begin()
         cat = catalog_store.latest_in(g, source)
         if cat is None:
             g.rollback()
-            raise UnknownObject(f"no catalog for source {source!r}; ingest it first")
+            raise UnknownObject(f"no catalog for source {source!r}; ingest it first", code="catalog.none",
+                                source=source)
         data = cat.model_dump()
         said = _apply(data, changes, user, reason)
         if retention_days is not None and retention_days != data["retention_days"]:
             if retention_days < 1:
                 g.rollback()
-                raise InputError("retention is at least one day")
+                raise InputError("retention is at least one day", code="catalog.retention")
             said.append(f"retention_days: {data['retention_days']} -> {retention_days}")
             data["retention_days"] = retention_days
         if not said:
@@ -95,7 +97,7 @@ def change(ws: Workspace, user: User, source: str, changes: list[ColumnChange], 
             g.rollback()
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"][-2:])
-            raise InputError(f"{where}: {first['msg']}") from None
+            raise InputError(f"{where}: {first['msg']}", code="catalog.invalid", where=where) from None
         version = catalog_store.save(g, new, user, reason=reason, changes=said)
         g.commit()
     return version
@@ -106,7 +108,8 @@ def _apply(data: dict[str, Any], changes: list[ColumnChange], user: User, reason
     for ch in changes:
         table = data["tables"].get(ch.table)
         if table is None or ch.column not in table["columns"]:
-            raise UnknownObject(f"no column {ch.table}.{ch.column} in the catalog")
+            raise UnknownObject(f"no column {ch.table}.{ch.column} in the catalog", code="catalog.no_column",
+                                ref=f"{ch.table}.{ch.column}")
         entry = table["columns"][ch.column]
         changed = [f for f in EDITABLE if getattr(ch, f) is not None and getattr(ch, f) != entry.get(f)]
         for f in changed:

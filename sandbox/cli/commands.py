@@ -99,8 +99,10 @@ def _print_gate(r: dict) -> None:
     if fid.get("sign_agreement") is not None:
         out.print(f"  fidelity on {fid['target']}: sign agreement {fid['sign_agreement']:.3f}, "
                   f"rank correlation {fid['rank_correlation'] or 0:.3f}")
-    for reason in r["reasons"]:
-        out.print(f"  [red]-[/red] {reason}")
+    from sandbox.release.gate_reasons import reasons_words
+
+    for reason in reasons_words(r["reasons"]):
+        out.print(f"  [red]-[/red] {reason}", highlight=False)
 
 
 @app.command()
@@ -136,13 +138,14 @@ def report_cmd(
 
 
 def _print_report(view: dict) -> None:
+    from sandbox.release.gate_reasons import reasons_words
     from sandbox.release.report import report_words
 
     words = report_words(view)
     colour = "green" if view["gate"] == "pass" else "red"
     out.print(f"dataset {view['dataset']}: gate [{colour}]{view['gate']}[/{colour}]. {words['verdict'][0]}")
-    for reason in view["reasons"]:
-        out.print(f"  [red]-[/red] {reason}")
+    for reason in reasons_words(view["reasons"]):
+        out.print(f"  [red]-[/red] {reason}", highlight=False)
     for measure in ("quality", "relationships", "privacy", "fidelity"):
         for line in words.get(measure, []):
             out.print(f"  {measure}: {line}", highlight=False)

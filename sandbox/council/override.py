@@ -19,17 +19,21 @@ def request_gate_override(ws: Workspace, user: User, dataset: str, reason: str) 
     proposal is created and submitted at once, with the gate's reasons as evidence."""
     require(user, "publish")
     if len(reason.strip()) < 10:
-        raise InputError("say in a few words why the dataset should be published despite its gate")
+        raise InputError("say in a few words why the dataset should be published despite its gate",
+                         code="override.reason")
     with ws.governance() as g:
         row = g.execute("SELECT gate, report, status FROM datasets WHERE id = ?", [dataset]).fetchone()
     if row is None:
-        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets --all` lists them")
+        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets --all` lists them", code="dataset.unknown",
+                            dataset=dataset)
     gate, report, status = row
     if status == "published" or gate == "pass":
         raise InputError(f"dataset {dataset} {'is already published' if status == 'published' else 'passed its gate'};"
-                         " it needs no override")
+                         " it needs no override", code=f"override.{'published' if status == 'published' else 'passed'}",
+                         dataset=dataset)
     if gate != "fail":
-        raise InputError(f"dataset {dataset} has not been through its gate; run `sandbox evaluate {dataset}` first")
+        raise InputError(f"dataset {dataset} has not been through its gate; run `sandbox evaluate {dataset}` first",
+                         code="override.not_evaluated", dataset=dataset)
     evidence = {"gate": gate, "report": json.loads(report) if report else {}}
     draft = ProposalDraft(title=f"Publish {dataset} despite its release gate", kind="gate_override",
                           dataset=dataset, hypothesis=reason.strip(), purpose="publish synthetic dataset",

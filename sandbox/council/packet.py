@@ -167,9 +167,10 @@ def build_in(g: duckdb.DuckDBPyConnection, pid: str) -> RolloutPacket:
     p = store.load(g, pid)
     if p.state not in ("approved", "rolled_out"):
         raise IllegalTransition(f"proposal {pid} is {p.state.replace('_', ' ')}; a rollout packet exists only "
-                                "after approval")
+                                "after approval", code="packet.not_approved", id=pid, state=p.state)
     if p.state == "approved" and p.expires_at and p.expires_at < store.now():
-        raise PolicyBlocked(f"the approval of {pid} expired on {p.expires_at:%Y-%m-%d}; edit and resubmit it")
+        raise PolicyBlocked(f"the approval of {pid} expired on {p.expires_at:%Y-%m-%d}; edit and resubmit it",
+                            code="proposal.expired", id=pid, expired=p.expires_at)
     catalog = latest_in(g, p.source) if p.source else None
     metric = re.match(r"(\w+)\.(\w+)", p.metric)
     extra: list[str] = []

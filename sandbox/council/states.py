@@ -48,5 +48,6 @@ def next_state(pid: str, state: str, action: str) -> State:
     target = TRANSITIONS.get((state, action))
     if target is None:
         raise IllegalTransition(
-            f"proposal {pid} is {state.replace('_', ' ')} and cannot be {_VERB.get(action, action)}: {_HINT[state]}")
+            f"proposal {pid} is {state.replace('_', ' ')} and cannot be {_VERB.get(action, action)}: {_HINT[state]}",
+            code="proposal.illegal", id=pid, state=state, action=action)
     return target

@@ -31,7 +31,8 @@ def load(g: duckdb.DuckDBPyConnection, pid: str) -> Proposal:
     """The proposal ``pid`` as stored now."""
     row = g.execute("SELECT proposal FROM proposals WHERE id = ?", [pid]).fetchone()
     if row is None:
-        raise UnknownObject(f"no proposal {pid!r}; `sandbox proposals list` shows them")
+        raise UnknownObject(f"no proposal {pid!r}; `sandbox proposals list` shows them", code="proposal.unknown",
+                            id=pid)
     return Proposal.model_validate_json(row[0])
 
 

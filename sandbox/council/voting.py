@@ -86,19 +86,20 @@ def vote(ws: Workspace, user: User, pid: str, choice: VoteChoice, reason: str) -
     if choice not in ("approve", "reject", "request_changes"):
         raise InputError(f"a vote is approve, reject or request_changes, not {choice!r}")
     if not reason.strip():
-        raise InputError("every vote needs a written reason")
+        raise InputError("every vote needs a written reason", code="vote.no_reason")
     with transaction(ws) as g:
         seat = store.registered_seat(g, user.name, user.seat)
         if not seat:
-            raise AccessDenied(f"{user.name} has no council seat and cannot vote")
+            raise AccessDenied(f"{user.name} has no council seat and cannot vote", code="vote.no_seat", name=user.name)
         p = store.load(g, pid)
         if p.proposer == user.name:
-            raise AccessDenied(f"{user.name} proposed {pid} and cannot vote on it")
+            raise AccessDenied(f"{user.name} proposed {pid} and cannot vote on it", code="vote.own", id=pid)
         next_state(pid, p.state, "vote")
         policy = load_policy_in(g)
         if choice == "approve" and (report := check_in(g, p)).hard:
             raise PolicyBlocked(f"{pid} now breaks hard rules ({', '.join(f.rule for f in report.hard)}); "
-                                "reject it or request changes")
+                                "reject it or request changes", code="vote.hard_flags", id=pid,
+                                flags=[f.kind for f in report.hard])
         v = Vote(proposal=pid, round=p.round, version=p.version, voter=user.name, seat=seat, choice=choice,
                  reason=reason.strip(), cast_at=store.now())
         store.add_vote(g, v)

@@ -68,7 +68,8 @@ def notify_council(g: duckdb.DuckDBPyConnection, p: Proposal, subject: str, body
 
 def _own(p: Proposal, user: User, doing: str) -> None:
     if user.name != p.proposer and user.role != "admin":
-        raise AccessDenied(f"only the proposer ({p.proposer}) may {doing} proposal {p.id}")
+        raise AccessDenied(f"only the proposer ({p.proposer}) may {doing} proposal {p.id}", code="proposal.not_yours",
+                           proposer=p.proposer, id=p.id)
 
 
 CLOSED = ("withdrawn", "rejected", "rolled_out")
@@ -125,7 +126,9 @@ def update_draft(ws: Workspace, user: User, pid: str, changes: ProposalDraft | d
             if report.hard or report.unacknowledged:
                 names = ", ".join(f.rule for f in report.hard + report.unacknowledged)
                 raise PolicyBlocked(f"this change to {pid} raises flags ({names}); "
-                                    "acknowledge the soft ones first, or withdraw the proposal")
+                                    "acknowledge the soft ones first, or withdraw the proposal",
+                                    code="proposal.change_flags", id=pid,
+                                    flags=[f.kind for f in report.hard + report.unacknowledged])
             p.round, p.approved_at, p.expires_at = p.round + 1, None, None
             notify_council(g, p, f"{pid} changed: your vote is needed again",
                            f"{p.proposer} changed {', '.join(sorted(changed))} of '{p.title}' (version {p.version}); "
@@ -142,7 +145,7 @@ def acknowledge(ws: Workspace, user: User, pid: str, rule: str, reason: str) -> 
     """The proposer's written reason for going ahead despite a soft flag."""
 
     if len(reason.strip()) < 10:
-        raise InputError("write a reason of at least a few words for acknowledging a flag")
+        raise InputError("write a reason of at least a few words for acknowledging a flag", code="ack.reason")
     with transaction(ws) as g:
         p = store.load(g, pid)
         _own(p, user, "acknowledge flags of")
@@ -152,7 +155,8 @@ def acknowledge(ws: Workspace, user: User, pid: str, rule: str, reason: str) -> 
         if rule not in found:
             raise InputError(f"no rule {rule!r} in policy v{policy.version}; rules: {', '.join(found)}")
         if found[rule].severity == "hard":
-            raise PolicyBlocked(f"{rule} is a hard rule: it cannot be acknowledged, only fixed")
+            raise PolicyBlocked(f"{rule} is a hard rule: it cannot be acknowledged, only fixed", code="ack.hard",
+                                flag=found[rule].kind)
         p.acknowledgements = {**p.acknowledgements, rule: reason.strip()}
         store.update(g, p)
         store.add_event(g, p, user, "acknowledge", p.state, reason=f"{rule}: {reason.strip()}")
@@ -164,11 +168,13 @@ def _blocking(pid: str, report: PolicyReport) -> PolicyBlocked | None:
     """Why the policy report stops a submission (None when it does not)."""
     if report.hard:
         why = "; ".join(f"{f.rule} ({', '.join(f.fields) or 'proposal'}): {f.message}" for f in report.hard)
-        return PolicyBlocked(f"{pid} cannot be submitted: {why}")
+        return PolicyBlocked(f"{pid} cannot be submitted: {why}", code="proposal.hard_flags", id=pid,
+                             flags=[f.kind for f in report.hard])
     if report.unacknowledged:
         names = ", ".join(f.rule for f in report.unacknowledged)
         return PolicyBlocked(f"{pid} has soft flags to acknowledge with a written reason first: {names} "
-                             f"(`sandbox proposals acknowledge {pid} RULE --reason ...`)")
+                             f"(`sandbox proposals acknowledge {pid} RULE --reason ...`)", code="proposal.soft_flags",
+                             id=pid, flags=[f.kind for f in report.unacknowledged])
     return None
 
 
@@ -216,7 +222,8 @@ def _simple(ws: Workspace, user: User, pid: str, action: str, reason: str, doing
         _own(p, user, doing)
         before, p.state = p.state, next_state(pid, p.state, action)
         if action == "roll_out" and p.expires_at and p.expires_at < store.now():
-            raise PolicyBlocked(f"the approval of {pid} expired on {p.expires_at:%Y-%m-%d}; edit and resubmit it")
+            raise PolicyBlocked(f"the approval of {pid} expired on {p.expires_at:%Y-%m-%d}; edit and resubmit it",
+                                code="proposal.expired", id=pid, expired=p.expires_at)
         store.update(g, p)
         store.add_event(g, p, user, action, before, reason=reason)
         audit.record(g, user, f"proposal.{action}", pid, reason=reason)

@@ -64,13 +64,15 @@ def _justified(text: str) -> str:
     text = (text or "").strip()
     if len(text) < MIN_JUSTIFICATION:
         raise InputError(f"say why this export is needed (a justification of at least {MIN_JUSTIFICATION} "
-                         "characters); it is logged and sent to your manager")
+                         "characters); it is logged and sent to your manager", code="export.justify",
+                         min=MIN_JUSTIFICATION)
     return text
 
 
 def _published(ws: Workspace, user: User, dataset: str) -> None:
     if get(ws, user, dataset).status != "published":
-        raise InputError(f"dataset {dataset} is not published; only published synthetic datasets can be exported")
+        raise InputError(f"dataset {dataset} is not published; only published synthetic datasets can be exported",
+                         code="export.not_published", dataset=dataset)
 
 
 def _rows_today(g: duckdb.DuckDBPyConnection, name: str, now: datetime) -> int:
@@ -104,7 +106,8 @@ def _over_quota(g: duckdb.DuckDBPyConnection, ws: Workspace, user: User, rows: i
     audit.record(g, user, "export.rows", dataset, outcome="refused", reason=justification,
                  details={"table": table, "rows": rows, "used_today": used, "limit": limit})
     return AccessDenied(f"marketers may export {limit} rows a day; you exported {used} today and asked for {rows} "
-                        "more. Export fewer rows, or ask a steward for a bulk export")
+                        "more. Export fewer rows, or ask a steward for a bulk export", code="export.quota",
+                        limit=limit, used=used, rows=rows)
 
 
 def _frame_writer(frame: pd.DataFrame, fmt: Format) -> Callable[[Path], int]:

@@ -75,4 +75,5 @@ class User(BaseModel):
 def require(user: User, action: str) -> None:
     """Raise AccessDenied unless ``user`` may perform ``action``."""
     if not user.can(action):
-        raise AccessDenied(f"{user.name} ({user.role}) is not allowed to {action.replace('.', ' ')}")
+        raise AccessDenied(f"{user.name} ({user.role}) is not allowed to {action.replace('.', ' ')}",
+                           code="access.denied", name=user.name, role=user.role)

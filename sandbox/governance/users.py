@@ -109,7 +109,7 @@ def _hasher(ws: Workspace) -> PasswordHasher:
 def _hash_password(ws: Workspace, password: str) -> str:
     shortest = ws.settings.access.min_password_length
     if len(password) < shortest:
-        raise InputError(f"a password needs at least {shortest} characters")
+        raise InputError(f"a password needs at least {shortest} characters", code="user.password_short", min=shortest)
     return _hasher(ws).hash(password)
 
 
@@ -148,7 +148,8 @@ def _as_record(g: duckdb.DuckDBPyConnection, row: tuple) -> UserRecord:
 def _check_name(name: str) -> str:
     name = name.strip().lower()
     if not _NAME.match(name):
-        raise InputError(f"user name {name!r} must be lowercase letters, digits and . _ @ + - (at most 64)")
+        raise InputError(f"user name {name!r} must be lowercase letters, digits and . _ @ + - (at most 64)",
+                         code="user.bad_name", name=name)
     return name
 
 
@@ -156,9 +157,10 @@ def _check_role(role: str, seat: str | None) -> None:
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
     if role == "council" and seat not in SEATS:
-        raise InputError(f"a council member needs a seat: one of {', '.join(SEATS)}")
+        raise InputError(f"a council member needs a seat: one of {', '.join(SEATS)}", code="user.seat_needed",
+                         seats=list(SEATS))
     if role != "council" and seat:
-        raise InputError("only council members have a seat")
+        raise InputError("only council members have a seat", code="user.seat_only_council")
 
 
 def _deny(g: duckdb.DuckDBPyConnection, actor: User, action: str, obj: str) -> AccessDenied:
@@ -173,13 +175,15 @@ def _enabled_admins(g: duckdb.DuckDBPyConnection) -> int:
 def _insert(g: duckdb.DuckDBPyConnection, actor: User, action: str, name: str, role: str, seat: str | None,
             hashed: str | None, manager: str | None, email: str | None, **details: object) -> None:
     if _record(g, name) is not None:
-        raise InputError(f"user {name!r} exists already; `sandbox users role` or `disable` change it")
+        raise InputError(f"user {name!r} exists already; `sandbox users role` or `disable` change it",
+                         code="user.exists", name=name)
     g.execute(f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, false, ?, 0, NULL, ?, ?)",
               [name, role, seat, hashed, _now(None), manager])
     if email:
         taken = g.execute("SELECT name FROM user_emails WHERE email = ?", [email.strip().lower()]).fetchone()
         if taken:
-            raise InputError(f"the e-mail {email} already signs in as {taken[0]}")
+            raise InputError(f"the e-mail {email} already signs in as {taken[0]}", code="user.email_taken",
+                             email=email, name=taken[0])
         g.execute("INSERT INTO user_emails VALUES (?, ?)", [email.strip().lower(), name])
     audit.record(g, actor, action, name, details={"role": role, "seat": seat, "manager": manager, "email": email,
                                                   "password": hashed is not None, **details})
@@ -203,7 +207,8 @@ def add_user(ws: Workspace, actor: User, name: str, role: str, *, seat: str | No
         if not actor.can("users.manage") and not bootstrap:
             raise _deny(g, actor, "users.add", name)
         if manager and _record(g, manager) is None:
-            raise UnknownObject(f"manager {manager!r} is not a registered user")
+            raise UnknownObject(f"manager {manager!r} is not a registered user",
+                                code="user.no_manager", name=manager)
         g.begin()
         _insert(g, actor, "users.bootstrap" if bootstrap else "users.add", name, role, seat, hashed, manager, email)
         g.commit()
@@ -219,9 +224,10 @@ def _change(ws: Workspace, actor: User, name: str, action: str, sql: str, params
             raise _deny(g, actor, action, name)
         row = _record(g, name)
         if row is None:
-            raise UnknownObject(f"no user {name!r}; `sandbox users list` shows them")
+            raise UnknownObject(f"no user {name!r}; `sandbox users list` shows them", code="user.unknown", name=name)
         if demotes_admin and row[1] == "admin" and not row[3] and _enabled_admins(g) <= 1:
-            raise InputError(f"{name} is the last enabled admin; add another admin first")
+            raise InputError(f"{name} is the last enabled admin; add another admin first", code="user.last_admin",
+                             name=name)
         g.begin()
         g.execute(sql, [*params, name])
         audit.record(g, actor, action, name, details=details)
@@ -253,7 +259,8 @@ def set_manager(ws: Workspace, actor: User, name: str, manager: str | None) -> U
     if manager:
         with ws.governance() as g:
             if _record(g, manager) is None:
-                raise UnknownObject(f"manager {manager!r} is not a registered user")
+                raise UnknownObject(f"manager {manager!r} is not a registered user",
+                                code="user.no_manager", name=manager)
     return _change(ws, actor, name, "users.manager", "UPDATE users SET manager = ? WHERE name = ?", [manager],
                    {"manager": manager})
 
@@ -297,28 +304,30 @@ def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | Non
         row = _record(g, name)
         if row is not None and row[6] is not None and now < row[6]:
             audit.record(g, name, "login", name, outcome="locked", details={"method": "password"})
-            raise NotAuthenticated(f"too many failed sign-ins: the account is locked until {row[6]:%H:%M} UTC")
+            raise NotAuthenticated(f"too many failed sign-ins: the account is locked until {row[6]:%H:%M} UTC",
+                                   code="login.locked", until=f"{row[6]:%H:%M}")
         if (row is None) != (seen is None) or (row is not None and seen is not None and row[4] != seen[4]) or locked:
             good = _password_ok(ws, row[4] if row else None, password)  # changed meanwhile: check what is stored
         g.begin()
         if row is None or not good:
-            outcome, message = "failed", _WRONG
+            outcome, message, said = "failed", _WRONG, {"code": "login.wrong"}
             if row is not None:
                 failed = (row[5] or 0) + 1
                 if failed >= cfg.max_failed_logins:
                     outcome, failed = "locked", 0
                     message = f"{_WRONG}; too many failures, the account is locked for {cfg.lockout_minutes:g} minutes"
+                    said = {"code": "login.wrong_locked", "minutes": cfg.lockout_minutes}
                     g.execute("UPDATE users SET locked_until = ? WHERE name = ?",
                               [now + timedelta(minutes=cfg.lockout_minutes), name])
                 g.execute("UPDATE users SET failed_logins = ? WHERE name = ?", [failed, name])
             audit.record(g, name, "login", name, outcome=outcome,
                          details={"method": "password", "known_user": row is not None})
             g.commit()
-            raise NotAuthenticated(message)
+            raise NotAuthenticated(message, **said)
         if row[3]:
             audit.record(g, name, "login", name, outcome="disabled", details={"method": "password"})
             g.commit()
-            raise NotAuthenticated("this account is disabled; ask an admin")
+            raise NotAuthenticated("this account is disabled; ask an admin", code="login.disabled")
         if _hasher(ws).check_needs_rehash(row[4]):  # a new cost profile applies at the next sign-in
             g.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher(ws).hash(password), name])
         g.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", [name])
@@ -367,18 +376,18 @@ def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) 
     with ws.governance(read_only=True) as g:  # most requests only read: readers share the store
         row = g.execute(query, [hashed]).fetchone()
     if row is None or row[3] is not None:
-        raise NotAuthenticated("you are not signed in; sign in again")
+        raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
     if _session_problem(row, now, cfg) is None and now - row[2] <= timedelta(seconds=60):
         return User(name=row[0], role=row[4], seat=row[5])
     with ws.governance() as g:  # the session ends, or its last request is recorded: read again, then write
         row = g.execute(query, [hashed]).fetchone()
         if row is None or row[3] is not None:
-            raise NotAuthenticated("you are not signed in; sign in again")
+            raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
         name, expires, last_seen, _, role, seat, disabled = row
         problem = _session_problem(row, now, cfg)
         if problem is not None:
             _end(g, name, hashed, problem[0], now)
-            raise NotAuthenticated(problem[1])
+            raise NotAuthenticated(problem[1], code=f"session.{problem[0]}", minutes=cfg.idle_minutes)
         if now - last_seen > timedelta(seconds=60):
             g.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, hashed])
     return User(name=name, role=role, seat=seat)

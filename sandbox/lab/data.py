@@ -89,7 +89,8 @@ def _read_lookup(g: duckdb.DuckDBPyConnection, dataset: str) -> tuple[str, Publi
 
     row = g.execute("SELECT status, source, report FROM datasets WHERE id = ?", [dataset]).fetchone()
     if row is None:
-        raise UnknownObject(f"no dataset {dataset!r}; the Datasets page lists the published ones")
+        raise UnknownObject(f"no dataset {dataset!r}; the Datasets page lists the published ones",
+                            code="dataset.unknown", dataset=dataset)
     if row[0] != "published":
         return row[0], None, None
     try:
@@ -120,7 +121,8 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) ->
     try:
         return con.execute(sql, params)
     except duckdb.Error as exc:
-        raise InputError(f"the query could not run on this dataset: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"the query could not run on this dataset: {str(exc).splitlines()[0]}",
+                         code="lab.query_failed") from None
 
 
 def record(ws: Workspace, user: User, dataset: str, details: dict[str, Any]) -> None:

@@ -177,7 +177,7 @@ def sample_size(result: HypothesisResult, *, effect: float | None = None, power:
         return SampleSize(**{**base, "method": {lang: i18n.tr(lang, "power.none") for lang in i18n.LANGS}})
     if kind == "rate":
         if t.value_a is None:
-            raise InputError("group A has no rate to start from")
+            raise InputError("group A has no rate to start from", code="size.no_rate")
         n_a = sizes.sample_size_proportions(t.value_a, t.value_a + effect, alpha=alpha, power=power, ratio=ratio)
     elif kind == "category":
         total = _chi_square_n(abs(effect), max(1, len(result.categories) - 1), alpha, power)
@@ -185,7 +185,7 @@ def sample_size(result: HypothesisResult, *, effect: float | None = None, power:
     else:
         sds = [g.sd for g in (result.a, result.b) if g.sd]
         if not sds:
-            raise InputError("the groups do not vary, so no sample size can be computed")
+            raise InputError("the groups do not vary, so no sample size can be computed", code="size.no_variation")
         n_a = sizes.sample_size_means(effect, math.sqrt(sum(s * s for s in sds) / len(sds)), alpha=alpha, power=power,
                                 ratio=ratio)
         if kind in ("median", "duration"):

@@ -128,7 +128,7 @@ def _problems_of(structure: Structure, refs: Iterable[tuple[str, str | None]]) -
 def _check_names(structure: Structure, refs: Iterable[tuple[str, str | None]]) -> None:
     found = _problems_of(structure, refs)
     if found:
-        raise UnknownObject("; ".join(found))
+        raise UnknownObject("; ".join(found), code="lab.unknown_names", count=len(found))
 
 
 def _check_values(con: duckdb.DuckDBPyConnection, structure: Structure, filters: Iterable[Filter]) -> None:
@@ -140,9 +140,10 @@ def _check_values(con: duckdb.DuckDBPyConnection, structure: Structure, filters:
             try:
                 con.execute(f"SELECT CAST($v AS {kind})", {"v": v}).fetchone()
             except duckdb.Error:
-                found.append(f"{f.ref}: {v!r} is not a valid {kind.lower()}")
+                found.append((f.ref, v, kind))
     if found:
-        raise InputError("; ".join(found))
+        raise InputError("; ".join(f"{ref}: {v!r} is not a valid {kind.lower()}" for ref, v, kind in found),
+                         code="lab.bad_values", items=[f"{ref} «{v}»" for ref, v, _ in found])
 
 
 def _sql_type(structure: Structure, table: str, column: str) -> str:
@@ -275,7 +276,8 @@ def _split_sql(b: _Sql, split: Split) -> tuple[str, str]:
     if split.pick == "first":
         order = split.order_by or b.s.temporal(split.table)
         if order is None:
-            raise InputError(f"table {split.table!r} has no date column to tell its first row; name one in order_by")
+            raise InputError(f"table {split.table!r} has no date column to tell its first row; name one in order_by",
+                             code="lab.no_date", table=split.table)
         col = b.below(split.table, f"arg_min({{a}}.{q(split.column)}, {{a}}.{q(order)})")
         in_b = isin(col, split.b)
         return in_b, isin(col, split.a) if split.a is not None else f"NOT {in_b}"
@@ -297,12 +299,14 @@ def _metric_sql(b: _Sql, m: Metric) -> str:
         return f"CASE WHEN {b.all_of(m.table, m.where)} THEN 1 ELSE 0 END"
     if m.kind == "count":
         if not below:
-            raise InputError(f"count needs a table below {b.unit!r} (e.g. deals per customer); {m.table!r} is not")
+            raise InputError(f"count needs a table below {b.unit!r} (e.g. deals per customer); {m.table!r} is not",
+                             code="lab.count_below", unit=b.unit, table=m.table)
         return f"COALESCE({b.below(m.table, 'count(*)', m.where)}, 0)"
     kind = b.s.columns[m.table][m.column or ""]
     if m.kind in ("mean", "median"):
         if not is_numeric(kind):
-            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not numbers; a {m.kind} needs numbers")
+            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not numbers; a {m.kind} needs numbers",
+                             code="lab.not_numbers", ref=f"{m.table}.{m.column}", kind=m.kind)
         if not below:
             col = b.direct(m.table, m.column or "")
             return f"CASE WHEN {b.all_of(m.table, m.where)} THEN CAST({col} AS DOUBLE) END" if m.where else \
@@ -313,9 +317,11 @@ def _metric_sql(b: _Sql, m: Metric) -> str:
     if m.kind == "duration" and m.start is not None:
         start = m.start
         if b.is_below(start.table) or not is_temporal(b.s.columns[start.table][start.column]):
-            raise InputError(f"the start {start.ref} must be a date of {b.unit!r} or of a table above it")
+            raise InputError(f"the start {start.ref} must be a date of {b.unit!r} or of a table above it",
+                             code="lab.start_level", ref=start.ref, unit=b.unit)
         if not is_temporal(kind):
-            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not dates; a duration needs dates")
+            raise InputError(f"{m.table}.{m.column} holds {kind.lower()}, not dates; a duration needs dates",
+                             code="lab.not_dates", ref=f"{m.table}.{m.column}")
         if below:
             event = b.below(m.table, f"min({{a}}.{q(m.column or '')})", m.where)
         else:
@@ -324,7 +330,8 @@ def _metric_sql(b: _Sql, m: Metric) -> str:
         return f"date_diff('second', CAST({b.direct(start.table, start.column)} AS TIMESTAMP), " \
                f"CAST({event} AS TIMESTAMP)) / 86400.0"
     if below:
-        raise InputError(f"a category mix reads a column of {b.unit!r} or a table above it; {m.table!r} is below")
+        raise InputError(f"a category mix reads a column of {b.unit!r} or a table above it; {m.table!r} is below",
+                         code="lab.category_below", unit=b.unit, table=m.table)
     return f"CAST({b.direct(m.table, m.column or '')} AS VARCHAR)"
 
 
@@ -360,7 +367,8 @@ def check(structure: Structure, population: Population, split: Split | None = No
         except InputError:
             unlinked.append(table)
     if unlinked:
-        raise InputError(f"not linked to {population.unit!r} in this dataset: {', '.join(unlinked)}")
+        raise InputError(f"not linked to {population.unit!r} in this dataset: {', '.join(unlinked)}",
+                         code="lab.not_linked", unit=population.unit, tables=unlinked)
 
 
 def validate(con: duckdb.DuckDBPyConnection, structure: Structure, population: Population,
@@ -402,7 +410,8 @@ def compile_breakdown(structure: Structure, population: Population, group_by: st
     group = f"u.{q(group_by)}"
     if bucket != "none":
         if not is_temporal(structure.columns[table][group_by]):
-            raise InputError(f"{table}.{group_by} is not a date; it cannot be grouped by {bucket}")
+            raise InputError(f"{table}.{group_by} is not a date; it cannot be grouped by {bucket}",
+                             code="explore.not_date", ref=f"{table}.{group_by}")
         group = f"CAST(date_trunc('{bucket}', {group}) AS DATE)"
     parts = [f"{group} AS \"group\"", "count(*) AS rows", "sum(count(*)) OVER () AS __population"]
     for m in measures:
@@ -414,7 +423,8 @@ def compile_breakdown(structure: Structure, population: Population, group_by: st
             parts.append(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {q(m.key)}")
             continue
         if not is_numeric(structure.columns[table][m.column or ""]):
-            raise InputError(f"{table}.{m.column} is not a number; a {m.kind} needs numbers")
+            raise InputError(f"{table}.{m.column} is not a number; a {m.kind} needs numbers",
+                             code="lab.not_numbers", ref=f"{table}.{m.column}", kind=m.kind)
         fn = {"mean": "avg", "median": "median", "sum": "sum"}[m.kind]
         parts.append(f"CAST({fn}({col}) AS DOUBLE) AS {q(m.key)}")
     where = b.where(population.filters)

@@ -27,9 +27,9 @@ def sample_size_proportions(p_control: float, p_treatment: float, *, alpha: floa
     """
     _check_design(alpha, power, ratio)
     if not (0 < p_control < 1 and 0 < p_treatment < 1):
-        raise InputError("Both rates must be strictly between 0 and 1.")
+        raise InputError("Both rates must be strictly between 0 and 1.", code="size.rate_bounds")
     if p_control == p_treatment:
-        raise InputError("The two rates are equal; there is no difference to detect.")
+        raise InputError("The two rates are equal; there is no difference to detect.", code="size.no_difference")
     from scipy import stats
 
     z_a = stats.norm.ppf(1 - alpha / 2 if two_sided else 1 - alpha)
@@ -61,9 +61,9 @@ def sample_size_means(mean_diff: float, sd: float, *, alpha: float = 0.05, power
     """
     _check_design(alpha, power, ratio)
     if not sd > 0:
-        raise InputError(f"sd must be positive; got {sd}.")
+        raise InputError(f"sd must be positive; got {sd}.", code="size.no_variation")
     if mean_diff == 0:
-        raise InputError("mean_diff is 0; there is no difference to detect.")
+        raise InputError("mean_diff is 0; there is no difference to detect.", code="size.no_difference")
     from scipy import stats
 
     d = abs(mean_diff) / sd

@@ -74,7 +74,8 @@ def get(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
     require(user, "datasets.list")
     found = _all(ws).get(dataset)
     if found is None or (found.status != "published" and not user.can("synthesize")):
-        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them")
+        raise UnknownObject(f"no dataset {dataset!r}; `sandbox datasets` lists them", code="dataset.unknown",
+                            dataset=dataset)
     return found.model_copy(deep=True)
 
 
@@ -88,13 +89,14 @@ def stored_report(ws: Workspace, dataset: str) -> dict:
 def file_of(ws: Workspace, info: DatasetInfo) -> str:
     if info.status in ("stale", "deleted"):
         raise UnknownObject(f"dataset {info.id!r} was withdrawn ({info.status}: its source data was deleted or "
-                            "expired); use a newer dataset")
+                            "expired); use a newer dataset", code="dataset.withdrawn_source", dataset=info.id)
     if info.status == "withdrawn":
         raise UnknownObject(f"dataset {info.id!r} was withdrawn: it was modified after it was published; "
-                            "use a newer dataset")
+                            "use a newer dataset", code="dataset.withdrawn_modified", dataset=info.id)
     path = ws.dataset_path(info.id) if info.status == "published" else ws.staging_path(info.id)
     if not path.exists():
-        raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})")
+        raise UnknownObject(f"the file of dataset {info.id!r} is missing ({path})", code="dataset.file_missing",
+                            dataset=info.id)
     if info.status == "published":
         seals.check(ws, info.id)
     return str(path)
@@ -125,10 +127,13 @@ def publish(ws: Workspace, user: User, dataset: str) -> DatasetInfo:
 
         override = approved_override(ws, dataset)
     if info.gate != "pass" and override is None:
-        reasons = rep.get("reasons") or ["it has not been evaluated; run `sandbox evaluate` first"]
+        from sandbox.release.gate_reasons import reasons_words
+
+        reasons = rep.get("reasons") or [{"code": "not_evaluated"}]
         with ws.governance() as g:
             audit.record(g, user, "publish", dataset, outcome="refused", details={"reasons": reasons})
-        raise GateFailed(f"dataset {dataset} did not pass its release gate: " + "; ".join(reasons))
+        said = "; ".join(r[:1].lower() + r[1:].rstrip(".") for r in reasons_words(reasons))
+        raise GateFailed(f"dataset {dataset} did not pass its release gate: {said}", dataset, reasons)
     sealed = seals.seal(ws, dataset)  # read-only and digested before the lock: the staged files are final
     details: dict = {"seal": sealed} | ({"gate_override": override} if override else {})
     with ws.governance() as g:

@@ -37,7 +37,9 @@ def run_demo(ws: Workspace, user: User, *, customers: int = 20_000, locale: str 
         publish(ws, user, info.id)
         lines.append(f"published {info.id}")
     else:
-        lines += [f"not published: {r}" for r in report["reasons"]]
+        from sandbox.release.gate_reasons import reasons_words
+
+        lines += [f"not published: {r}" for r in reasons_words(report["reasons"])]
     lines += demo_users_lines(ws, user)
     progress("done", 4, 4)
     return "\n".join(lines)

@@ -26,14 +26,13 @@ from sandbox.release.datasets import file_of, get
 from sandbox.release.enums import as_text, sql_type
 from sandbox.release.evaluation.relationships import relationship_quality
 from sandbox.release.gate_charts import chart_data
+from sandbox.release.gate_reasons import Reason, gate_reasons
 from sandbox.release.schema_bridge import generator_schema
 from sandbox.vault.pseudonymize import register_udf
 from sandbox.workspace import Workspace
 
 MAX_ROOTS = 20_000  # root rows (with their descendants) used for quality and fidelity
 DCR_BINS = 30  # bins of the synthetic->train and synthetic->holdout distance histograms
-LINK_JUDGED_PARENTS = 20  # fewer real parents (3 shippers) make a children-per-parent distribution too coarse to judge
-LINK_USE_FLOOR = 0.5  # synthetic children must use at least half the share of parents real children use
 
 
 def _subset(con: duckdb.DuckDBPyConnection, db: str, schema: Schema, where: str = "",
@@ -322,47 +321,9 @@ def _privacy(train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], s
     }
 
 
-def _verdict(report: dict[str, Any], ws: Workspace) -> list[str]:
-    t = ws.settings.gate
-    p, reasons = report["privacy"], []
-    beyond = p.get("chance_z", 1.96)
-    if p["dcr_share"] > t.max_dcr_share and p.get("dcr_z", float("inf")) > beyond:
-        reasons.append(f"DCR share {p['dcr_share']:.3f} is above {t.max_dcr_share} (rows sit closer to training "
-                       "data than to unseen people: memorization)")
-    excess = p["identical_match_share_train"] > p["identical_match_share_holdout"] + t.identical_match_margin
-    if excess and p.get("identical_match_z", float("inf")) > beyond:
-        reasons.append(f"identical matches with training rows ({p['identical_match_share_train']:.4f}) exceed "
-                       f"those with holdout rows ({p['identical_match_share_holdout']:.4f}): copied records")
-    copied = p.get("exact_copy_excess")
-    if copied is not None and copied > t.identical_match_margin and p.get("exact_copy_z", 0.0) > beyond:
-        reasons.append(f"{copied:.1%} of {p['exact_copy_table']} rows are copies of training rows beyond chance "
-                       f"(every synthetic row compared with all {p['identical_match_reference_rows']:,} training "
-                       "rows): copied records")
-    if p["leaked_values"] > t.max_leaked_values:
-        reasons.append(f"{p['leaked_values']} cells hold identifier values from the source "
-                       f"(in {', '.join(p['leak_locations'])})")
-    for link, r in (report.get("links") or {}).items():
-        if r["dangling"]:
-            reasons.append(f"{r['dangling']} of {r['references']} references {link} resolve to no row: links lost")
-        elif r["real_parents_used_share"] and r["parents_used_share"] < LINK_USE_FLOOR * r["real_parents_used_share"]:
-            reasons.append(f"children of {link} use {r['parents_used_share']:.0%} of parents (real: "
-                           f"{r['real_parents_used_share']:.0%}): parent entities lost")
-    for link, r in (report.get("relationships") or {}).items():
-        if r["score"] is not None and r["parents"] >= LINK_JUDGED_PARENTS and r["score"] < t.min_link_quality:
-            reasons.append(f"link {link} keeps {r['score']:.0%} of its real shape (children per parent "
-                           f"{r['children_per_parent']}, parent against child columns {r['attribute_pairs']}); "
-                           f"the gate asks for {t.min_link_quality:.0%}")
-    quality, ceiling = report["quality"]["overall"], report["quality"].get("ceiling")
-    required = t.min_quality if ceiling is None else min(t.min_quality, ceiling - t.quality_ceiling_margin)
-    if quality < required:
-        why = f"{t.min_quality}" if required == t.min_quality else (
-            f"{required:.3f} (real training rows score {ceiling:.3f} against the holdout)")
-        reasons.append(f"quality {quality:.3f} is below {why}")
-    fid = report.get("fidelity")
-    if fid and fid.get("sign_agreement") is not None and fid["sign_agreement"] < t.min_sign_agreement:
-        reasons.append(f"hypothesis fidelity: sign agreement {fid['sign_agreement']:.3f} is below "
-                       f"{t.min_sign_agreement} (conclusions on this data may not hold on real data)")
-    return reasons
+def _verdict(report: dict[str, Any], ws: Workspace) -> list[Reason]:
+    """Why the dataset fails under the workspace's thresholds: records said in each reader's language later."""
+    return gate_reasons(report, ws.settings.gate)
 
 
 def evaluate(ws: Workspace, user: User, dataset: str, *, target: str | None = None,

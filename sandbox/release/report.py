@@ -17,6 +17,7 @@ from sandbox.governance.access import User, require
 from sandbox.release import report_charts as charts
 from sandbox.release.datasets import get, stored_report
 from sandbox.release.gate_charts import fidelity_points
+from sandbox.release.gate_reasons import reasons_words
 from sandbox.release.report_rules import copy_rule, dcr_rule, distance_words, leak_words
 from sandbox.release.report_texts import decimal, say, share
 from sandbox.settings import GateThresholds
@@ -39,7 +40,8 @@ def gate_report_view(ws: Workspace, user: User, dataset: str) -> dict[str, Any]:
     require(user, "report.summary")
     stored = stored_report(ws, info.id)  # from memory while the datasets table is unchanged: no store opening
     if not stored:
-        raise UnknownObject(f"dataset {dataset!r} has no gate report yet; a steward runs `sandbox evaluate {dataset}`")
+        raise UnknownObject(f"dataset {dataset!r} has no gate report yet; a steward runs `sandbox evaluate {dataset}`",
+                            code="report.none", dataset=dataset)
     if user.can("report.full"):
         return stored | {"view": "full"}
     return summary_view(stored, ws.settings.k_min)
@@ -253,5 +255,5 @@ def render_html(report: dict[str, Any]) -> str:
             f"<style>{_STYLE}</style></head><body><h1>Release gate report: {dataset}</h1>"
             f"<p class='meta'>{meta}{'; ' if meta else ''}exported {stamp}. Aggregates only: no real row or value.</p>")
     verdict = (f"<section class='verdict {html.escape(gate)}'><h2>Verdict: {html.escape(gate.upper())}</h2>"
-               f"<p>{html.escape(verdict_words(report))}</p>{_list(report.get('reasons') or [])}</section>")
+               f"<p>{html.escape(verdict_words(report))}</p>{_list(reasons_words(report.get('reasons')))}</section>")
     return head + verdict + "".join(_sections(report, _plotter())) + "</body></html>"

@@ -52,10 +52,11 @@ def _bin_label(label: str, lang: str) -> str:
     return label
 
 
-def _figure() -> go.Figure:
+def _figure(lang: str = "en") -> go.Figure:
+    """An empty figure writing numbers the language's way (0,2 and 1 234 in Russian)."""
     import plotly.graph_objects as go
 
-    return go.Figure()
+    return go.Figure(layout={"separators": ", " if lang == "ru" else ".,"})
 
 
 def quality_tables_figure(quality: dict[str, Any], lang: str = "en") -> go.Figure | None:
@@ -64,7 +65,7 @@ def quality_tables_figure(quality: dict[str, Any], lang: str = "en") -> go.Figur
     scores = {t: s for t, s in tables.items() if isinstance(s, dict)}
     if not scores:
         return None
-    fig = _figure()
+    fig = _figure(lang)
     w = WORDS[lang]
     for key, name in ((k, w[k]) for k in ("column_shapes", "column_pair_trends", "cardinality")):
         values = [scores[t].get(key) for t in scores]
@@ -84,7 +85,7 @@ def quality_columns_figure(quality: dict[str, Any], lang: str = "en") -> go.Figu
     columns.sort(key=lambda c: c["score"], reverse=True)
     labels = [f"{c['table']}.{c['column']}" if several else c["column"] for c in columns]
     scores = [c["score"] for c in columns]
-    fig = _figure()
+    fig = _figure(lang)
     fig.add_bar(x=scores, y=labels, orientation="h", marker_color=[_score_colour(s) for s in scores],
                 hovertext=[c["metric"] for c in columns], name=WORDS[lang]["score"])
     fig.update_layout(title=WORDS[lang]["columns"],
@@ -124,7 +125,7 @@ def dcr_figure(histogram: dict[str, Any], table: str, lang: str = "en") -> go.Fi
     total = max(sum(train), 1)
     centers = [(edges[i] + edges[i + 1]) / 2 for i in range(lo, hi)]
     ranges = [f"{edges[i]:.2f}–{edges[i + 1]:.2f}" for i in range(lo, hi)]
-    fig = _figure()
+    fig = _figure(lang)
     for counts, name, colour in ((train, w["train"], SYNTHETIC), (holdout, w["holdout"], REAL)):
         fig.add_bar(x=centers, y=[c / total for c in counts[lo:hi]], name=name, marker_color=colour,
                     customdata=ranges, hovertemplate="%{customdata}: %{y:.1%}<extra>" + name + "</extra>")
@@ -141,7 +142,7 @@ def fidelity_figure(points: dict[str, Any], measure: str = "rate", lang: str = "
     shown = points.get("points") or []
     if not shown:
         return None
-    fig, w = _figure(), WORDS[lang]
+    fig, w = _figure(lang), WORDS[lang]
     for significant, name, colour in ((True, w["clear"], REAL), (False, w["unclear"], "#9e9e9e")):
         group = [p for p in shown if p["significant"] is significant]
         if group:
@@ -163,7 +164,7 @@ def distribution_figure(histogram: dict[str, Any], table: str, lang: str = "en")
     """Share of real and synthetic rows per bar; a real bar with too few rows is left empty."""
     bins = histogram["bins"]
     labels = [_bin_label(b["label"], lang) + ("*" if b["real_share"] is None else "") for b in bins]
-    fig, w = _figure(), WORDS[lang]
+    fig, w = _figure(lang), WORDS[lang]
     fig.add_bar(x=labels, y=[b["real_share"] for b in bins], name=w["real"], marker_color=REAL)
     fig.add_bar(x=labels, y=[b["synthetic_share"] for b in bins], name=w["synthetic"], marker_color=SYNTHETIC)
     fig.update_layout(title=f"{table}.{histogram['column']}", barmode="group", height=300,
@@ -181,5 +182,6 @@ def correlation_figure(matrix: dict[str, Any], table: str, lang: str = "en") -> 
                              hovertemplate="%{y} x %{x}: %{z:.3f}<extra></extra>"))
     side = max(360, 24 * len(columns) + 140)
     fig.update_layout(title=WORDS[lang]["corr"].format(table=table), height=side, yaxis={"autorange": "reversed"},
-                      template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10})
+                      template="plotly_white", margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      separators=", " if lang == "ru" else ".,")
     return fig

@@ -126,7 +126,7 @@ def _break(ws: Workspace, dataset: str, expected: str, found: str) -> None:
                            kind="seal", obj=dataset)
         g.commit()
     raise IntegrityError(f"dataset {dataset} was modified after it was published (its seal is broken); it has been "
-                         "withdrawn and the stewards are told")
+                         "withdrawn and the stewards are told", code="dataset.seal_broken", dataset=dataset)
 
 
 def clear_cache() -> None:

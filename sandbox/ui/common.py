@@ -74,7 +74,7 @@ def current_user() -> User:
         forget_session()
         if remembered or st.session_state.get(_SIGNED_OUT):
             _set_cookie("", 0)  # an ended session's cookie (or a signed-out tab's) is cleared in the browser
-        login_form(ws, str(exc))
+        login_form(ws, error_words(exc) if exc.code else str(exc))
         form_drawn()  # a fresh server's warm-up starts once the form is on its way to the browser
         st.stop()
         raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
@@ -126,12 +126,9 @@ def shown_errors() -> Iterator[None]:
 
 
 def error_words(exc: SandboxError) -> str:
-    """A product error in the UI language: its own words (``error.<ClassName>``) when the error names its values
-    and the language has them, else its message."""
-    from sandbox.ui.i18n import UI, lang
+    """A product error in the UI language: the words of its case (``error.<code>``), else of its class
+    (``error.<ClassName>``), its values said in the language (numbers, dates, states, roles, gate reasons); an
+    error the texts do not know keeps its message, after its class's words in a language other than English."""
+    from sandbox.ui.error_words import said
 
-    text = UI[lang()].get(f"error.{type(exc).__name__}")
-    if not text or not exc.values:
-        return str(exc)
-    values = {k: UI[lang()].get(f"state.{v}", v).lower() if k == "state" else v for k, v in exc.values.items()}
-    return text.format(**values)
+    return said(exc)

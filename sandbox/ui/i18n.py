@@ -21,6 +21,7 @@ from sandbox.ui.texts_base import BASE
 from sandbox.ui.texts_catalog import CATALOG
 from sandbox.ui.texts_codes import CODES
 from sandbox.ui.texts_council import COUNCIL
+from sandbox.ui.texts_errors import ERRORS
 from sandbox.ui.texts_pages import GATE, PAGES
 from sandbox.ui.texts_proposals import PROPOSALS
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pandas loads with the first page that shows a table, not wi
 
 UI: dict[str, dict[str, str]] = {
     code: {**BASE[code], **COUNCIL[code], **GATE[code], **PAGES[code], **CATALOG[code], **ADMIN[code],
-           **PROPOSALS[code], **CODES[code]}
+           **PROPOSALS[code], **CODES[code], **ERRORS[code]}
     for code in ("en", "ru")
 }
 
@@ -127,6 +128,8 @@ def code_words() -> Callable[[Any], str]:
     table = UI[lang()]
 
     def name(v: Any) -> str:
+        if isinstance(v, bool):
+            return table[f"code.{v}"]
         if not isinstance(v, str):
             return "" if v is None else str(v)
         head, _, inner = v.partition(" (")
@@ -172,14 +175,20 @@ def day(value: Any) -> str:
     return i18n.day(value, lang())
 
 
+EMPTY = "—"  # what a grid shows in an empty cell, in every language (Streamlit itself draws "None")
+
+
 def localize(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
-    """A copy for display: numbers and dates as text in the current language (English keeps numbers)."""
+    """A copy for display: numbers and dates as text in the current language (English keeps numbers whose column
+    has no gap), and an empty cell as a dash."""
     import pandas as pd
 
     out = frame.copy()
     code = lang()
     for col in out.columns:
         s = out[col]
+        if s.dtype == object and s.notna().any() and all(isinstance(v, date) for v in s.dropna()):
+            s = out[col] = pd.to_datetime(s)  # timestamps read one by one, shown like a date column
         if pd.api.types.is_datetime64_any_dtype(s):
             fmt = "%d.%m.%Y %H:%M" if code == "ru" else "%Y-%m-%d %H:%M"
             out[col] = s.dt.strftime(fmt).str.replace(" 00:00", "", regex=False)
@@ -188,8 +197,28 @@ def localize(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
         elif code == "ru" and pd.api.types.is_integer_dtype(s):
             out[col] = [i18n.number(v, code) if pd.notna(v) else "" for v in s]
         elif code == "ru" and pd.api.types.is_float_dtype(s):
-            out[col] = [i18n.number(v, code, decimals) if pd.notna(v) else "" for v in s]
-    return out
+            places = 0 if _whole(s) else decimals
+            out[col] = [i18n.number(v, code, places) if pd.notna(v) else "" for v in s]
+        elif s.isna().any() and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            places = 0 if _whole(s) else decimals  # counts with a gap are floats to pandas: 3, not 3.00
+            out[col] = [i18n.number(v, code, places) if pd.notna(v) else "" for v in s]
+    return _dashed(out)
+
+
+def _whole(s: pd.Series) -> bool:
+    """Whether every value of a numeric column is a whole number (a count with gaps read as floats)."""
+    known = s.dropna()
+    return pd.api.types.is_integer_dtype(s) or (len(known) > 0 and bool((known == known.round()).all()))
+
+
+def _dashed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells (None, NaN, NaT, "") as :data:`EMPTY`."""
+    for col in frame.columns:
+        s = frame[col]
+        empty = s.isna() | s.map(lambda v: isinstance(v, str) and v == "")
+        if empty.any():
+            frame[col] = s.astype(object).where(~empty, EMPTY)
+    return frame
 
 
 def fidelity_words(fidelity: float | None) -> str:

@@ -20,6 +20,7 @@ from sandbox.lab.hypothesis import HypothesisResult, HypothesisSpec, SampleSize,
 from sandbox.lab.proposals import ProposalForm
 from sandbox.lab.query import Filter, Metric, MetricKind, Population, Ref, Split
 from sandbox.lab.stats import WEAK_FIDELITY
+from sandbox.ui.error_words import said as error_words
 from sandbox.ui.i18n import lang, num, or_none, pct, percent_words, plot_separators, t, words
 from sandbox.ui.lab_widgets import (
     columns_of,
@@ -344,7 +345,7 @@ def power_calculator(result: HypothesisResult) -> SampleSize | None:
     try:
         size = sample_size(result, effect=effect / 100 if share else effect, power=power, alpha=alpha, ratio=ratio)
     except InputError as exc:
-        st.info(t("lab.power_none", reason=str(exc)))
+        st.info(t("lab.power_none", reason=error_words(exc)))
         return None
     if size.total is None:
         st.info(size.method[lang()])

@@ -12,6 +12,7 @@ from sandbox.workspace import Workspace
 
 def login_form(ws: Workspace, message: str = "") -> None:
     """Show the sign-in form; on success store the session and rerun the app as the signed-in user."""
+    from sandbox.ui.error_words import said as error_words
     from sandbox.ui.i18n import language_switch, t
 
     language_switch()
@@ -27,7 +28,7 @@ def login_form(ws: Workspace, message: str = "") -> None:
             with st.spinner(t("progress.signing_in")):
                 session = authenticate(ws, name, password)
         except NotAuthenticated as exc:
-            st.error(str(exc))
+            st.error(error_words(exc))
             return
         st.session_state[TOKEN_KEY] = session.token
         st.session_state[USER_KEY] = session.user

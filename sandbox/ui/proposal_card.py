@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sandbox.council.model import Flag, PolicyReport
 from sandbox.council.views import ProposalView
 from sandbox.lab.hypothesis import HypothesisResult
+from sandbox.release.gate_reasons import reasons_words
 from sandbox.ui.i18n import UI, fidelity_words, lang, num, pct, t
 from sandbox.ui.lab_view import difference_text, show_result
 
@@ -72,7 +73,7 @@ def _gate(d: dict[str, Any]) -> None:
     cols[1].metric(t("proposal.quality"), pct(d["quality"]) if d.get("quality") is not None else "-")
     cols[2].metric(t("proposal.closer"), pct(d["dcr_share"]) if d.get("dcr_share") is not None else "-")
     st.caption(fidelity_words(d.get("fidelity")))
-    for reason in d.get("reasons", []):
+    for reason in reasons_words(d.get("reasons"), lang()):
         st.caption(t("proposal.gate_reason", reason=reason))
 
 

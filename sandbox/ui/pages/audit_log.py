@@ -37,6 +37,7 @@ if submitted or "audit-view" not in st.session_state:  # each look at the log is
 shown_filter, rows = st.session_state["audit-view"]
 st.caption(count_words("audit.count", len(rows)))
 frame = pd.DataFrame(rows, columns=["seq", "ts", "actor", "role", "action", "object", "reason", "outcome", "details"])
+frame["ts"] = pd.to_datetime(frame["ts"])  # stored as ISO text; shown as a date in the reader's format
 st.dataframe(table_words(frame.iloc[::-1], {"role": "role.", "outcome": "outcome."}), hide_index=True,
              width="stretch")
 

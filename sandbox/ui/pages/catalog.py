@@ -10,7 +10,7 @@ from sandbox.catalog import model as catalog_types
 from sandbox.catalog.edit import change, changes_between, column_rows, current, history, sensitive_fields, sources
 from sandbox.catalog.inventory import k_anonymity
 from sandbox.ui.common import current_user, shown_errors
-from sandbox.ui.i18n import code_words, day, language_switch, num, t
+from sandbox.ui.i18n import EMPTY, code_words, day, language_switch, localize, num, t
 from sandbox.ui.session import workspace
 
 language_switch()
@@ -53,26 +53,32 @@ steward = me.can("catalog.write")
 options = {"cls": catalog_types.ColumnClass, "purpose": catalog_types.Purpose,
            "category": catalog_types.SensitiveCategory, "identifier": catalog_types.IdentifierKind,
            "generalize": catalog_types.Generalization}
-config = {c: st.column_config.SelectboxColumn(labels[c], options=list(get_args(kind)), format_func=named,
-                                              required=c in ("cls", "purpose", "generalize"))
+required = ("cls", "purpose", "generalize")
+# an empty cell is a dash, never None (which the grid draws as "None"): an optional choice left empty has the dash
+# as one of its options, and the dash is read back as empty before the change is made
+frame = frame.assign(**{c: frame[c].fillna(EMPTY) for c in options if c not in required and c in frame})
+config = {c: st.column_config.SelectboxColumn(labels[c], format_func=named, required=c in required,
+                                              options=list(get_args(kind)) + ([] if c in required else [EMPTY]))
           for c, kind in options.items()}
 config |= {c: st.column_config.Column(labels[c], disabled=True) for c in frame.columns if c not in options}
 if not steward:
     shown = frame.assign(**{c: frame[c].map(named) for c in [*options, "vault", "proposed"] if c in frame})
-    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
+    st.dataframe(localize(shown).rename(columns=labels), hide_index=True, width="stretch")
     st.caption(t("catalog.read_only"))
 else:
     st.caption(t("catalog.next_ingest"))
     config["vault"] = st.column_config.SelectboxColumn(labels["vault"], disabled=True, format_func=named,
                                                        options=sorted(set(frame["vault"])))
-    edited = st.data_editor(frame, column_config=config, hide_index=True, width="stretch",
+    shown_cols = [c for c in frame.columns if c not in options and c != "vault" and frame[c].dtype == object]
+    edited = st.data_editor(frame.assign(**{c: frame[c].fillna(EMPTY) for c in shown_cols}), column_config=config,
+                            hide_index=True, width="stretch",
                             num_rows="fixed", key=f"catalog-grid-{source}-{cat.version}")
     with st.form("catalog-save"):
         reason = st.text_input(t("catalog.reason"))
         days = st.number_input(t("catalog.retention"), min_value=1, value=cat.retention_days, step=1)
         if st.form_submit_button(t("catalog.save"), type="primary"):
             with shown_errors():
-                after = [{str(k): v for k, v in r.items()} for r in edited.to_dict("records")]
+                after = [{str(k): None if v == EMPTY else v for k, v in r.items()} for r in edited.to_dict("records")]
                 version = change(ws, me, source, changes_between(rows, after), reason,
                                  retention_days=int(days))
             key = "catalog.saved" if version != cat.version else "catalog.unchanged"

@@ -5,7 +5,7 @@ import streamlit as st
 
 from sandbox.errors import SandboxError
 from sandbox.release.datasets import list_datasets
-from sandbox.ui.common import current_user, shown_errors
+from sandbox.ui.common import current_user, error_words, shown_errors
 from sandbox.ui.i18n import day, fidelity_words, lang, language_switch, localize, num, pct, t
 from sandbox.ui.lab_widgets import dataset_schema
 from sandbox.ui.reveal import gate_evidence
@@ -36,5 +36,5 @@ for d in found:
             try:
                 right.graphviz_chart(dataset_schema(workspace(), current_user(), d.id).to_dot(lang()))
             except SandboxError as exc:
-                right.caption(t("datasets.schema_unavailable", error=str(exc)))
+                right.caption(t("datasets.schema_unavailable", error=error_words(exc)))
         gate_evidence(workspace(), current_user(), d.id)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from sandbox.release import report_charts as charts
 from sandbox.release.datasets import list_datasets
+from sandbox.release.gate_reasons import reasons_words
 from sandbox.release.report import (
     fidelity_words,
     gate_report_view,
@@ -62,7 +63,7 @@ passed = view["gate"] == "pass"
 verdict = t("gate.passed") if passed else t("gate.failed", n=num(len(view["reasons"])))
 (st.success if passed else st.error)(f"**{t('datasets.' + view['gate'])}**: {verdict}")
 if view["reasons"]:
-    _bullets(view["reasons"])
+    _bullets(reasons_words(view["reasons"], lang()))
 fidelity = view.get("fidelity") or {}
 metrics = st.columns(4)
 quality_overall = view["quality"].get("overall")
