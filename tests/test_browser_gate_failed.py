@@ -89,6 +89,13 @@ def test_the_failed_gate_and_a_wrong_password_in_the_readers_language(failed, pa
     commands = [c.inner_text() for c in page.locator("[data-testid='stMain'] code").all()]  # code, not words
     left = foreign_words(visible_text(page), code, data_words(world.ws, STEWARD, ["stella", *commands]))
     assert not left, left
+    # the Datasets page's gate evidence says the same reasons in the same language
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    nav.get_by_role("link", name=words["nav.datasets"]).click()
+    page.get_by_role("heading", name=words["datasets.title"]).wait_for()
+    settle(page)
+    page.locator("[data-testid='stExpander'] summary").first.click()
+    page.locator("[data-testid='stExpander']").first.get_by_text(re.compile(REASON[code])).wait_for()
 
 
 def said(report: dict, code: str) -> list[str]:

@@ -264,3 +264,25 @@ def test_a_dataset_changed_after_publishing_is_withdrawn_in_russian(ru_pages, tm
     at = _page("explore.py", MARKETER, broken)
     said = _russian([e.value for e in at.error], data)
     assert "изменили после публикации" in said, said
+
+
+def test_a_busy_workspace_is_said_in_russian_not_a_traceback(ru_pages, tmp_path, monkeypatch):
+    import fcntl
+
+    from sandbox.workspace import Workspace
+
+    world, data = ru_pages
+    busy = copy_world(world, tmp_path / "ws")
+    settings = busy.ws.home / "settings.yaml"
+    settings.write_text(settings.read_text() + "lock_timeout_s: 0.3\n")
+    assert Workspace(busy.ws.home).settings.lock_timeout_s == 0.3
+    monkeypatch.setenv("SANDBOX_HOME", str(busy.ws.home))
+    at = AppTest.from_file(str(PAGES / "datasets.py"), default_timeout=90)
+    login_as(at, busy.ws, MARKETER.name, MARKETER.role)
+    with open(busy.ws.home / "locks" / "governance.intent", "a+b") as gate, \
+            open(busy.ws.home / "locks" / "governance.lock", "a+b") as held:
+        fcntl.flock(gate, fcntl.LOCK_EX)  # another process writing to the governance store, for longer than 0.3 s
+        fcntl.flock(held, fcntl.LOCK_EX)
+        at.run()
+    assert not at.exception
+    assert _russian([e.value for e in at.error], data) == UI["ru"]["error.WorkspaceBusy"]

@@ -76,6 +76,10 @@ def current_user() -> User:
         login_form(ws, error_words(exc) if exc.code else str(exc))
         st.stop()
         raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
+    except SandboxError as exc:  # the store busy with another process: said in words, never a traceback
+        st.error(error_words(exc))
+        st.stop()
+        raise
     st.session_state[TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
     if st.session_state.pop(_REMEMBER, False):
