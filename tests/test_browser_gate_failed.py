@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.council import request_gate_override
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.release.gate import evaluate
@@ -34,7 +35,9 @@ def failed(access_world: World, tmp_path_factory: pytest.TempPathFactory) -> Ite
     world = copy_world(access_world, tmp_path_factory.mktemp("gate-failed") / "ws")
     ws = write_settings(world.ws, gate=STRICT)
     ensure_user(ws, "stella", "steward")
+    ensure_user(ws, "selma", "council", "security")
     report = evaluate(ws, STEWARD, world.dataset)
+    request_gate_override(ws, STEWARD, world.dataset, "качество ниже только в полях, которые мы не используем")
     url, proc = serve(ws.home)
     yield url, World(ws=ws, dataset=world.dataset, snapshot=world.snapshot, export=world.export), report
     stop(proc)
@@ -96,6 +99,36 @@ def test_the_failed_gate_and_a_wrong_password_in_the_readers_language(failed, pa
     settle(page)
     page.locator("[data-testid='stExpander'] summary").first.click()
     page.locator("[data-testid='stExpander']").first.get_by_text(re.compile(REASON[code])).wait_for()
+
+
+def test_the_council_reads_a_gate_override_with_the_reasons_in_russian(failed, page):
+    url, world, report = failed
+    words = UI["ru"]
+    page.goto(url)
+    settle(page)
+    page.get_by_role("radiogroup", name=UI["en"]["lang.label"]).get_by_text("Русский", exact=True).click()
+    page.get_by_label(words["login.name"]).fill("selma")
+    page.get_by_label(words["login.password"], exact=True).fill(password_of("selma"))
+    page.get_by_role("button", name=words["login.submit"], exact=True).click()
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for()
+    nav.get_by_role("link", name=words["nav.proposal"]).click()
+    page.get_by_role("heading", name=words["proposal.title"]).wait_for()
+    settle(page)
+    open_all(page)
+    gate = words["proposal.gate_reason"].split("{")[0]
+    page.get_by_text(re.compile("^" + re.escape(gate) + REASON["ru"][1:])).first.wait_for()
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    shot(page, "gate-override-ru")
+    commands = [c.inner_text() for c in page.locator("[data-testid='stMain'] code").all()]
+    left = foreign_words(visible_text(page), "ru", data_words(world.ws, STEWARD, ["selma", "stella", *commands]))
+    assert not left, left
+
+
+def open_all(pg) -> None:
+    for summary in pg.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").all():
+        summary.click()
+    settle(pg)
 
 
 def said(report: dict, code: str) -> list[str]:
