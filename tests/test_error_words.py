@@ -286,3 +286,16 @@ def test_a_busy_workspace_is_said_in_russian_not_a_traceback(ru_pages, tmp_path,
         at.run()
     assert not at.exception
     assert _russian([e.value for e in at.error], data) == UI["ru"]["error.WorkspaceBusy"]
+
+
+def test_an_impossible_effect_in_the_lab_is_said_in_russian(demo_workspace, monkeypatch):
+    from tests.test_lab_app import open_page, phone_vs_email
+
+    ws, _ = demo_workspace
+    monkeypatch.setenv("SANDBOX_HOME", str(ws.home))
+    at = phone_vs_email(open_page(ws, "lab.py", lang="ru"))
+    effect = next(n for n in at.number_input if n.key.startswith("lab_effect_"))
+    effect.set_value(150.0).run()  # 150 percentage points: a rate beyond 100%
+    assert not at.exception
+    said = UI["ru"]["lab.power_none"].format(reason=UI["ru"]["error.size.rate_bounds"])
+    assert said in [i.value for i in at.info], [i.value for i in at.info]
