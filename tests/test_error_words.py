@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from sandbox.errors import SandboxError
 from sandbox.governance.access import User
 from sandbox.ui.i18n import UI
-from tests.access_support import STEWARD, World, copy_world, write_settings
+from tests.access_support import SOURCE, STEWARD, World, copy_world, write_settings
 from tests.helpers_login import ensure_user, login_as, password_of
 from tests.ui_words import data_words, foreign_words
 
@@ -88,7 +88,8 @@ def ru_world(access_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
     for flag in check(ws, MARKETER, p.id).unacknowledged:
         acknowledge(ws, MARKETER, p.id, flag.rule, "обоснование записано")
     submit(ws, MARKETER, p.id)
-    yield world, data_words(ws, STEWARD, ["utc", p.id, "ada", "mark", "selma", "stella", "lots", "no_such_dataset"])
+    typed = ["lots", "no_such_dataset", "nothing", "olga", "smith"]  # what the tests type in
+    yield world, data_words(ws, STEWARD, ["utc", p.id, "ada", "mark", "selma", "stella", *typed])
 
 
 def _raised(call: Callable[[], object]) -> SandboxError:
@@ -99,8 +100,18 @@ def _raised(call: Callable[[], object]) -> SandboxError:
 
 def _library_errors(world: World) -> dict[str, Callable[[], object]]:
     """Calls a page makes, with what a user can get wrong, raising for real."""
-    from sandbox.council import export_packet, list_proposals, submit, vote
+    from sandbox.catalog.edit import ColumnChange, change
+    from sandbox.council import (
+        acknowledge,
+        export_packet,
+        list_proposals,
+        request_gate_override,
+        submit,
+        vote,
+        withdraw,
+    )
     from sandbox.duties.exports import export_rows
+    from sandbox.governance.users import add_user, authenticate, set_role, validate_session
     from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis
     from sandbox.lab.query import Filter, Metric, Population, Split
 
@@ -124,12 +135,30 @@ def _library_errors(world: World) -> dict[str, Callable[[], object]]:
         "packet.not_approved": lambda: export_packet(ws, COUNCIL, pid, "md"),
         "proposal.unknown": lambda: vote(ws, COUNCIL, "P-9999", "approve", "нет такого"),
         "access.denied": lambda: export_rows(ws, ADMIN, ds, "deals", "a long enough reason", limit=5),
+        "ack.reason": lambda: acknowledge(ws, MARKETER, pid, "any", "ok"),
+        "proposal.not_yours": lambda: withdraw(ws, User(name="mia", role="marketer"), pid),
+        "override.reason": lambda: request_gate_override(ws, STEWARD, ds, "hm"),
+        "override.published": lambda: request_gate_override(ws, STEWARD, ds, "нужно для весенней кампании"),
+        "catalog.reason": lambda: change(ws, STEWARD, SOURCE, [], "ok"),
+        "catalog.no_column": lambda: change(ws, STEWARD, SOURCE, [ColumnChange(table="deals", column="nothing",
+                                                                               purpose="useful")], "уточнение"),
+        "catalog.retention": lambda: change(ws, STEWARD, SOURCE, [], "срок хранения", retention_days=0),
+        "user.seat_needed": lambda: add_user(ws, ADMIN, "olga", "council", password="a-long-password"),
+        "user.seat_only_council": lambda: add_user(ws, ADMIN, "olga", "marketer", seat="sales",
+                                                   password="a-long-password"),
+        "user.bad_name": lambda: add_user(ws, ADMIN, "Olga Smith", "marketer", password="a-long-password"),
+        "user.last_admin": lambda: set_role(ws, ADMIN, "ada", "marketer"),
+        "login.wrong": lambda: authenticate(ws, "nobody", "whatever-password"),
+        "session.none": lambda: validate_session(ws, "no-such-token"),
     }
 
 
 @pytest.mark.parametrize("code", ["lab.bad_values", "lab.not_numbers", "proposal.illegal", "dataset.unknown",
                                   "export.justify", "vote.no_reason", "vote.no_seat", "packet.not_approved",
-                                  "proposal.unknown", "access.denied"])
+                                  "proposal.unknown", "access.denied", "ack.reason", "proposal.not_yours",
+                                  "override.reason", "override.published", "catalog.reason", "catalog.no_column",
+                                  "catalog.retention", "user.seat_needed", "user.seat_only_council",
+                                  "user.bad_name", "user.last_admin", "login.wrong", "session.none"])
 def test_an_error_raised_for_real_is_said_in_russian(ru_world, code):
     world, data = ru_world
     exc = _raised(_library_errors(world)[code])
