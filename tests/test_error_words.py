@@ -326,5 +326,6 @@ def test_an_impossible_effect_in_the_lab_is_said_in_russian(demo_workspace, monk
     effect = next(n for n in at.number_input if n.key.startswith("lab_effect_"))
     effect.set_value(150.0).run()  # 150 percentage points: a rate beyond 100%
     assert not at.exception
-    said = UI["ru"]["lab.power_none"].format(reason=UI["ru"]["error.size.rate_bounds"])
+    reason = UI["ru"]["error.size.rate_bounds"]
+    said = UI["ru"]["lab.power_none"].format(reason=reason[:1].lower() + reason[1:])
     assert said in [i.value for i in at.info], [i.value for i in at.info]
