@@ -11,11 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.council import request_gate_override
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.release.gate import evaluate
+from sandbox.release.synthesize import synthesize
 from sandbox.ui.i18n import UI
-from tests.access_support import STEWARD, World, copy_world, write_settings
+from tests.access_support import SOURCE, STEWARD, World, copy_world, write_settings
 from tests.browser import serve, shot, stop
 from tests.helpers_login import ensure_user, password_of
 from tests.ui_words import data_words, foreign_words, visible_text
@@ -34,7 +36,11 @@ def failed(access_world: World, tmp_path_factory: pytest.TempPathFactory) -> Ite
     world = copy_world(access_world, tmp_path_factory.mktemp("gate-failed") / "ws")
     ws = write_settings(world.ws, gate=STRICT)
     ensure_user(ws, "stella", "steward")
+    ensure_user(ws, "selma", "council", "security")
     report = evaluate(ws, STEWARD, world.dataset)
+    staged = synthesize(ws, STEWARD, SOURCE, seed=2).id  # a second dataset, failed and so never published
+    assert evaluate(ws, STEWARD, staged)["gate"] == "fail"
+    request_gate_override(ws, STEWARD, staged, "качество ниже только в полях, которые мы не используем")
     url, proc = serve(ws.home)
     yield url, World(ws=ws, dataset=world.dataset, snapshot=world.snapshot, export=world.export), report
     stop(proc)
@@ -53,7 +59,8 @@ def test_the_gate_stores_records_not_sentences(failed):
     assert "quality" in codes, report["reasons"]
     quality = next(r for r in report["reasons"] if r["code"] == "quality")
     assert quality["limit"] == 0.99 and quality["value"] < 0.99 and quality["ceiling"] is None
-    event = audit.events(world.ws, User(name="ada", role="admin"), audit.AuditFilter(action="evaluate"))[-1]
+    event = audit.events(world.ws, User(name="ada", role="admin"), audit.AuditFilter(action="evaluate",
+                                                                                          object=world.dataset))[-1]
     details = event["details"] if isinstance(event["details"], dict) else json.loads(event["details"])
     assert details["reasons"] == report["reasons"]  # the audit event holds the same records
 
@@ -77,8 +84,11 @@ def test_the_failed_gate_and_a_wrong_password_in_the_readers_language(failed, pa
     nav.wait_for()
     nav.get_by_role("link", name=words["nav.gate"]).click()
     page.get_by_role("heading", name=words["gate.title"]).wait_for()
-    page.get_by_text(words["datasets.fail"], exact=True).first.wait_for()
     settle(page)
+    page.get_by_role("combobox", name=words["gate.dataset"]).click()  # the published one, failed on re-evaluation
+    page.get_by_role("option", name=re.compile(re.escape(world.dataset))).click()
+    settle(page)
+    page.get_by_text(words["datasets.fail"], exact=True).first.wait_for()
     reason = page.get_by_text(re.compile(REASON[code])).first
     reason.wait_for()
     # Markdown draws a link's arrow "->" as "→"
@@ -89,6 +99,46 @@ def test_the_failed_gate_and_a_wrong_password_in_the_readers_language(failed, pa
     commands = [c.inner_text() for c in page.locator("[data-testid='stMain'] code").all()]  # code, not words
     left = foreign_words(visible_text(page), code, data_words(world.ws, STEWARD, ["stella", *commands]))
     assert not left, left
+    # the Datasets page's gate evidence says the same reasons in the same language
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    nav.get_by_role("link", name=words["nav.datasets"]).click()
+    page.get_by_role("heading", name=words["datasets.title"]).wait_for()
+    settle(page)
+    page.locator("[data-testid='stExpander'] summary").first.click()
+    page.locator("[data-testid='stExpander']").first.get_by_text(re.compile(REASON[code])).wait_for()
+
+
+def test_the_council_reads_a_gate_override_with_the_reasons_in_russian(failed, page):
+    url, world, report = failed
+    words = UI["ru"]
+    page.goto(url)
+    settle(page)
+    page.get_by_role("radiogroup", name=UI["en"]["lang.label"]).get_by_text("Русский", exact=True).click()
+    page.get_by_label(words["login.name"]).fill("selma")
+    page.get_by_label(words["login.password"], exact=True).fill(password_of("selma"))
+    page.get_by_role("button", name=words["login.submit"], exact=True).click()
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for()
+    nav.get_by_role("link", name=words["nav.proposal"]).click()
+    page.get_by_role("heading", name=words["proposal.title"]).wait_for()
+    settle(page)
+    open_all(page)
+    gate = words["proposal.gate_reason"].split("{")[0]
+    page.get_by_text(re.compile("^" + re.escape(gate) + REASON["ru"][1:])).first.wait_for()
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    shot(page, "gate-override-ru")
+    commands = [c.inner_text() for c in page.locator("[data-testid='stMain'] code").all()]
+    known = data_words(world.ws, STEWARD, ["selma", "stella", *commands]) - {"publish", "despite", "its", "release",
+                                                                            "gate"}  # the product's own title
+    left = foreign_words(visible_text(page), "ru", known)
+    assert not left, left
+    page.get_by_role("heading", name=re.compile("Опубликовать .* вопреки контролю выпуска")).wait_for()
+
+
+def open_all(pg) -> None:
+    for summary in pg.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").all():
+        summary.click()
+    settle(pg)
 
 
 def said(report: dict, code: str) -> list[str]:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from sandbox.errors import SandboxError
 from sandbox.governance.access import User
 from sandbox.ui.i18n import UI
-from tests.access_support import STEWARD, World, copy_world, write_settings
+from tests.access_support import SOURCE, STEWARD, World, copy_world, write_settings
 from tests.helpers_login import ensure_user, login_as, password_of
 from tests.ui_words import data_words, foreign_words
 
@@ -88,7 +88,8 @@ def ru_world(access_world: World, tmp_path_factory: pytest.TempPathFactory) -> I
     for flag in check(ws, MARKETER, p.id).unacknowledged:
         acknowledge(ws, MARKETER, p.id, flag.rule, "обоснование записано")
     submit(ws, MARKETER, p.id)
-    yield world, data_words(ws, STEWARD, ["utc", p.id, "ada", "mark", "selma", "stella", "lots", "no_such_dataset"])
+    typed = ["lots", "no_such_dataset", "nothing", "olga", "smith"]  # what the tests type in
+    yield world, data_words(ws, STEWARD, ["utc", p.id, "ada", "mark", "selma", "stella", *typed])
 
 
 def _raised(call: Callable[[], object]) -> SandboxError:
@@ -99,8 +100,18 @@ def _raised(call: Callable[[], object]) -> SandboxError:
 
 def _library_errors(world: World) -> dict[str, Callable[[], object]]:
     """Calls a page makes, with what a user can get wrong, raising for real."""
-    from sandbox.council import export_packet, list_proposals, submit, vote
+    from sandbox.catalog.edit import ColumnChange, change
+    from sandbox.council import (
+        acknowledge,
+        export_packet,
+        list_proposals,
+        request_gate_override,
+        submit,
+        vote,
+        withdraw,
+    )
     from sandbox.duties.exports import export_rows
+    from sandbox.governance.users import add_user, authenticate, set_role, validate_session
     from sandbox.lab.hypothesis import HypothesisSpec, run_hypothesis
     from sandbox.lab.query import Filter, Metric, Population, Split
 
@@ -124,12 +135,30 @@ def _library_errors(world: World) -> dict[str, Callable[[], object]]:
         "packet.not_approved": lambda: export_packet(ws, COUNCIL, pid, "md"),
         "proposal.unknown": lambda: vote(ws, COUNCIL, "P-9999", "approve", "нет такого"),
         "access.denied": lambda: export_rows(ws, ADMIN, ds, "deals", "a long enough reason", limit=5),
+        "ack.reason": lambda: acknowledge(ws, MARKETER, pid, "any", "ok"),
+        "proposal.not_yours": lambda: withdraw(ws, User(name="mia", role="marketer"), pid),
+        "override.reason": lambda: request_gate_override(ws, STEWARD, ds, "hm"),
+        "override.published": lambda: request_gate_override(ws, STEWARD, ds, "нужно для весенней кампании"),
+        "catalog.reason": lambda: change(ws, STEWARD, SOURCE, [], "ok"),
+        "catalog.no_column": lambda: change(ws, STEWARD, SOURCE, [ColumnChange(table="deals", column="nothing",
+                                                                               purpose="useful")], "уточнение"),
+        "catalog.retention": lambda: change(ws, STEWARD, SOURCE, [], "срок хранения", retention_days=0),
+        "user.seat_needed": lambda: add_user(ws, ADMIN, "olga", "council", password="a-long-password"),
+        "user.seat_only_council": lambda: add_user(ws, ADMIN, "olga", "marketer", seat="sales",
+                                                   password="a-long-password"),
+        "user.bad_name": lambda: add_user(ws, ADMIN, "Olga Smith", "marketer", password="a-long-password"),
+        "user.last_admin": lambda: set_role(ws, ADMIN, "ada", "marketer"),
+        "login.wrong": lambda: authenticate(ws, "nobody", "whatever-password"),
+        "session.none": lambda: validate_session(ws, "no-such-token"),
     }
 
 
 @pytest.mark.parametrize("code", ["lab.bad_values", "lab.not_numbers", "proposal.illegal", "dataset.unknown",
                                   "export.justify", "vote.no_reason", "vote.no_seat", "packet.not_approved",
-                                  "proposal.unknown", "access.denied"])
+                                  "proposal.unknown", "access.denied", "ack.reason", "proposal.not_yours",
+                                  "override.reason", "override.published", "catalog.reason", "catalog.no_column",
+                                  "catalog.retention", "user.seat_needed", "user.seat_only_council",
+                                  "user.bad_name", "user.last_admin", "login.wrong", "session.none"])
 def test_an_error_raised_for_real_is_said_in_russian(ru_world, code):
     world, data = ru_world
     exc = _raised(_library_errors(world)[code])
@@ -264,3 +293,39 @@ def test_a_dataset_changed_after_publishing_is_withdrawn_in_russian(ru_pages, tm
     at = _page("explore.py", MARKETER, broken)
     said = _russian([e.value for e in at.error], data)
     assert "изменили после публикации" in said, said
+
+
+def test_a_busy_workspace_is_said_in_russian_not_a_traceback(ru_pages, tmp_path, monkeypatch):
+    import fcntl
+
+    from sandbox.workspace import Workspace
+
+    world, data = ru_pages
+    busy = copy_world(world, tmp_path / "ws")
+    settings = busy.ws.home / "settings.yaml"
+    settings.write_text(settings.read_text() + "lock_timeout_s: 0.3\n")
+    assert Workspace(busy.ws.home).settings.lock_timeout_s == 0.3
+    monkeypatch.setenv("SANDBOX_HOME", str(busy.ws.home))
+    at = AppTest.from_file(str(PAGES / "datasets.py"), default_timeout=90)
+    login_as(at, busy.ws, MARKETER.name, MARKETER.role)
+    with open(busy.ws.home / "locks" / "governance.intent", "a+b") as gate, \
+            open(busy.ws.home / "locks" / "governance.lock", "a+b") as held:
+        fcntl.flock(gate, fcntl.LOCK_EX)  # another process writing to the governance store, for longer than 0.3 s
+        fcntl.flock(held, fcntl.LOCK_EX)
+        at.run()
+    assert not at.exception
+    assert _russian([e.value for e in at.error], data) == UI["ru"]["error.WorkspaceBusy"]
+
+
+def test_an_impossible_effect_in_the_lab_is_said_in_russian(demo_workspace, monkeypatch):
+    from tests.test_lab_app import open_page, phone_vs_email
+
+    ws, _ = demo_workspace
+    monkeypatch.setenv("SANDBOX_HOME", str(ws.home))
+    at = phone_vs_email(open_page(ws, "lab.py", lang="ru"))
+    effect = next(n for n in at.number_input if n.key.startswith("lab_effect_"))
+    effect.set_value(150.0).run()  # 150 percentage points: a rate beyond 100%
+    assert not at.exception
+    reason = UI["ru"]["error.size.rate_bounds"]
+    said = UI["ru"]["lab.power_none"].format(reason=reason[:1].lower() + reason[1:])
+    assert said in [i.value for i in at.info], [i.value for i in at.info]

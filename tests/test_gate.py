@@ -110,7 +110,7 @@ def test_publish_refuses_the_copy_naming_each_failed_check(copied):
     assert refused.value.values == {"dataset": dataset, "reasons": report["reasons"]}  # records, said per reader
     for reason in reasons_words(report["reasons"]):  # the library's own message says each in English
         assert reason[:1].lower() + reason[1:].rstrip(".") in message
-    assert "Closer to training rows" in message and "equal a training row" in message
+    assert "closer to training rows" in message and "equal a training row" in message
     assert not ws.dataset_path(dataset).exists(), "a refused dataset must stay staged"
 
 

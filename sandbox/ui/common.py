@@ -78,6 +78,10 @@ def current_user() -> User:
         form_drawn()  # a fresh server's warm-up starts once the form is on its way to the browser
         st.stop()
         raise  # st.stop() does nothing outside a Streamlit run: never continue without a user
+    except SandboxError as exc:  # the store busy with another process: said in words, never a traceback
+        st.error(error_words(exc))
+        st.stop()
+        raise
     st.session_state[TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
     if st.session_state.pop(_REMEMBER, False):

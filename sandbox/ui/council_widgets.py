@@ -67,10 +67,20 @@ def table_words(frame: pd.DataFrame, values: dict[str, str] | None = None) -> pd
 PROPOSAL_PAGE = Path(__file__).parent / "pages" / "proposal.py"
 
 
+def title_of(p: Proposal) -> str:
+    """A proposal's title; a gate override's (written by the product, not by a person) in the UI language."""
+    return t("proposal.override_title", dataset=p.dataset) if p.kind == "gate_override" and p.dataset else p.title
+
+
+def purpose_of(p: Proposal) -> str:
+    """A proposal's purpose; a gate override's in the UI language."""
+    return t("proposal.override_purpose") if p.kind == "gate_override" else p.purpose or "-"
+
+
 def headline(p: Proposal) -> None:
     """The proposal's id, title and state, and a button that opens it on the proposal page."""
     left, right = st.columns([6, 1])
-    left.markdown(t("headline", id=p.id, title=p.title, state=state_label(p.state), version=p.version,
+    left.markdown(t("headline", id=p.id, title=title_of(p), state=state_label(p.state), version=p.version,
                     who=p.proposer))
     if right.button(t("open"), key=f"open-{p.id}"):
         st.switch_page(PROPOSAL_PAGE, query_params={"id": p.id})

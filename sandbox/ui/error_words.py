@@ -13,7 +13,7 @@ from sandbox.ui.i18n import UI, day, lang, num
 
 def said(exc: SandboxError) -> str:
     """``exc`` in the current language (see the module's docstring)."""
-    table, code = UI[lang()], lang()
+    table = UI[lang()]
     text = table.get(f"error.{exc.code}") if exc.code else None
     if text is None:
         text = table.get(f"error.{type(exc).__name__}")
@@ -22,9 +22,7 @@ def said(exc: SandboxError) -> str:
     if text is None:
         generic = next((table[f"error.kind.{cls.__name__}"] for cls in type(exc).__mro__
                         if f"error.kind.{cls.__name__}" in table), None)
-        if code == "en" or generic is None:
-            return str(exc)
-        return generic.format(detail=str(exc))
+        return str(exc) if generic is None else generic.format(detail=str(exc))
     try:
         return text.format(**{k: _value(k, v) for k, v in exc.values.items()})
     except (KeyError, IndexError):  # a text naming a value this error did not carry

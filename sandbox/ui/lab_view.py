@@ -345,7 +345,8 @@ def power_calculator(result: HypothesisResult) -> SampleSize | None:
     try:
         size = sample_size(result, effect=effect / 100 if share else effect, power=power, alpha=alpha, ratio=ratio)
     except InputError as exc:
-        st.info(t("lab.power_none", reason=error_words(exc)))
+        said = error_words(exc)
+        st.info(t("lab.power_none", reason=said[:1].lower() + said[1:]))  # the reason goes on after a colon
         return None
     if size.total is None:
         st.info(size.method[lang()])

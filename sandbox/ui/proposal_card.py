@@ -100,9 +100,10 @@ def evidence(view: ProposalView) -> None:
         if not d:
             st.caption(fidelity_words(result.fidelity))
         _sample_size(result)
-    elif ev:  # written by hand (YAML, API): its scalar entries in words, never a raw JSON tree
+    elif ev:  # written by hand (YAML, API): its scalar entries in words, never a raw JSON tree; a gate override's
+        # verdict and reasons (the product's own entries) are said with the dataset's gate below
         st.markdown("  \n".join(f"{k.replace('_', ' ')}: **{_scalar(v)}**" for k, v in ev.items()
-                                if isinstance(v, (str, int, float))))
+                                if isinstance(v, (str, int, float)) and not (d and k == "gate")))
     if d:
         st.markdown(f"**{t('proposal.gate')}**")
         _gate(d)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from sandbox.duties.reveal import reveal_detail
 from sandbox.governance.access import REVEAL_REASONS, User
+from sandbox.release.gate_reasons import reasons_words
 from sandbox.release.report import report_for
 from sandbox.ui.common import shown_errors
 from sandbox.ui.i18n import UI, lang, t
@@ -16,7 +17,10 @@ from sandbox.workspace import Workspace
 def gate_evidence(ws: Workspace, user: User, dataset: str) -> None:
     """An expander with the gate report of ``dataset`` as this user may see it."""
     with st.expander(t("reveal.title")), shown_errors():
-        st.json(report_for(ws, user, dataset), expanded=False)
+        report = report_for(ws, user, dataset)
+        if report.get("reasons"):  # why the gate failed, in the reader's words, before the raw figures
+            st.markdown("\n".join(f"- {r}" for r in reasons_words(report["reasons"], lang())))
+        st.json(report, expanded=False)
         if user.can("report.full"):
             return
         st.caption(t("reveal.summary"))

@@ -32,6 +32,8 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.sample_none": "The rollout size was not computed for this result.",
         "proposal.result": "Result on synthetic data",
         "proposal.gate_reason": "Gate: {reason}",
+        "proposal.override_title": "Publish {dataset} despite its release gate",
+        "proposal.override_purpose": "publish a synthetic dataset",
         "proposal.real": "What would go to real customers",
         "proposal.channel": "Channel: **{channel}** · purpose: **{purpose}** · audience: {audience} "
                             "(**{n}** {unit})",
@@ -114,6 +116,8 @@ COUNCIL: dict[str, dict[str, str]] = {
         "proposal.sample_none": "Размер выборки для этого результата не рассчитан.",
         "proposal.result": "Результат на синтетических данных",
         "proposal.gate_reason": "Контроль: {reason}",
+        "proposal.override_title": "Опубликовать {dataset} вопреки контролю выпуска",
+        "proposal.override_purpose": "публикация синтетического набора",
         "proposal.real": "Что получат реальные клиенты",
         "proposal.channel": "Канал: **{channel}** · цель: **{purpose}** · аудитория: {audience} "
                             "(**{n}**, единица: {unit})",

@@ -1,8 +1,8 @@
 """Product errors a marketer, council member, steward or admin can meet in the app, in English and Russian.
 
 ``error.<code>`` says one case of :class:`sandbox.errors.SandboxError` (its ``code``) with its ``values``;
-``error.<ClassName>`` a class whose errors carry no code; ``error.kind.<ClassName>`` is what a language other than
-English says before the English message of an error these texts do not know yet. Plain data only.
+``error.<ClassName>`` a class whose errors carry no code; ``error.kind.<ClassName>`` says an error these texts do
+not know yet around its (English) message, ``{detail}``. Plain data only.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ ERRORS: dict[str, dict[str, str]] = {
         "error.verb.request_changes": "sent back for changes", "error.verb.roll_out": "rolled out",
         "error.verb.withdraw": "withdrawn", "error.verb.edit": "edited", "error.verb.acknowledge": "acknowledged",
         "error.verb.vote": "voted on",
+        **{f"error.kind.{kind}": "{detail}" for kind in ("SandboxError", "InputError", "UnknownObject", "AccessDenied",
+                                                        "NotAuthenticated", "IntegrityError", "IllegalTransition",
+                                                        "PolicyBlocked", "GateFailed", "CatalogError")},
     },
     "ru": {
         "error.gate_failed": "Набор {dataset} не прошёл контроль выпуска: {reasons}.",

@@ -11,9 +11,11 @@ from sandbox.ui.council_widgets import (
     flash,
     packet_panel,
     proposer_actions,
+    purpose_of,
     quorum,
     state_label,
     table_words,
+    title_of,
     vote_panel,
     yaml_view,
 )
@@ -30,7 +32,7 @@ with shown_errors():
 if not found:
     st.info(t("proposal.none"))
     st.stop()
-titles = {p.id: p.title for p in found}
+titles = {p.id: title_of(p) for p in found}
 ids = sorted(titles)
 wanted = st.query_params.get("id")
 pid = st.selectbox(t("proposal.pick"), ids, index=ids.index(wanted) if wanted in ids else len(ids) - 1,
@@ -39,7 +41,7 @@ with shown_errors():
     view = proposal_view(ws, user, pid)
 p = view.proposal
 
-st.header(f"{p.id}: {p.title}")
+st.header(f"{p.id}: {title_of(p)}")
 st.caption(t("proposal.caption", state=state_label(p.state), version=p.version, who=p.proposer)
            + (t("proposal.expires", date=day(p.expires_at)) if p.expires_at else ""))
 st.write(p.hypothesis or t("proposal.no_text"))
@@ -52,7 +54,7 @@ evidence(view)
 
 st.subheader(t("proposal.real"))
 channel = t(f"channel.{p.channel}") if f"channel.{p.channel}" in UI[lang()] else p.channel or "-"
-st.write(t("proposal.channel", channel=channel, purpose=p.purpose or "-", audience=p.audience or "-",
+st.write(t("proposal.channel", channel=channel, purpose=purpose_of(p), audience=p.audience or "-",
            n=num(p.audience_size), unit=(p.segment.split or {}).get("unit") or t("proposal.unit_default")))
 if p.message:
     st.write(t("proposal.message", message=p.message))
