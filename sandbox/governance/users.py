@@ -310,7 +310,8 @@ def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | Non
             good = _password_ok(ws, row[4] if row else None, password)  # changed meanwhile: check what is stored
         g.begin()
         if row is None or not good:
-            outcome, message, said = "failed", _WRONG, {"code": "login.wrong"}
+            said: dict[str, Any] = {"code": "login.wrong"}
+            outcome, message = "failed", _WRONG
             if row is not None:
                 failed = (row[5] or 0) + 1
                 if failed >= cfg.max_failed_logins:

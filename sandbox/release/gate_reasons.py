@@ -143,17 +143,17 @@ def reason_words(reason: Reason | str, lang: str = "en") -> str:
     elif code == "identical_matches":
         values = {"train": pct("train", 2), "holdout": pct("holdout", 2)}
     elif code == "exact_copies":
-        values = {"share": pct("share", 1), "table": reason.get("table"), "rows": count("reference_rows")}
+        values = {"share": pct("share", 1), "table": str(reason.get("table")), "rows": count("reference_rows")}
     elif code == "leaked_values":
         n = int(reason.get("count") or 0)
         values = {"count": count("count"), "cells": _plural(_CELLS[lang] if lang in _CELLS else _CELLS["en"], n, lang),
                   "where": ", ".join(reason.get("locations") or [])}
     elif code == "links_lost":
-        values = {"link": reason.get("link"), "dangling": count("dangling"), "references": count("references")}
+        values = {"link": str(reason.get("link")), "dangling": count("dangling"), "references": count("references")}
     elif code == "parents_lost":
-        values = {"link": reason.get("link"), "used": pct("used"), "real": pct("real")}
+        values = {"link": str(reason.get("link")), "used": pct("used"), "real": pct("real")}
     elif code == "link_shape":
-        values = {"link": reason.get("link"), "score": pct("score"), "children": pct("children"),
+        values = {"link": str(reason.get("link")), "score": pct("score"), "children": pct("children"),
                   "pairs": pct("pairs"), "limit": pct("limit")}
     elif code == "quality":
         if reason.get("ceiling") is not None:
