@@ -49,6 +49,18 @@ class NotFittedError(GeneratorError):
 Batch = tuple[str, pa.RecordBatch]
 
 
+def filled_links(tables: Mapping[str, pd.DataFrame], schema: Schema) -> dict[str, dict[str, float]]:
+    """Per table and foreign key column: the share of rows whose value names a row of the parent."""
+    out: dict[str, dict[str, float]] = {}
+    for name, spec in schema.tables.items():
+        frame = tables[name]
+        for fk in spec.foreign_keys:
+            parent = tables[fk.parent][fk.parent_column]
+            share = float(frame[fk.column].isin(parent.dropna()).mean()) if len(frame) else 1.0
+            out.setdefault(name, {})[fk.column] = share
+    return out
+
+
 class Generator(ABC):
     """Turns linked tables into a model, and a model into linked tables."""
 
@@ -78,6 +90,7 @@ class Generator(ABC):
                 problems.append(f"table {name!r} has no rows to learn from")
         if problems:
             raise GeneratorError("cannot fit: " + "; ".join(problems))
+        schema = schema.with_parents(filled_links(tables, schema))
         self.schema = schema
         self.training_rows = {n: len(tables[n]) for n in schema.tables}
         self._fit({n: tables[n] for n in schema.tables}, schema)

@@ -10,6 +10,7 @@ Work is bounded by the sample: at most ``sample_rows`` values, patterns run on a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox.catalog.model import ColumnEntry, IdentifierKind, Kind
+from sandbox.catalog.plan import CURRENCY_LEAD, CURRENCY_TAIL
 from sandbox.vault.detect_names import (
     _Hint,
     _key_name,
@@ -42,6 +44,7 @@ from sandbox.vault.detect_values import (
     _TEST_KIND,
     _VALUE_TESTS,
     _name_parts,
+    known_last_name,
 )
 
 __all__ = ["propose_column", "propose_table"]
@@ -52,6 +55,7 @@ _MAX_DISTINCT = 1000  # distinct values the value patterns look at
 _ALONE = 0.8  # share of values that makes an identifier without help from the name
 _ALONE_NAMES = 0.6  # person names: the known-name lists are incomplete
 _WITH_NAME = 0.3  # share that confirms an identifier the name already suggests
+_FEW_NAMES = 5  # fewer distinct values than this: surname endings alone do not make them names
 _NULLS = frozenset({"", "nan", "none", "null", "n/a", "na", "nat", "<na>"})
 _BOOL_PAIRS = [
     {"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}, {"да", "нет"}, {"0", "1"}, {"sim", "não"},
@@ -86,12 +90,14 @@ def _as_strings(values: pd.Series) -> pd.Series:
 
 def _numeric(distinct: pd.Series) -> pd.Series:
     """Values as floats (NaN where not a number); digit-group spaces allowed; with both "," and "." the later
-    one is the decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma. The vault reads numbers
+    one is the decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma; a currency sign or code before
+    or after the number is dropped ("$1,234.50", "1 234,56 руб."). The vault reads numbers
     the same way (``transform._number``).
 
     Only strings shaped like numbers reach ``pd.to_numeric``: some long non-numbers crash it.
     """
     text = distinct.str.replace(r"[\s\u00a0]", "", regex=True)
+    text = text.str.replace(CURRENCY_LEAD, r"\1", regex=True).str.replace(CURRENCY_TAIL, "", regex=True)
     comma, point = text.str.rfind(","), text.str.rfind(".")
     text = text.where(comma < 0, text.where(point >= 0, text.str.replace(",", ".", regex=False)))
     both = (comma >= 0) & (point >= 0)
@@ -178,6 +184,8 @@ def _shares(p: _Profile) -> dict[str, float]:
     if len(parts) >= _WITH_NAME * len(vals):
         for kind, (_label, name_test) in _NAME_TESTS.items():
             shares[kind] = sum(1 for x in parts if name_test(x)) / len(vals)
+        if p.n_distinct < _FEW_NAMES:  # "Мужской"/"Женский" end like surnames: a few levels must be real names
+            shares["last_name"] = sum(1 for x in parts if len(x) == 1 and known_last_name(x[0])) / len(vals)
     return shares
 
 
@@ -356,9 +364,14 @@ def _unique_code(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | N
     else:
         codes = float(p.distinct.str.fullmatch(_CODE).mean())
         digits = float(p.distinct.str.contains(r"\d").mean())
-        if codes < 0.95 or digits < 0.9:
+        # one label with a running number in any script ("Сделка #17", "Deal 0017"): the number names the row
+        template = p.distinct.str.replace(r"\d+", "#", regex=True)
+        top = template.value_counts(normalize=True)
+        worded = len(top) > 0 and re.search(r"[^\W\d_]", str(top.index[0])) is not None  # "$#,#.#" is an amount
+        templated = float(top.iloc[0]) if worded else 0.0
+        if digits < 0.9 or (codes < 0.95 and templated < 0.95):
             return None
-        why = "codes of letters and digits"
+        why = "codes of letters and digits" if codes >= 0.95 else "one label with a running number"
     evidence.append(f"values unique per row ({_pct(p.unique_ratio)} distinct), {why}: an id")
     return _entry(p, "key", evidence, kind="key", purpose="essential")
 

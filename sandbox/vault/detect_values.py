@@ -187,9 +187,14 @@ def _known_first(token: str) -> bool:
     return token.lower() in _known_names()[0]
 
 
+def known_last_name(token: str) -> bool:
+    """A last name of the known-name lists (no guessing from its ending)."""
+    return token.lower() in _known_names()[1]
+
+
 def _known_last(token: str) -> bool:
     t = token.lower()
-    return t in _known_names()[1] or ("а" <= t[0] <= "я" and _RU_SURNAME.search(t) is not None)
+    return known_last_name(t) or ("а" <= t[0] <= "я" and _RU_SURNAME.search(t) is not None)
 
 
 def _is_full_name(parts: list[str]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from generators.identities import transliterate
 from sandbox.errors import InputError
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -23,8 +25,16 @@ DUCKDB_SUFFIXES = {".duckdb", ".db"}
 
 
 def table_name(stem: str) -> str:
-    """``Customers Export.csv`` -> ``customers_export``."""
-    name = re.sub(r"[^0-9a-zA-Z_]+", "_", stem.strip()).strip("_").lower()
+    """``Customers Export.csv`` -> ``customers_export``; ``Контакты.csv`` -> ``kontakty``.
+
+    Cyrillic and accented names are spelled in Latin letters; a name in another alphabet keeps a short
+    digest of itself, so two such files never collapse into one table.
+    """
+    latin = transliterate(stem.strip())
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", latin).strip("_").lower()
+    if not name or any(c.isalnum() and not c.isascii() for c in latin):
+        digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+        name = f"{name}_{digest}".strip("_")
     return name if name and not name[0].isdigit() else f"t_{name}"
 
 
