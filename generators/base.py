@@ -50,15 +50,10 @@ Batch = tuple[str, pa.RecordBatch]
 
 
 def filled_links(tables: Mapping[str, pd.DataFrame], schema: Schema) -> dict[str, dict[str, float]]:
-    """Per table and foreign key column: the share of rows whose value names a row of the parent."""
-    out: dict[str, dict[str, float]] = {}
-    for name, spec in schema.tables.items():
-        frame = tables[name]
-        for fk in spec.foreign_keys:
-            parent = tables[fk.parent][fk.parent_column]
-            share = float(frame[fk.column].isin(parent.dropna()).mean()) if len(frame) else 1.0
-            out.setdefault(name, {})[fk.column] = share
-    return out
+    """Per table and foreign key column: the share of rows that hold a value (a reference, resolving or not)."""
+    return {name: {fk.column: float(tables[name][fk.column].notna().mean()) if len(tables[name]) else 1.0
+                   for fk in spec.foreign_keys}
+            for name, spec in schema.tables.items() if spec.foreign_keys}
 
 
 class Generator(ABC):

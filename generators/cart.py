@@ -75,7 +75,7 @@ class CartGenerator(Generator):
             raise GeneratorError("invalid cart settings: " + "; ".join(problems))
         self._models: dict[str, TableModel] = {}
         self._links: dict[str, list[Link]] = {}
-        self._ref_fill: dict[tuple[str, str], float] = {}  # share of rows whose reference resolves
+        self._ref_fill: dict[tuple[str, str], float] = {}  # share of rows that hold a reference
         self._roots: list[str] = []
         self._key_bases: dict[str, dict[str, int]] = {}
         self._shared: tuple[Shared, int, int] | None = None  # set on a shard's copy by ``sharing``
@@ -93,8 +93,8 @@ class CartGenerator(Generator):
         prepared: dict[str, Prepared] = {}
         for t in order:
             prepared[t] = prepare(t, tables[t], schema, prepared)
-        self._ref_fill = {(t, col): float((rows >= 0).mean()) for t in order
-                          for col, rows in prepared[t].refs.items() if len(rows)}
+        self._ref_fill = {(t, col): float(prepared[t].df[col].notna().mean()) for t in order
+                          for col in prepared[t].refs if len(prepared[t].df)}
         for t in order:
             spec = schema.tables[t]
             self._key_bases[t] = {c: key_base(tables[t][c]) for c, s in spec.columns.items()

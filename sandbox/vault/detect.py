@@ -44,6 +44,7 @@ from sandbox.vault.detect_values import (
     _TEST_KIND,
     _VALUE_TESTS,
     _name_parts,
+    json_documents,
     known_last_name,
 )
 
@@ -159,6 +160,8 @@ def _profile(values: pd.Series, unique_ratio: float | None) -> _Profile:
         p.kind, p.why_kind, (p.dates, p.date_format) = "datetime", "values parse as dates", dates
     elif _looks_like_text(distinct, ratio):
         p.kind, p.why_kind = "text", "long, mostly distinct strings with spaces (free text)"
+    elif json_documents(head):
+        p.kind, p.why_kind = "text", "JSON documents (structured text)"
     return p
 
 
@@ -376,6 +379,18 @@ def _unique_code(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | N
     return _entry(p, "key", evidence, kind="key", purpose="essential")
 
 
+def _unique_label(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | None:
+    """Words unique per row that are no code (an account's name "Smith, Jones and Brown 12"): each names one
+    row, so a generator learns nothing from them (every level held once is pooled) and keeping them would
+    only carry real names: a habit column, dropped."""
+    if (rows < _UNIQUE_MIN_ROWS or p.n < _UNIQUE_MIN_ROWS or p.unique_ratio < 0.95 or p.kind != "categorical"
+            or p.distinct.str.contains(r"[^\W\d_]{2}").mean() < 0.9):
+        return None
+    evidence.append(f"values unique per row ({_pct(p.unique_ratio)} distinct) and words: each names one row, "
+                    "nothing a generator can learn")
+    return _entry(p, "ordinary", evidence, purpose="habit")
+
+
 def _by_name(p: _Profile, hint: _Hint | None, evidence: list[str]) -> ColumnEntry | None:
     """Sensitive and quasi-identifier columns are proposed from their names alone."""
     if hint is None:
@@ -431,6 +446,7 @@ def propose_column(
         or _key(p, tokens, table, evidence)
         or _by_name(p, hints.get("quasi_identifier"), evidence)
         or _unique_code(p, row_count if row_count is not None else len(values), evidence)
+        or _unique_label(p, row_count if row_count is not None else len(values), evidence)
     )
     if entry is None:
         evidence.append(f"{p.why_kind}; no identifier, sensitive or key evidence")

@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+import pandas as pd
+
 from sandbox.catalog.model import IdentifierKind
 
 # ---------------------------------------------------------------- value patterns
@@ -280,3 +282,17 @@ _EMBEDDED: list[tuple[str, re.Pattern[str], Callable[[str], bool]]] = [
     ("SSN", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _is_ssn),
 ]
 
+
+def json_documents(head: pd.Series) -> bool:
+    """True when the values are JSON objects or arrays (a CRM's custom-properties blob)."""
+    import contextlib
+    import json
+
+    shaped = head[head.str.match(r"\s*[\[{]") & head.str.contains(r"[\]}]\s*$")]
+    if len(head) == 0 or len(shaped) < 0.9 * len(head):
+        return False
+    ok = 0
+    for v in shaped:
+        with contextlib.suppress(ValueError):
+            ok += isinstance(json.loads(v), (dict, list))
+    return ok >= 0.9 * len(head)
