@@ -156,6 +156,10 @@ def test_no_planted_identifier_reaches_any_file_and_the_gate_says_why(which, req
     ws, export, info, runs = request.getfixturevalue(which)
     report = runs["report"]
     assert report["privacy"]["identical_match_share_train"] == 0.0
+    in_export = leaks(export.folder, export.planted)  # the scan finds every planted value where it is
+    assert {k: len(v) for k, v in in_export.items() if k != "full_name"} == {
+        k: len({x for x in export.planted[k] if len(x) >= 6}) for k in in_export if k != "full_name"}
+    assert len(in_export) >= 6
     found = leaks(ws.home, export.planted)
     assert not found, {k: sorted(v)[:3] for k, v in found.items()}
     if which == "ru":

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -348,35 +350,54 @@ SCANNED_KINDS = ("fio", "phone", "email", "inn", "snils", "passport", "company_i
                  "company_iban", "sf_contact_id", "full_name")
 
 
-def leaks(home: Path, planted: dict[str, set[str]], texts: list[str] = ()) -> dict[str, set[str]]:
+def leaks(home: Path, planted: dict[str, set[str]], texts: Iterable[str] = ()) -> dict[str, set[str]]:
     """Planted identifiers found anywhere in a workspace (every cell of every DuckDB file, the bytes of every
-    other file but the keys) or in the given ``texts`` (command output, error lines): kind -> values."""
+    other file but the keys) or in the given ``texts`` (command output, error lines): kind -> values.
+
+    Each value is indexed by its longest word, so a cell is compared only with the values sharing a word with it
+    (tens of thousands of values against millions of cells in seconds); other files are cut into pieces at
+    characters no planted value holds."""
     import duckdb
 
-    needles = {k: {v for v in planted.get(k, ()) if len(v) >= 6} for k in SCANNED_KINDS}
+    index: dict[str, list[tuple[str, str]]] = {}
+    for kind in SCANNED_KINDS:
+        for v in planted.get(kind, ()):
+            words = re.findall(r"\w+", v)
+            if len(v) >= 6 and words:
+                index.setdefault(max(words, key=len), []).append((kind, v))
     found: dict[str, set[str]] = {}
 
-    def look(blob: str) -> None:
-        for kind, values in needles.items():
-            for v in values:
-                if v in blob:
+    def look(cell: str) -> None:
+        for word in set(re.findall(r"\w+", cell)):
+            for kind, v in index.get(word, ()):
+                if v in cell:
                     found.setdefault(kind, set()).add(v)
 
+    def look_blob(blob: str) -> None:
+        for piece in re.split(r"[^\w\s+()\-.@«»#№]", blob):
+            if len(piece) >= 6:
+                look(piece)
+
     for text in texts:
-        look(text)
+        look_blob(text)
     for path in sorted(home.rglob("*")):
         if not path.is_file() or "secrets" in path.parts or path.suffix in (".wal", ".lock", ".intent"):
             continue
-        if path.suffix == ".duckdb":
-            con = duckdb.connect(str(path), read_only=True)
+        if path.suffix in (".duckdb", ".parquet"):  # compressed: read their cells
+            con = duckdb.connect(str(path), read_only=True) if path.suffix == ".duckdb" else duckdb.connect()
             try:
-                tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
-                for schema, table in tables:
-                    rows = con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
-                    look("\n".join("\t".join(map(str, r)) for r in rows))
+                queries = ([f"SELECT * FROM read_parquet('{path}')"] if path.suffix == ".parquet" else [
+                    f'SELECT * FROM "{schema}"."{table}"' for schema, table in con.execute(
+                        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()])
+                for query in queries:
+                    for row in con.execute(query).fetchall():
+                        for cell in row:
+                            if isinstance(cell, str) and len(cell) >= 6:
+                                look(cell)
             finally:
                 con.close()
         else:
             data = path.read_bytes()
-            look(data.decode("utf-8", errors="replace") + data.decode("cp1251", errors="replace"))
+            look_blob(data.decode("utf-8", errors="replace"))
+            look_blob(data.decode("cp1251", errors="replace"))
     return found
