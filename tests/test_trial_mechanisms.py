@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -142,3 +143,17 @@ def test_cart_keeps_people_without_the_optional_parent_and_leaves_links_empty_as
     assert linked.isin(synth["companies"]["company_id"]).all()
     real_years = tables["contacts"]["created"].dt.year
     assert contacts["created"].dt.year.between(real_years.min(), real_years.max()).mean() >= 0.97
+
+
+def test_an_export_refused_while_being_read_leaves_no_copy_of_its_values(tmp_path) -> None:
+    import tempfile
+
+    from sandbox.errors import InputError
+    from sandbox.vault.sources import resolve
+
+    before = set(Path(tempfile.gettempdir()).glob("sandbox-transcoded-*"))
+    for stem in ("Контакты", "kontakty"):  # both read as table "kontakty"
+        (tmp_path / f"{stem}.csv").write_bytes("ФИО;Телефон\nИванов Иван Иванович;+7 912 345-67-89\n".encode("cp1251"))
+    with pytest.raises(InputError, match="same table name: kontakty"):
+        resolve([tmp_path])
+    assert set(Path(tempfile.gettempdir()).glob("sandbox-transcoded-*")) <= before
