@@ -416,8 +416,14 @@ def fake_identities(
     *,
     genders: Sequence[str] | np.ndarray | None = None,
     persona: Persona | None = None,
+    staff: Mapping[str, int] | None = None,
+    staff_seed: Sequence[int] = (),
 ) -> dict[str, np.ndarray]:
     """Fake identifiers, one object array of length ``n`` per output column.
+
+    ``staff``: columns that name a few people again and again (the managers who own deals) -> how many; each
+    row draws one of that many fake people, the same ones in every batch (made from ``staff_seed``), and not
+    the row's own person.
 
     Args:
         kinds: output column name -> identifier kind (one of ``IDENTIFIER_KINDS``).
@@ -434,6 +440,14 @@ def fake_identities(
     unknown = sorted({k for k in kinds.values() if k not in IDENTIFIER_KINDS})
     if unknown:
         raise ValueError(f"unknown identifier kinds {unknown}; choose from {', '.join(IDENTIFIER_KINDS)}")
+    pooled = {c: size for c, size in (staff or {}).items() if c in kinds and size > 0}
+    if pooled:
+        own = fake_identities({c: k for c, k in kinds.items() if c not in pooled}, n, locale, rng, genders=genders,
+                              persona=persona) if len(pooled) < len(kinds) else {}
+        for i, (col, size) in enumerate(sorted(pooled.items())):
+            pool = fake_identities({col: kinds[col]}, size, locale, np.random.default_rng([*staff_seed, i]))[col]
+            own[col] = pool[rng.integers(0, size, size=n)]
+        return own
     pools = _pools(locale)
     from_row = genders is None and persona is not None and persona.genders is not None
     if from_row:

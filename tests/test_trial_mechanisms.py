@@ -157,3 +157,27 @@ def test_an_export_refused_while_being_read_leaves_no_copy_of_its_values(tmp_pat
     with pytest.raises(InputError, match="same table name: kontakty"):
         resolve([tmp_path])
     assert set(Path(tempfile.gettempdir()).glob("sandbox-transcoded-*")) <= before
+
+
+def test_managers_named_again_and_again_stay_a_few_fake_people_not_the_row_s_own() -> None:
+    rng = random.Random(6)
+    fake = Faker("ru_RU")
+    fake.seed_instance(6)
+    managers = [fake.name() for _ in range(8)]
+    entry = propose_column("deals", "Ответственный", pd.Series([rng.choice(managers) for _ in range(3000)]))
+    assert entry.staff == 8, entry.justification
+    customers = propose_column("contacts", "ФИО", pd.Series([fake.name() for _ in range(3000)]))
+    assert customers.staff is None
+    key, cat = Column(kind="key"), Column(kind="categorical")
+    schema = Schema(locale="ru_RU", tables={"deals": Table(primary_key="id", columns={
+        "id": key, "stage": cat,
+        "ФИО": Column(kind="identifier", identifier="full_name", synthetic_only=True),
+        "Ответственный": Column(kind="identifier", identifier="full_name", synthetic_only=True, staff=8)})})
+    frame = pd.DataFrame({"id": range(1, 1201), "stage": [rng.choice(["new", "won", "lost"]) for _ in range(1200)]})
+    for name in registry.names():
+        model = registry.create(name, seed=1).fit({"deals": frame}, schema)
+        batches = [b.to_pandas() for _, b in model.sample(rows=1200, seed=2, batch_rows=300)]
+        out = pd.concat(batches, ignore_index=True)
+        assert out["Ответственный"].nunique() == 8, name  # the same 8 in every batch
+        assert (out["Ответственный"] != out["ФИО"]).mean() > 0.95, name
+        assert out["ФИО"].nunique() > 1000, name

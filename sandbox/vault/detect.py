@@ -56,6 +56,7 @@ _MAX_DISTINCT = 1000  # distinct values the value patterns look at
 _ALONE = 0.8  # share of values that makes an identifier without help from the name
 _ALONE_NAMES = 0.6  # person names: the known-name lists are incomplete
 _WITH_NAME = 0.3  # share that confirms an identifier the name already suggests
+_STAFF_ROWS = 20  # rows per distinct name from which a name column names staff, not the row's own person
 _FEW_NAMES = 5  # fewer distinct values than this: surname endings alone do not make them names
 _NULLS = frozenset({"", "nan", "none", "null", "n/a", "na", "nat", "<na>"})
 _BOOL_PAIRS = [
@@ -261,7 +262,12 @@ def _identifier(
     if best and (top >= alone or (named == best and top >= _WITH_NAME)):
         evidence.append(f"{_pct(top)} of {len(p.distinct)} distinct sampled values are {_LABELS[best]}")
         kind = cast(IdentifierKind, _TEST_KIND.get(best, best))
-        return _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
+        entry = _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
+        if kind == "full_name" and p.n >= _STAFF_ROWS * p.n_distinct:  # 8 names over 3,000 deals: the staff
+            entry.staff = p.n_distinct
+            evidence.append(f"{p.n_distinct} people named again and again (staff): as many fake ones")
+            entry.justification = "; ".join(evidence)
+        return entry
     mixed = shares.get("email", 0.0) + shares.get("phone", 0.0)  # disjoint: only e-mails hold "@"
     if mixed >= _ALONE:
         evidence.append(f"{_pct(mixed)} of {len(p.distinct)} distinct sampled values are e-mail addresses"
