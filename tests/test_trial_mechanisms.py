@@ -181,3 +181,26 @@ def test_managers_named_again_and_again_stay_a_few_fake_people_not_the_row_s_own
         assert out["Ответственный"].nunique() == 8, name  # the same 8 in every batch
         assert (out["Ответственный"] != out["ФИО"]).mean() > 0.95, name
         assert out["ФИО"].nunique() > 1000, name
+
+
+def test_the_leak_guard_keeps_staff_a_few_people_while_it_redraws_customers() -> None:
+    import pyarrow as pa
+
+    from sandbox.release.leak_guard import LeakGuard
+    from sandbox.vault.pseudonymize import pseudonym
+
+    key = b"k" * 32
+    schema = Schema(tables={"contacts": Table(columns={
+        "FirstName": Column(kind="identifier", identifier="first_name", synthetic_only=True),
+        "Owner": Column(kind="identifier", identifier="full_name", synthetic_only=True, staff=3)})})
+    owners = ["Norma Fisher", "Jorge Sullivan", "Peter Montgomery"]
+    real = ["John", "Mary", "Norma Fisher"]  # a real customer's first name and a real person named like an owner
+    guard = LeakGuard(schema, {pseudonym(key, v) for v in real}, key, seed=1)
+    written = []
+    for b in range(2):
+        batch = pa.RecordBatch.from_pydict({"FirstName": ["John", "Mary"] * 50,
+                                            "Owner": [owners[i % 3] for i in range(b, 100 + b)]})
+        written.append(guard("contacts", batch).to_pandas())
+    out = pd.concat(written, ignore_index=True)
+    assert not set(out["FirstName"]) & set(real) and not set(out["Owner"]) & set(real)
+    assert out["Owner"].nunique() == 3, "three owners in every batch, one renamed the same way in both"
