@@ -110,16 +110,20 @@ class Schema(BaseModel):
         return out
 
     def with_parents(self, filled: Mapping[str, Mapping[str, float]]) -> Schema:
-        """This schema with each table's parent chosen from the data: the foreign key filled (and resolving) in
-        the largest share of rows, ``filled[table][column]``, first; a table none of whose keys reaches
-        ``PARENT_FILL`` is ``rooted`` (a parent's rows are the only ones its children keep: a contact without
-        a company would be lost with all its deals)."""
+        """This schema with each table's parent checked against the data (``filled[table][column]``: the share
+        of rows holding a value): a first foreign key filled in fewer than ``PARENT_FILL`` of the rows gives way
+        to the first one that is, and a table with none is ``rooted`` (a parent's rows are the only ones its
+        children keep: a contact without a company would be lost with all its deals)."""
         tables = {}
         for name, spec in self.tables.items():
             shares = filled.get(name, {})
-            fks = sorted(spec.foreign_keys, key=lambda fk: -shares.get(fk.column, 1.0))  # stable: ties keep order
-            rooted = bool(fks) and shares.get(fks[0].column, 1.0) < PARENT_FILL
-            tables[name] = spec.model_copy(update={"foreign_keys": fks, "rooted": rooted or spec.rooted})
+            fks = list(spec.foreign_keys)
+            rooted = spec.rooted
+            if fks and shares.get(fks[0].column, 1.0) < PARENT_FILL:
+                full = [fk for fk in fks if shares.get(fk.column, 1.0) >= PARENT_FILL]
+                fks = [*full[:1], *(fk for fk in fks if fk not in full[:1])]
+                rooted = rooted or not full
+            tables[name] = spec.model_copy(update={"foreign_keys": fks, "rooted": rooted})
         return self.model_copy(update={"tables": tables})
 
     def problems(self) -> list[str]:

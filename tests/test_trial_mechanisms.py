@@ -204,3 +204,10 @@ def test_the_leak_guard_keeps_staff_a_few_people_while_it_redraws_customers() ->
     out = pd.concat(written, ignore_index=True)
     assert not set(out["FirstName"]) & set(real) and not set(out["Owner"]) & set(real)
     assert out["Owner"].nunique() == 3, "three owners in every batch, one renamed the same way in both"
+
+
+def test_a_parent_filled_in_nearly_every_row_keeps_its_place() -> None:
+    _, schema = _optional_links()
+    deals = {"deals": {"company_id": 0.99, "contact_id": 1.0}}  # the catalog's first link stays the parent
+    assert schema.with_parents(deals).parent_of("deals").column == "company_id"
+    assert schema.with_parents({"deals": {"company_id": 0.5, "contact_id": 0.9}}).tables["deals"].rooted
