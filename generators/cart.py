@@ -327,7 +327,8 @@ class _Run:
         kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
         staff = {c: s.staff for c, s in spec.columns.items() if s.staff}
         fakes = fake_identities(kinds, m, self.schema.locale, rng, persona=persona_of(arrays, m), staff=staff,
-                                staff_seed=(self.seed, self.table_ids[table])) if kinds else {}
+                                staff_seed=(self.seed, self.table_ids[table]),
+                                widths={c: s.width for c, s in spec.columns.items() if s.width}) if kinds else {}
         fk = self.schema.parent_of(table)
         out = []
         for col, col_spec in spec.columns.items():

@@ -30,6 +30,8 @@ class Column(BaseModel):
         default=False,
         description="Absent from training data (dropped at ingest); generators add fake values.",
     )
+    width: int | None = Field(
+        default=None, description="For an INN: 10 digits (an organisation's) or 12 (a person's, the default).")
     staff: int | None = Field(
         default=None, description="For a name that repeats across rows (the managers who own deals): how many "
         "people the real column names; fake values are drawn from that many fake people.")

@@ -104,7 +104,8 @@ class GaussianCopulaGenerator(Generator):
                 data = {c: frame[c].to_numpy() for c in frame.columns if c not in kinds}
                 staff = {c: s.staff for c, s in spec.columns.items() if s.staff}
                 fakes = fake_identities(kinds, len(frame), schema.locale, rng, persona=persona_of(data, len(frame)),
-                                        staff=staff, staff_seed=(self.seed, list(schema.tables).index(name)))
+                                        staff=staff, staff_seed=(self.seed, list(schema.tables).index(name)),
+                                        widths={c: s.width for c, s in spec.columns.items() if s.width})
                 for col, values in fakes.items():
                     frame[col] = values
             frame = frame[[c for c in spec.columns if c in frame.columns]]

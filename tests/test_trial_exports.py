@@ -141,6 +141,9 @@ def test_a_running_label_is_a_key_and_an_optional_company_loses_no_contact(ru):
         contacts, with_company = con.execute('SELECT count(*), count("Компания") FROM kontakty').fetchone()
         deals, deal_company = con.execute('SELECT count(*), count("Компания") FROM sdelki').fetchone()
         years = con.execute('SELECT min(year("Дата создания")), max(year("Дата создания")) FROM kontakty').fetchone()
+        widths = dict(con.execute('SELECT \'kompanii\', min(length("ИНН")) FROM kompanii UNION ALL '
+                                  'SELECT \'kontakty\', min(length("ИНН")) FROM kontakty').fetchall())
+        staff = con.execute('SELECT count(DISTINCT "Ответственный") FROM sdelki').fetchone()[0]
     finally:
         con.close()
     train = runs["ingest"].tables["kontakty"] - runs["ingest"].holdout_rows["kontakty"]
@@ -149,6 +152,8 @@ def test_a_running_label_is_a_key_and_an_optional_company_loses_no_contact(ru):
     assert 0.55 <= with_company / contacts <= 0.85
     assert 0.55 <= deal_company / deals <= 0.85
     assert years[0] >= 2022 and years[1] <= 2025  # contacts' dates are not timed from their company's founding
+    assert widths == {"kompanii": 10, "kontakty": 12}, "a company's fake INN is an organisation's"
+    assert staff == 8, "eight fake managers for eight real ones"
 
 
 @pytest.mark.parametrize("which", ["ru", "en"])

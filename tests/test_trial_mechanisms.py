@@ -211,3 +211,19 @@ def test_a_parent_filled_in_nearly_every_row_keeps_its_place() -> None:
     deals = {"deals": {"company_id": 0.99, "contact_id": 1.0}}  # the catalog's first link stays the parent
     assert schema.with_parents(deals).parent_of("deals").column == "company_id"
     assert schema.with_parents({"deals": {"company_id": 0.5, "contact_id": 0.9}}).tables["deals"].rooted
+
+
+def test_organisations_inns_stay_ten_digits_in_synthetic_data() -> None:
+    from stdnum.ru import inn
+
+    from generators.identities import fake_identities
+    from tests.trial_exports import company_inn, personal_inn
+
+    rng = random.Random(7)
+    companies = propose_column("kompanii", "ИНН", pd.Series([company_inn(rng) for _ in range(500)]))
+    people = propose_column("kontakty", "ИНН", pd.Series([personal_inn(rng) for _ in range(500)]))
+    assert (companies.identifier, companies.width) == ("inn", 10)
+    assert (people.identifier, people.width) == ("inn", None)
+    fakes = fake_identities({"org": "inn", "person": "inn"}, 200, "ru_RU", np.random.default_rng(1), widths={"org": 10})
+    assert all(len(v) == 10 and inn.is_valid(v) for v in fakes["org"])
+    assert all(len(v) == 12 and inn.is_valid(v) for v in fakes["person"])

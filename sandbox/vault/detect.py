@@ -263,6 +263,8 @@ def _identifier(
         evidence.append(f"{_pct(top)} of {len(p.distinct)} distinct sampled values are {_LABELS[best]}")
         kind = cast(IdentifierKind, _TEST_KIND.get(best, best))
         entry = _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
+        if kind == "inn" and p.distinct.str.len().eq(10).mean() >= 0.5:  # organisations' INNs
+            entry.width = 10
         if kind == "full_name" and p.n >= _STAFF_ROWS * p.n_distinct:  # 8 names over 3,000 deals: the staff
             entry.staff = p.n_distinct
             evidence.append(f"{p.n_distinct} people named again and again (staff): as many fake ones")
