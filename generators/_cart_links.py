@@ -55,7 +55,7 @@ def root_order(schema: Schema) -> list[str]:
     roots = schema.roots()
     needs: dict[str, set[str]] = {r: set() for r in roots}
     for t, spec in schema.tables.items():
-        for fk in spec.foreign_keys[1:]:
+        for fk in spec.references():
             a, b = root_of(schema, fk.parent), root_of(schema, t)
             if a != b:
                 needs[b].add(a)
@@ -112,7 +112,7 @@ def prepare(t: str, df: pd.DataFrame, schema: Schema, prepared: dict[str, Prepar
         starts = np.flatnonzero(first)
         pos = np.arange(group.size) - np.repeat(starts, np.diff(np.r_[starts, group.size]))
         out = Prepared(df, group, pos)
-    for other in spec.foreign_keys[1:]:
+    for other in spec.references():
         out.refs[other.column] = row_index(df[other.column], prepared[other.parent].df[other.parent_column])
     return out
 

@@ -49,6 +49,13 @@ class NotFittedError(GeneratorError):
 Batch = tuple[str, pa.RecordBatch]
 
 
+def filled_links(tables: Mapping[str, pd.DataFrame], schema: Schema) -> dict[str, dict[str, float]]:
+    """Per table and foreign key column: the share of rows that hold a value (a reference, resolving or not)."""
+    return {name: {fk.column: float(tables[name][fk.column].notna().mean()) if len(tables[name]) else 1.0
+                   for fk in spec.foreign_keys}
+            for name, spec in schema.tables.items() if spec.foreign_keys}
+
+
 class Generator(ABC):
     """Turns linked tables into a model, and a model into linked tables."""
 
@@ -78,6 +85,7 @@ class Generator(ABC):
                 problems.append(f"table {name!r} has no rows to learn from")
         if problems:
             raise GeneratorError("cannot fit: " + "; ".join(problems))
+        schema = schema.with_parents(filled_links(tables, schema))
         self.schema = schema
         self.training_rows = {n: len(tables[n]) for n in schema.tables}
         self._fit({n: tables[n] for n in schema.tables}, schema)

@@ -75,6 +75,7 @@ class CartGenerator(Generator):
             raise GeneratorError("invalid cart settings: " + "; ".join(problems))
         self._models: dict[str, TableModel] = {}
         self._links: dict[str, list[Link]] = {}
+        self._ref_fill: dict[tuple[str, str], float] = {}  # share of rows that hold a reference
         self._roots: list[str] = []
         self._key_bases: dict[str, dict[str, int]] = {}
         self._shared: tuple[Shared, int, int] | None = None  # set on a shard's copy by ``sharing``
@@ -86,12 +87,14 @@ class CartGenerator(Generator):
         order = generation_order(schema, self._roots)
         tree_rank = {t: self._roots.index(root_of(schema, t)) for t in schema.tables}
         self._links = {
-            t: [Link(fk, tree_rank[fk.parent] < tree_rank[t]) for fk in schema.tables[t].foreign_keys[1:]]
+            t: [Link(fk, tree_rank[fk.parent] < tree_rank[t]) for fk in schema.tables[t].references()]
             for t in schema.tables
         }
         prepared: dict[str, Prepared] = {}
         for t in order:
             prepared[t] = prepare(t, tables[t], schema, prepared)
+        self._ref_fill = {(t, col): float(prepared[t].df[col].notna().mean()) for t in order
+                          for col in prepared[t].refs if len(prepared[t].df)}
         for t in order:
             spec = schema.tables[t]
             self._key_bases[t] = {c: key_base(tables[t][c]) for c, s in spec.columns.items()
@@ -247,8 +250,11 @@ class _Run:
             if parent is not None and link.fk.column in composite and len(composite) == 2:
                 refs[link.fk.column] = distinct_per_group(parent.group, refs[link.fk.column],
                                                           self._made(link), rng)
+            fill = getattr(self.gen, "_ref_fill", {}).get((table, link.fk.column), 1.0)
+            if fill < 1.0:  # rows that point nowhere, as often as real rows do (a deal without a company)
+                refs[link.fk.column] = np.where(rng.random(m) < fill, refs[link.fk.column], -1)
             if link.with_context:
-                parts.append(self.ref_matrix[link.fk.parent][refs[link.fk.column]])
+                parts.append(rows_or_nan(self.ref_matrix[link.fk.parent], refs[link.fk.column]))
         model = self.gen._models[table]
         anchor_in = None if parent is None or parent.anchor is None else parent.anchor[parent.group]
         x, arrays, derived, anchor = model.sample(
@@ -319,7 +325,10 @@ class _Run:
 
         spec = self.schema.tables[table]
         kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
-        fakes = fake_identities(kinds, m, self.schema.locale, rng, persona=persona_of(arrays, m)) if kinds else {}
+        staff = {c: s.staff for c, s in spec.columns.items() if s.staff}
+        fakes = fake_identities(kinds, m, self.schema.locale, rng, persona=persona_of(arrays, m), staff=staff,
+                                staff_seed=(self.seed, self.table_ids[table]),
+                                widths={c: s.width for c, s in spec.columns.items() if s.width}) if kinds else {}
         fk = self.schema.parent_of(table)
         out = []
         for col, col_spec in spec.columns.items():

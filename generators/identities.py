@@ -384,6 +384,15 @@ def _inns(n: int, rng: np.random.Generator) -> np.ndarray:
     return _render("#" * 12, d)
 
 
+def _company_inns(n: int, rng: np.random.Generator) -> np.ndarray:
+    """INNs of organisations: 10 digits, the last a check digit."""
+    d = np.empty((n, 10), dtype=np.int64)
+    d[:, :2] = np.stack(np.divmod(rng.integers(1, 93, size=n), 10), axis=1)
+    d[:, 2:9] = rng.integers(0, 10, size=(n, 7))
+    d[:, 9] = d[:, :9] @ np.array(_INN10) % 11 % 10
+    return _render("#" * 10, d)
+
+
 def _snilses(n: int, rng: np.random.Generator) -> np.ndarray:
     number = rng.integers(2_000_000, 1_000_000_000, size=n)
     d = np.empty((n, 11), dtype=np.int64)
@@ -416,8 +425,16 @@ def fake_identities(
     *,
     genders: Sequence[str] | np.ndarray | None = None,
     persona: Persona | None = None,
+    staff: Mapping[str, int] | None = None,
+    staff_seed: Sequence[int] = (),
+    widths: Mapping[str, int] | None = None,
 ) -> dict[str, np.ndarray]:
     """Fake identifiers, one object array of length ``n`` per output column.
+
+    ``widths``: INN columns of organisations (10 digits) -> 10.
+    ``staff``: columns that name a few people again and again (the managers who own deals) -> how many; each
+    row draws one of that many fake people, the same ones in every batch (made from ``staff_seed``), and not
+    the row's own person.
 
     Args:
         kinds: output column name -> identifier kind (one of ``IDENTIFIER_KINDS``).
@@ -434,6 +451,14 @@ def fake_identities(
     unknown = sorted({k for k in kinds.values() if k not in IDENTIFIER_KINDS})
     if unknown:
         raise ValueError(f"unknown identifier kinds {unknown}; choose from {', '.join(IDENTIFIER_KINDS)}")
+    pooled = {c: size for c, size in (staff or {}).items() if c in kinds and size > 0}
+    if pooled:
+        own = fake_identities({c: k for c, k in kinds.items() if c not in pooled}, n, locale, rng, genders=genders,
+                              persona=persona, widths=widths) if len(pooled) < len(kinds) else {}
+        for i, (col, size) in enumerate(sorted(pooled.items())):
+            pool = fake_identities({col: kinds[col]}, size, locale, np.random.default_rng([*staff_seed, i]))[col]
+            own[col] = pool[rng.integers(0, size, size=n)]
+        return own
     pools = _pools(locale)
     from_row = genders is None and persona is not None and persona.genders is not None
     if from_row:
@@ -460,4 +485,6 @@ def fake_identities(
         "card_number": lambda: _cards(locale, n, rng),
         "other": lambda: _tokens_random(n, rng),
     }
-    return {column: np.asarray(builders[kind]()).astype(object) for column, kind in kinds.items()}
+    companies = {c for c, w in (widths or {}).items() if w == 10 and kinds.get(c) == "inn"}
+    return {column: np.asarray(_company_inns(n, rng) if column in companies else builders[kind]()).astype(object)
+            for column, kind in kinds.items()}

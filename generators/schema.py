@@ -6,11 +6,12 @@ schema, and generators turn tables plus schema into a model, and a model into ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+PARENT_FILL = 0.98  # share of rows a foreign key must fill to be the parent rows are generated under
 Kind = Literal["numerical", "categorical", "datetime", "boolean", "key", "identifier"]
 IdentifierKind = Literal[
     "full_name", "first_name", "last_name", "email", "phone", "address", "passport", "inn", "snils",
@@ -29,6 +30,11 @@ class Column(BaseModel):
         default=False,
         description="Absent from training data (dropped at ingest); generators add fake values.",
     )
+    width: int | None = Field(
+        default=None, description="For an INN: 10 digits (an organisation's) or 12 (a person's, the default).")
+    staff: int | None = Field(
+        default=None, description="For a name that repeats across rows (the managers who own deals): how many "
+        "people the real column names; fake values are drawn from that many fake people.")
 
 
 class ForeignKey(BaseModel):
@@ -59,6 +65,15 @@ class Table(BaseModel):
         "table of things other tables point at (products, companies) holding no identifier or quasi-identifier: "
         "its category levels are kept however rare, so its children link to entities of every kind.")
 
+    rooted: bool = Field(
+        default=False, description="Generated as a root although it has foreign keys: no foreign key is filled "
+        "in (nearly) every row (a contact's optional company), so every one is a reference and no row is lost "
+        "for want of a parent.")
+
+    def references(self) -> list[ForeignKey]:
+        """Foreign keys drawn as references to rows made elsewhere: all but the parent's."""
+        return list(self.foreign_keys) if self.rooted else self.foreign_keys[1:]
+
     def data_columns(self) -> list[str]:
         """Columns a model learns: everything but keys and synthetic-only identifiers."""
         return [
@@ -73,9 +88,9 @@ class Schema(BaseModel):
     locale: str = "en_US"
 
     def parent_of(self, table: str) -> ForeignKey | None:
-        """The first foreign key of a table: the parent it is generated under (None for roots)."""
-        fks = self.tables[table].foreign_keys
-        return fks[0] if fks else None
+        """The first foreign key of a table: the parent it is generated under (None for roots and rooted tables)."""
+        spec = self.tables[table]
+        return spec.foreign_keys[0] if spec.foreign_keys and not spec.rooted else None
 
     def roots(self) -> list[str]:
         return [t for t in self.tables if self.parent_of(t) is None]
@@ -95,6 +110,23 @@ class Schema(BaseModel):
         for root in self.roots():
             out.extend(visit(root))
         return out
+
+    def with_parents(self, filled: Mapping[str, Mapping[str, float]]) -> Schema:
+        """This schema with each table's parent checked against the data (``filled[table][column]``: the share
+        of rows holding a value): a first foreign key filled in fewer than ``PARENT_FILL`` of the rows gives way
+        to the first one that is, and a table with none is ``rooted`` (a parent's rows are the only ones its
+        children keep: a contact without a company would be lost with all its deals)."""
+        tables = {}
+        for name, spec in self.tables.items():
+            shares = filled.get(name, {})
+            fks = list(spec.foreign_keys)
+            rooted = spec.rooted
+            if fks and shares.get(fks[0].column, 1.0) < PARENT_FILL:
+                full = [fk for fk in fks if shares.get(fk.column, 1.0) >= PARENT_FILL]
+                fks = [*full[:1], *(fk for fk in fks if fk not in full[:1])]
+                rooted = rooted or not full
+            tables[name] = spec.model_copy(update={"foreign_keys": fks, "rooted": rooted})
+        return self.model_copy(update={"tables": tables})
 
     def problems(self) -> list[str]:
         """Every structural problem at once (empty when the schema is sound)."""

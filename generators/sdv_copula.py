@@ -69,7 +69,7 @@ class GaussianCopulaGenerator(Generator):
                 self._child_counts[name] = (
                     parent[fk.parent_column].map(counts).fillna(0).astype(np.int64).to_numpy()
                 )
-            for other in spec.foreign_keys[1:]:
+            for other in spec.references():
                 if schema.parent_of(other.parent) is not None:
                     raise GeneratorError(
                         f"table {name!r}: a second foreign key may only point at a root table, not {other.parent!r}"
@@ -102,7 +102,10 @@ class GaussianCopulaGenerator(Generator):
             kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
             if kinds:
                 data = {c: frame[c].to_numpy() for c in frame.columns if c not in kinds}
-                fakes = fake_identities(kinds, len(frame), schema.locale, rng, persona=persona_of(data, len(frame)))
+                staff = {c: s.staff for c, s in spec.columns.items() if s.staff}
+                fakes = fake_identities(kinds, len(frame), schema.locale, rng, persona=persona_of(data, len(frame)),
+                                        staff=staff, staff_seed=(self.seed, list(schema.tables).index(name)),
+                                        widths={c: s.width for c, s in spec.columns.items() if s.width})
                 for col, values in fakes.items():
                     frame[col] = values
             frame = frame[[c for c in spec.columns if c in frame.columns]]
@@ -124,7 +127,7 @@ class GaussianCopulaGenerator(Generator):
             next_key[name] += len(frame)
             if spec.primary_key:
                 frame[spec.primary_key] = keys
-            for other in spec.foreign_keys[1:]:
+            for other in spec.references():
                 made = max(1, root_rows.get(other.parent, 1))
                 frame[other.column] = self._key_bases[other.parent] + rng.integers(0, made, len(frame))
             for column, col_spec in spec.columns.items():  # keys outside any link (a person id, a product id)

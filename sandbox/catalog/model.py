@@ -38,6 +38,10 @@ class ColumnEntry(BaseModel):
     identifier: IdentifierKind | None = Field(
         default=None, description="For direct identifiers: what it holds (drives Faker in synthesis)."
     )
+    staff: int | None = Field(default=None, description="For a person's name that repeats across rows (the "
+                              "managers who own deals): how many people it names; synthetic data draws as many.")
+    width: int | None = Field(default=None, description="For an INN: the digits most real values have (10: "
+                              "organisations, 12: people); fake values have as many.")
     generalize: Generalization = "none"
     date_format: str | None = Field(default=None, description="strptime format of the export's text dates, as "
                                     "detected (e.g. %m/%d/%Y); None: ISO or day-first forms.")

@@ -35,11 +35,18 @@ def _timestamp(c: str, date_format: str | None = None) -> str:
     return f"COALESCE(TRY_CAST({c} AS TIMESTAMP), try_strptime(CAST({c} AS VARCHAR), [{formats}]))"
 
 
+# a currency sign or code before the number (after its sign) or after it, spaces already dropped
+CURRENCY_LEAD = r"^([+-]?)(?:[$€£¥₽₴₸]|USD|EUR|GBP|RUB)"
+CURRENCY_TAIL = r"(?:[$€£¥₽₴₸]|руб\.?|р\.|USD|EUR|GBP|RUB)$"
+
+
 def _number(c: str) -> str:
     """SQL reading column ``c`` (quoted) as a DOUBLE the way the detector reads numbers (``detect._numeric``):
     spaces between digit groups dropped (also no-break ones); with both "," and "." the later one is the
-    decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma ("1 467,45"). Else NULL."""
+    decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma ("1 467,45"); a currency sign or code
+    before or after it is dropped ("$1,234.50"). Else NULL."""
     t = f"regexp_replace(CAST({c} AS VARCHAR), '[\\s\\x{{00a0}}]', '', 'g')"
+    t = f"regexp_replace(regexp_replace({t}, '{CURRENCY_LEAD}', '\\1'), '{CURRENCY_TAIL}', '')"
     normal = (f"CASE WHEN NOT contains({t}, ',') THEN {t} WHEN NOT contains({t}, '.') THEN replace({t}, ',', '.') "
               f"WHEN instr(reverse({t}), '.') < instr(reverse({t}), ',') THEN replace({t}, ',', '') "
               f"ELSE replace(replace({t}, '.', ''), ',', '.') END")

@@ -29,6 +29,7 @@ class LeakGuard:
         self.schema, self.digests, self.key = schema, digests, key
         self.rng = np.random.default_rng([seed, 7919])
         self.replaced = 0
+        self.swaps: dict[str, dict[str, str]] = {}  # staff column -> fake person -> the one written instead
 
     def _hits(self, values: list) -> np.ndarray:
         return np.array([v is not None and pseudonym(self.key, v) in self.digests for v in values], dtype=bool)
@@ -54,12 +55,26 @@ class LeakGuard:
                 else:
                     raise RuntimeError(f"no fake {kinds[c]} unlike every real one after {COMPOUND_TRIES} tries")
 
+    def _staff(self, column: str, kind: str, values: list) -> list:
+        """A column of a few fake people named again and again (``Column.staff``): each fake person equal to a
+        real one is replaced by one other fake person in every row, so the column still names a few people."""
+        swap = self.swaps.setdefault(column, {})  # the same replacement in every batch
+        for value in sorted({v for v in values if v is not None} - set(swap)):
+            cell = [value]
+            if self._hits(cell)[0]:
+                self._compound({column: cell}, {column: kind}, np.array([0]))
+            swap[value] = cell[0]
+        return [swap.get(v, v) for v in values]
+
     def __call__(self, table: str, batch: pa.RecordBatch) -> pa.RecordBatch:
         spec = self.schema.tables[table]
         kinds = {c: s.identifier or "other" for c, s in spec.columns.items() if s.kind == "identifier"}
         if not kinds or not self.digests:
             return batch
-        columns = {c: batch.column(c).to_pylist() for c in kinds if c in batch.schema.names}
+        staff = {c: self._staff(c, kinds[c], batch.column(c).to_pylist())
+                 for c, s in spec.columns.items() if s.staff and c in kinds and c in batch.schema.names}
+        columns = {c: batch.column(c).to_pylist() for c in kinds if c in batch.schema.names and c not in staff}
+        columns_out = {**columns, **staff}
         persona: Persona | None = None
         hit_rows = np.zeros(batch.num_rows, dtype=bool)
         for values in columns.values():
@@ -82,6 +97,6 @@ class LeakGuard:
                 hit_rows[rows] |= self._hits([values[r] for r in rows])
         if hit_rows.any():
             self._compound(columns, kinds, np.flatnonzero(hit_rows))
-        arrays = [pa.array(columns[n], type=batch.schema.field(n).type) if n in columns else batch.column(n)
-                  for n in batch.schema.names]
+        arrays = [pa.array(columns_out[n], type=batch.schema.field(n).type) if n in columns_out
+                  else batch.column(n) for n in batch.schema.names]
         return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)

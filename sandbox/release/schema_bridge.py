@@ -14,7 +14,8 @@ def generator_schema(catalog: Catalog) -> Schema:
         # kept free text (scrubbed) stays in the vault only: generators never see it
         columns = {o.column: Column(kind=o.kind) for o in plan_table(name, entry, catalog) if o.kind != "text"}
         for col, kind in synthetic_only_identifiers(entry).items():
-            columns[col] = Column(kind="identifier", identifier=kind, synthetic_only=True)
+            columns[col] = Column(kind="identifier", identifier=kind, synthetic_only=True,
+                                  staff=entry.columns[col].staff, width=entry.columns[col].width)
         sequence = next((c for c, col in columns.items() if col.kind == "datetime"), None)
         tables[name] = Table(
             primary_key=entry.primary_key,

@@ -10,6 +10,7 @@ Work is bounded by the sample: at most ``sample_rows`` values, patterns run on a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox.catalog.model import ColumnEntry, IdentifierKind, Kind
+from sandbox.catalog.plan import CURRENCY_LEAD, CURRENCY_TAIL
 from sandbox.vault.detect_names import (
     _Hint,
     _key_name,
@@ -42,6 +44,8 @@ from sandbox.vault.detect_values import (
     _TEST_KIND,
     _VALUE_TESTS,
     _name_parts,
+    json_documents,
+    known_last_name,
 )
 
 __all__ = ["propose_column", "propose_table"]
@@ -52,6 +56,8 @@ _MAX_DISTINCT = 1000  # distinct values the value patterns look at
 _ALONE = 0.8  # share of values that makes an identifier without help from the name
 _ALONE_NAMES = 0.6  # person names: the known-name lists are incomplete
 _WITH_NAME = 0.3  # share that confirms an identifier the name already suggests
+_STAFF_ROWS = 20  # rows per distinct name from which a name column names staff, not the row's own person
+_FEW_NAMES = 5  # fewer distinct values than this: surname endings alone do not make them names
 _NULLS = frozenset({"", "nan", "none", "null", "n/a", "na", "nat", "<na>"})
 _BOOL_PAIRS = [
     {"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}, {"да", "нет"}, {"0", "1"}, {"sim", "não"},
@@ -86,12 +92,14 @@ def _as_strings(values: pd.Series) -> pd.Series:
 
 def _numeric(distinct: pd.Series) -> pd.Series:
     """Values as floats (NaN where not a number); digit-group spaces allowed; with both "," and "." the later
-    one is the decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma. The vault reads numbers
+    one is the decimal mark ("1,234.5", "1.234,56"); a lone "," is a decimal comma; a currency sign or code before
+    or after the number is dropped ("$1,234.50", "1 234,56 руб."). The vault reads numbers
     the same way (``transform._number``).
 
     Only strings shaped like numbers reach ``pd.to_numeric``: some long non-numbers crash it.
     """
     text = distinct.str.replace(r"[\s\u00a0]", "", regex=True)
+    text = text.str.replace(CURRENCY_LEAD, r"\1", regex=True).str.replace(CURRENCY_TAIL, "", regex=True)
     comma, point = text.str.rfind(","), text.str.rfind(".")
     text = text.where(comma < 0, text.where(point >= 0, text.str.replace(",", ".", regex=False)))
     both = (comma >= 0) & (point >= 0)
@@ -153,6 +161,8 @@ def _profile(values: pd.Series, unique_ratio: float | None) -> _Profile:
         p.kind, p.why_kind, (p.dates, p.date_format) = "datetime", "values parse as dates", dates
     elif _looks_like_text(distinct, ratio):
         p.kind, p.why_kind = "text", "long, mostly distinct strings with spaces (free text)"
+    elif json_documents(head):
+        p.kind, p.why_kind = "text", "JSON documents (structured text)"
     return p
 
 
@@ -178,6 +188,8 @@ def _shares(p: _Profile) -> dict[str, float]:
     if len(parts) >= _WITH_NAME * len(vals):
         for kind, (_label, name_test) in _NAME_TESTS.items():
             shares[kind] = sum(1 for x in parts if name_test(x)) / len(vals)
+        if p.n_distinct < _FEW_NAMES:  # "Мужской"/"Женский" end like surnames: a few levels must be real names
+            shares["last_name"] = sum(1 for x in parts if len(x) == 1 and known_last_name(x[0])) / len(vals)
     return shares
 
 
@@ -250,7 +262,14 @@ def _identifier(
     if best and (top >= alone or (named == best and top >= _WITH_NAME)):
         evidence.append(f"{_pct(top)} of {len(p.distinct)} distinct sampled values are {_LABELS[best]}")
         kind = cast(IdentifierKind, _TEST_KIND.get(best, best))
-        return _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
+        entry = _entry(p, "direct_identifier", evidence, identifier=kind, kind=_id_kind(p, kind))
+        if kind == "inn" and p.distinct.str.len().eq(10).mean() >= 0.5:  # organisations' INNs
+            entry.width = 10
+        if kind == "full_name" and p.n >= _STAFF_ROWS * p.n_distinct:  # 8 names over 3,000 deals: the staff
+            entry.staff = p.n_distinct
+            evidence.append(f"{p.n_distinct} people named again and again (staff): as many fake ones")
+            entry.justification = "; ".join(evidence)
+        return entry
     mixed = shares.get("email", 0.0) + shares.get("phone", 0.0)  # disjoint: only e-mails hold "@"
     if mixed >= _ALONE:
         evidence.append(f"{_pct(mixed)} of {len(p.distinct)} distinct sampled values are e-mail addresses"
@@ -356,11 +375,28 @@ def _unique_code(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | N
     else:
         codes = float(p.distinct.str.fullmatch(_CODE).mean())
         digits = float(p.distinct.str.contains(r"\d").mean())
-        if codes < 0.95 or digits < 0.9:
+        # one label with a running number in any script ("Сделка #17", "Deal 0017"): the number names the row
+        template = p.distinct.str.replace(r"\d+", "#", regex=True)
+        top = template.value_counts(normalize=True)
+        worded = len(top) > 0 and re.search(r"[^\W\d_]", str(top.index[0])) is not None  # "$#,#.#" is an amount
+        templated = float(top.iloc[0]) if worded else 0.0
+        if digits < 0.9 or (codes < 0.95 and templated < 0.95):
             return None
-        why = "codes of letters and digits"
+        why = "codes of letters and digits" if codes >= 0.95 else "one label with a running number"
     evidence.append(f"values unique per row ({_pct(p.unique_ratio)} distinct), {why}: an id")
     return _entry(p, "key", evidence, kind="key", purpose="essential")
+
+
+def _unique_label(p: _Profile, rows: int, evidence: list[str]) -> ColumnEntry | None:
+    """Words unique per row that are no code (an account's name "Smith, Jones and Brown 12"): each names one
+    row, so a generator learns nothing from them (every level held once is pooled) and keeping them would
+    only carry real names: a habit column, dropped."""
+    if (rows < _UNIQUE_MIN_ROWS or p.n < _UNIQUE_MIN_ROWS or p.unique_ratio < 0.95 or p.kind != "categorical"
+            or p.distinct.str.contains(r"[^\W\d_]{2}").mean() < 0.9):
+        return None
+    evidence.append(f"values unique per row ({_pct(p.unique_ratio)} distinct) and words: each names one row, "
+                    "nothing a generator can learn")
+    return _entry(p, "ordinary", evidence, purpose="habit")
 
 
 def _by_name(p: _Profile, hint: _Hint | None, evidence: list[str]) -> ColumnEntry | None:
@@ -418,6 +454,7 @@ def propose_column(
         or _key(p, tokens, table, evidence)
         or _by_name(p, hints.get("quasi_identifier"), evidence)
         or _unique_code(p, row_count if row_count is not None else len(values), evidence)
+        or _unique_label(p, row_count if row_count is not None else len(values), evidence)
     )
     if entry is None:
         evidence.append(f"{p.why_kind}; no identifier, sensitive or key evidence")

@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+import pandas as pd
+
 from sandbox.catalog.model import IdentifierKind
 
 # ---------------------------------------------------------------- value patterns
@@ -187,9 +189,14 @@ def _known_first(token: str) -> bool:
     return token.lower() in _known_names()[0]
 
 
+def known_last_name(token: str) -> bool:
+    """A last name of the known-name lists (no guessing from its ending)."""
+    return token.lower() in _known_names()[1]
+
+
 def _known_last(token: str) -> bool:
     t = token.lower()
-    return t in _known_names()[1] or ("а" <= t[0] <= "я" and _RU_SURNAME.search(t) is not None)
+    return known_last_name(t) or ("а" <= t[0] <= "я" and _RU_SURNAME.search(t) is not None)
 
 
 def _is_full_name(parts: list[str]) -> bool:
@@ -275,3 +282,17 @@ _EMBEDDED: list[tuple[str, re.Pattern[str], Callable[[str], bool]]] = [
     ("SSN", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"), _is_ssn),
 ]
 
+
+def json_documents(head: pd.Series) -> bool:
+    """True when the values are JSON objects or arrays (a CRM's custom-properties blob)."""
+    import contextlib
+    import json
+
+    shaped = head[head.str.match(r"\s*[\[{]") & head.str.contains(r"[\]}]\s*$")]
+    if len(head) == 0 or len(shaped) < 0.9 * len(head):
+        return False
+    ok = 0
+    for v in shaped:
+        with contextlib.suppress(ValueError):
+            ok += isinstance(json.loads(v), (dict, list))
+    return ok >= 0.9 * len(head)

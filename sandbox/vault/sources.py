@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from generators.identities import transliterate
 from sandbox.errors import InputError
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -23,8 +25,16 @@ DUCKDB_SUFFIXES = {".duckdb", ".db"}
 
 
 def table_name(stem: str) -> str:
-    """``Customers Export.csv`` -> ``customers_export``."""
-    name = re.sub(r"[^0-9a-zA-Z_]+", "_", stem.strip()).strip("_").lower()
+    """``Customers Export.csv`` -> ``customers_export``; ``Контакты.csv`` -> ``kontakty``.
+
+    Cyrillic and accented names are spelled in Latin letters; a name in another alphabet keeps a short
+    digest of itself, so two such files never collapse into one table.
+    """
+    latin = transliterate(stem.strip())
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", latin).strip("_").lower()
+    if not name or any(c.isalnum() and not c.isascii() for c in latin):
+        digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+        name = f"{name}_{digest}".strip("_")
     return name if name and not name[0].isdigit() else f"t_{name}"
 
 
@@ -75,9 +85,13 @@ def _utf8_ok(path: Path) -> bool:
 
 def _transcode(path: Path, encoding: str) -> Path:
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="sandbox-transcoded-")
-    with open(path, encoding=encoding, newline="") as src, open(fd, "w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
+    try:
+        with open(path, encoding=encoding, newline="") as src, open(fd, "w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+    except (OSError, UnicodeDecodeError):
+        Path(tmp).unlink(missing_ok=True)  # half a copy of people's data stays nowhere
+        raise InputError(f"{path.name}: the file is neither UTF-8 nor {encoding} text") from None
     return Path(tmp)
 
 
@@ -121,20 +135,24 @@ def resolve(paths: list[str | Path]) -> list[SourceTable]:
         else:
             files.append(p)
     tables: list[SourceTable] = []
-    for f in files:
-        suffix = f.suffix.lower()
-        if suffix in CSV_SUFFIXES:
-            tables.append(_csv_table(f))
-        elif suffix in PARQUET_SUFFIXES:
-            tables.append(SourceTable(table_name(f.stem), f, "parquet"))
-        elif suffix in DUCKDB_SUFFIXES:
-            tables.extend(_duckdb_tables(f))
-        else:
-            raise InputError(f"{f.name}: unsupported file type {suffix!r}; use CSV, Parquet or DuckDB")
-    names = [t.name for t in tables]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise InputError(f"two input files map to the same table name: {', '.join(dupes)}; rename one")
+    try:
+        for f in files:
+            suffix = f.suffix.lower()
+            if suffix in CSV_SUFFIXES:
+                tables.append(_csv_table(f))
+            elif suffix in PARQUET_SUFFIXES:
+                tables.append(SourceTable(table_name(f.stem), f, "parquet"))
+            elif suffix in DUCKDB_SUFFIXES:
+                tables.extend(_duckdb_tables(f))
+            else:
+                raise InputError(f"{f.name}: unsupported file type {suffix!r}; use CSV, Parquet or DuckDB")
+        names = [t.name for t in tables]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(f"two input files map to the same table name: {', '.join(dupes)}; rename one")
+    except BaseException:
+        cleanup(tables)  # transcoded copies of the files read so far hold raw values: none outlives the error
+        raise
     return tables
 
 

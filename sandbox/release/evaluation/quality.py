@@ -319,7 +319,7 @@ def _subsample_linked(
     """
     largest = max(len(f) for f in tables.values())
     fraction = min(1.0, max_rows / largest) if largest else 1.0
-    referenced = {fk.parent for t in schema.tables.values() for fk in t.foreign_keys[1:]}
+    referenced = {fk.parent for t in schema.tables.values() for fk in t.references()}
     out: dict[str, pd.DataFrame] = {}
     for name in schema.order():
         frame = tables[name]
