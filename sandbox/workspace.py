@@ -151,13 +151,14 @@ class Workspace:
                 pause = min(pause * 2, 0.05)
 
     @contextlib.contextmanager
-    def governance(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def governance(self, *, read_only: bool = False, held: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the governance store, under its lock.
 
         Read-write (the default): exclusive; a write to a table readers cache (``sandbox.readcache.WATCHED``)
         renews the store's stamp when it ends. ``read_only``: shared with other readers, in this process and
         others, for code that only reads (a DuckDB file opens read-only in many processes at once, never beside
-        a writer: the lock keeps writers apart)."""
+        a writer: the lock keeps writers apart). ``held``: the caller already holds ``lock("governance")``
+        exclusively (read-write only)."""
         from sandbox import readcache
         from sandbox.store import ensure_schema
 
@@ -170,7 +171,7 @@ class Workspace:
                 finally:
                     con.close()
             return
-        with self.lock("governance"):
+        with contextlib.nullcontext() if held else self.lock("governance"):
             con = self._connect_waiting(path)
             tracked = readcache.Tracked(con)
             try:
