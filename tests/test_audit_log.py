@@ -24,10 +24,10 @@ class CountingWorkspace(Workspace):
     openings = 0
 
     @contextlib.contextmanager
-    def governance(self, *, read_only: bool = False, held: bool = False) -> Iterator:
+    def governance(self, *, read_only: bool = False) -> Iterator:
         if not read_only:
             type(self).openings += 1
-        with super().governance(read_only=read_only, held=held) as g:
+        with super().governance(read_only=read_only) as g:
             yield g
 
 

@@ -146,11 +146,11 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
     tmp.write_text(json.dumps(event))
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
     try:
-        with ws.lock("governance"):  # wait for the writer of the moment: it may write this event too
+        with ws.holding("governance"):  # wait for the writer of the moment: it may write this event too
             seq = _written(spool, name)
             if seq is not None:
                 return seq
-            with ws.governance(held=True) as g:
+            with ws.governance() as g:  # under the lock held here
                 return _write_spool(g, spool, name)
     except WorkspaceBusy:
         with contextlib.suppress(FileNotFoundError):

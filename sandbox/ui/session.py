@@ -6,7 +6,6 @@ module only keeps it, remembers it in the browser, and ends it.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import streamlit as st
@@ -18,20 +17,16 @@ USER_KEY = "user"
 COOKIE = "crm_sandbox_session"  # the session token kept by the browser, so a reload stays signed in
 _REMEMBER, _SIGNED_OUT, _CHECKED = "_remember_session", "_signed_out", "_session_checked"
 _started: set[Path] = set()
-_starting = threading.Lock()  # the first runs of many sessions at once: one retention check, the others wait
 
 
 def workspace() -> Workspace:
-    """The workspace of ``SANDBOX_HOME``; the first call in a process runs the retention check (once: twenty
-    sessions arriving together would otherwise each run it, queueing for the store's write lock)."""
+    """The workspace of ``SANDBOX_HOME``; the first call in a process runs the retention check."""
     ws = Workspace()
     if ws.home not in _started:
         from sandbox.duties.retention import check_on_start
 
-        with _starting:
-            if ws.home not in _started:
-                check_on_start(ws)
-                _started.add(ws.home)
+        check_on_start(ws)
+        _started.add(ws.home)
     return ws
 
 
