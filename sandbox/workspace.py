@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ class Workspace:
         holders; waits up to ``lock_timeout_s``. Writers go first: a writer waiting for the lock holds
         ``<name>.intent`` exclusively, and a new shared holder passes through that gate before taking the lock, so
         a stream of readers cannot keep a writer out."""
+        if not shared and (str(self.home), name) in getattr(_HELD, "keys", ()):
+            yield  # this thread holds it already (``holding``)
+            return
         deadline = time.monotonic() + self.settings.lock_timeout_s
         with open(self.home / "locks" / f"{name}.intent", "a+b") as gate, \
                 open(self.home / "locks" / f"{name}.lock", "a+b") as handle:
@@ -134,6 +138,19 @@ class Workspace:
                 fcntl.flock(handle, fcntl.LOCK_UN)
                 if not shared:
                     fcntl.flock(gate, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def holding(self, name: str) -> Iterator[None]:
+        """``lock(name)`` exclusively, and within it, in this thread, ``lock(name)`` (so ``governance()``) uses
+        the lock held here instead of waiting for it: for a caller that checks something under the lock before
+        deciding whether to open the store (``sandbox.governance.audit.log``). Other threads still wait."""
+        with self.lock(name):
+            before: frozenset[tuple[str, str]] = getattr(_HELD, "keys", frozenset())
+            _HELD.keys = before | {(str(self.home), name)}
+            try:
+                yield
+            finally:
+                _HELD.keys = before
 
     def _flock(self, handle: IO[bytes], name: str, mode: int, deadline: float) -> None:
         pause = 0.002  # short first: most holders are done within a few milliseconds
@@ -232,6 +249,7 @@ class Workspace:
         return self.home / "secrets" / "pseudonym.key"
 
 
+_HELD = threading.local()  # (home, lock name) pairs this thread holds through ``Workspace.holding``
 _SCHEMA_READY: set[tuple[str, int, int]] = set()  # governance files whose tables this process has checked
 
 

@@ -80,7 +80,7 @@ def test_a_busy_store_fails_every_waiting_call_and_none_hangs(tmp_path: Path):
         seqs, errors = _log_together(ws, threads=6, each=1)
     assert seqs == [] and len(errors) == 6 and all(isinstance(e, WorkspaceBusy) for e in errors)
     assert "busy" in str(errors[0]) and "\n" not in str(errors[0])
-    assert audit.log(ws, ANA, "dataset.view", "ds-1") == first + 1  # the queue was left empty: the next call writes at once
+    assert audit.log(ws, ANA, "dataset.view", "ds-1") == first + 1  # nothing left waiting: the next call writes
     with ws.governance() as g:
         assert audit.verify(g).ok
 
@@ -110,3 +110,50 @@ def test_an_event_that_cannot_be_written_fails_only_its_caller(tmp_path: Path, b
     assert isinstance(results["good"], int) and isinstance(results["broken"], Exception)
     with ws.governance() as g:
         assert audit.verify(g).ok
+
+
+READER = """
+import contextlib, sys
+from sandbox.governance import audit
+from sandbox.governance.access import User
+from sandbox.workspace import Workspace
+
+class Counting(Workspace):
+    openings = 0
+
+    @contextlib.contextmanager
+    def governance(self, **kw):
+        type(self).openings += 1
+        with super().governance(**kw) as g:
+            yield g
+
+seq = audit.log(Counting(sys.argv[1]), User(name=sys.argv[2], role="data_scientist"), "dataset.query", "ds-1",
+                details={"query": "SELECT count(*) FROM customers", "via": sys.argv[2]})
+print(seq, Counting.openings)
+"""
+
+
+def test_processes_waiting_for_the_store_are_written_by_one_opening(tmp_path: Path):
+    import subprocess
+    import sys
+    import time
+
+    ws = Workspace(tmp_path / "ws")
+    first = audit.log(ws, ANA, "dataset.view", "ds-0")
+    spool = ws.home / "locks" / audit.SPOOL
+    with ws.lock("governance"):  # a writer holds the store while three notebook processes log a query each
+        procs = [subprocess.Popen([sys.executable, "-c", READER, str(ws.home), f"dana{i}"], stdout=subprocess.PIPE,
+                                  text=True, cwd=Path(__file__).resolve().parent.parent) for i in range(3)]
+        deadline = time.monotonic() + 60
+        while len(list(spool.glob("*.event"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    answers = [p.communicate(timeout=60)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    seqs, openings = sorted(int(a[0]) for a in answers), sum(int(a[1]) for a in answers)
+    assert seqs == [first + 1, first + 2, first + 3]
+    assert openings == 1  # the first to get the lock wrote all three; the others found theirs written
+    assert not list(spool.iterdir())  # nothing left behind: no event, no answer, no temporary file
+    with ws.governance() as g:
+        assert audit.verify(g).ok
+        actors = [r[0] for r in g.execute("SELECT actor FROM audit WHERE seq > ?", [first]).fetchall()]
+    assert sorted(actors) == [f"dana{i}" for i in range(3)]

@@ -9,7 +9,7 @@ computed hashes, is detected too, because nobody without the key can sign a new 
 An event is written inside the caller's governance connection, in the same transaction as the action
 it records: when the event cannot be written, the action does not happen. An event that goes with no other
 write (a query, a view, a refusal) is written by :func:`log`, which returns only once it is written too, but
-lets the events that threads of one process log at the same moment share one opening of the store.
+lets the events that threads and processes log at the same moment share one opening of the store.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import hashlib
 import hmac
 import io
 import json
-import threading
-from dataclasses import dataclass, field
+import os
+import secrets
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -118,96 +119,104 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
     require(user, action)
 
 
-@dataclass
-class _Pending:
-    """An event waiting in :func:`log`'s queue, and what became of it."""
-
-    user: User | str
-    action: str
-    obj: str
-    outcome: str
-    reason: str
-    details: dict[str, Any] | None
-    done: threading.Event = field(default_factory=threading.Event)
-    seq: int = 0
-    error: BaseException | None = None
-
-
-_queue_lock = threading.Lock()
-_queues: dict[Path, list[_Pending]] = {}  # home -> events waiting for the writer that holds the store
+SPOOL = "audit-spool"  # under locks/: events waiting for the next writer of the store, one file each
 
 
 def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome: str = "ok", reason: str = "",
         details: dict[str, Any] | None = None) -> int:
     """Append one event that goes with no other write, and return its sequence number once it is written.
 
-    Group commit: the first caller opens the store and writes, in one transaction, every event that callers in
-    other threads queued meanwhile (and goes on while more arrive); the others wait for it. Each opening of the
-    governance file costs 20-40 ms and holds every other process out, so under load twenty sessions' events
-    cost one opening instead of twenty. Raises what writing raised (e.g. ``WorkspaceBusy``) to each caller
-    whose event it concerned; nothing returns before its event is in the chain."""
-    item = _Pending(user, action, obj, outcome, reason, details)
-    with _queue_lock:
-        lead = ws.home not in _queues
-        _queues.setdefault(ws.home, []).append(item)
-    if lead:
-        _write_queued(ws)
-    item.done.wait()
-    if item.error is not None:
-        raise item.error
-    return item.seq
+    Group commit across threads and processes: the event is first dropped in the workspace's spool
+    (``locks/audit-spool``), then the caller waits for the store's lock; whoever holds it to write events writes
+    every event then in the spool, in one transaction, and leaves each its sequence number. So a caller that
+    gets the lock after such a writer finds its event written and opens nothing: each opening of the governance
+    file costs 20-40 ms (more under load) and holds every other process out, and four notebook readers or twenty
+    sessions logging at once pay for one. Nothing returns before its event is in the chain; a store that stays
+    busy raises ``WorkspaceBusy`` (the event may still be written by the next writer: the log then says more
+    than happened, never less)."""
+    from sandbox.errors import WorkspaceBusy
 
-
-def _write_queued(ws: Workspace) -> None:
-    """Write the queue of ``ws`` until it is empty (the caller is the one writer of this process for it)."""
-    released = False
+    spool = ws.home / "locks" / SPOOL
+    spool.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
+    event = {"user": user.model_dump() if isinstance(user, User) else str(user), "action": action, "obj": obj,
+             "outcome": outcome, "reason": reason, "details": json.dumps(details or {}, sort_keys=True, default=str,
+                                                                          ensure_ascii=False)}
+    tmp = spool / f"{name}.tmp"
+    tmp.write_text(json.dumps(event))
+    tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
     try:
-        with ws.governance() as g:
-            while True:
-                with _queue_lock:
-                    batch = _queues[ws.home]
-                    if not batch:
-                        del _queues[ws.home]  # the next event in this process starts a new writer
-                        released = True
-                        break
-                    _queues[ws.home] = []
-                _write_batch(g, batch)
-    except BaseException as exc:  # the store could not be opened: every event still queued fails with it
-        left: list[_Pending] = []
-        if not released:
-            with _queue_lock:
-                left = _queues.pop(ws.home, [])
-        for item in left:
-            item.error = exc
-            item.done.set()
-        if not released:
-            raise
+        with ws.holding("governance"):  # wait for the writer of the moment: it may write this event too
+            seq = _written(spool, name)
+            if seq is not None:
+                return seq
+            with ws.governance() as g:  # under the lock held here
+                return _write_spool(g, spool, name)
+    except WorkspaceBusy:
+        with contextlib.suppress(FileNotFoundError):
+            (spool / f"{name}.event").unlink()
+        raise
 
 
-def _write_batch(g: duckdb.DuckDBPyConnection, batch: list[_Pending]) -> None:
-    """One transaction for the batch; if it fails, each event on its own (one bad event fails only itself)."""
-    try:
+def _written(spool: Path, name: str) -> int | None:
+    """The sequence number another writer gave this event (None while it waits in the spool)."""
+    if (spool / f"{name}.event").exists():
+        return None
+    done = spool / f"{name}.done"
+    seq = int(done.read_text())
+    done.unlink()
+    return seq
+
+
+def _write_spool(g: duckdb.DuckDBPyConnection, spool: Path, mine: str) -> int:
+    """Write every spooled event (oldest first) in one transaction and return the sequence number of ``mine``;
+    the others find theirs in ``<name>.done``. An event that cannot be written fails only its own caller."""
+    names = sorted(p.stem for p in spool.glob("*.event"))
+    if mine not in names:
+        names.append(mine)
+    events: dict[str, dict[str, Any]] = {}
+    for n in names:
         try:
-            g.begin()
-            seqs = [record(g, p.user, p.action, p.obj, outcome=p.outcome, reason=p.reason, details=p.details)
-                    for p in batch]
-            g.commit()
-            for p, seq in zip(batch, seqs, strict=True):
-                p.seq = seq
-        except Exception:  # noqa: BLE001  (retried one by one below)
-            with contextlib.suppress(duckdb.Error):
-                g.rollback()
-            for p in batch:
-                try:
-                    p.seq = record(g, p.user, p.action, p.obj, outcome=p.outcome, reason=p.reason,
-                                   details=p.details)
-                except Exception as exc:  # noqa: BLE001  (handed to the caller that logged it)
-                    p.error = exc
-    finally:
-        for p in batch:
-            if not p.seq and p.error is None:
-                p.error = RuntimeError("the audit event was not written")
-            p.done.set()
+            events[n] = json.loads((spool / f"{n}.event").read_text())
+        except (OSError, ValueError):  # half-written by a killed process, or already taken: not an event
+            continue
+
+    def write(n: str) -> int:
+        e = events[n]
+        who = User(**e["user"]) if isinstance(e["user"], dict) else e["user"]
+        return record(g, who, e["action"], e["obj"], outcome=e["outcome"], reason=e["reason"],
+                      details=json.loads(e["details"]))
+
+    seqs: dict[str, int] = {}
+    try:
+        g.begin()
+        seqs = {n: write(n) for n in events}
+        g.commit()
+    except Exception:  # noqa: BLE001  (one by one below: a bad event fails only itself)
+        with contextlib.suppress(duckdb.Error):
+            g.rollback()
+        seqs = {}
+        for n in events:
+            with contextlib.suppress(Exception):
+                seqs[n] = write(n)
+    for n, seq in seqs.items():
+        if n != mine:
+            (spool / f"{n}.done").write_text(str(seq))
+        (spool / f"{n}.event").unlink(missing_ok=True)  # (a caller that gave up waiting removed its own)
+    _sweep(spool)
+    if mine not in seqs:
+        (spool / f"{mine}.event").unlink(missing_ok=True)
+        raise InputError(f"the audit event {events.get(mine, {}).get('action', '')!r} could not be written")
+    return seqs[mine]
+
+
+def _sweep(spool: Path, older_than_s: float = 3600.0) -> None:
+    """Answers nobody came for (their caller was killed while waiting), and half-written spool files."""
+    cutoff = time.time() - older_than_s
+    for path in [*spool.glob("*.done"), *spool.glob("*.tmp")]:
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def check_chain(rows: list[dict[str, Any]]) -> ChainReport:
