@@ -99,20 +99,28 @@ def file_signature(home: Path) -> str:
     return "/".join(parts)
 
 
-def record_signature(home: Path) -> None:
-    """Called by a sandbox writer, under the governance lock, once its connection is closed."""
+WRITING = "writing"  # what the signature record says while a sandbox writer has the store open
+
+
+def record_signature(home: Path, *, writing: bool = False) -> None:
+    """Called by a sandbox writer under the governance lock: ``writing`` when it starts (its own changes to the file
+    are not someone else's), then the file's signature once its connection is closed."""
     path = home / "locks" / SIGNATURE
     tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(file_signature(home))
+    tmp.write_text(WRITING if writing else file_signature(home))
     tmp.replace(path)
 
 
 def foreign_write(home: Path) -> bool:
-    """Whether the governance file changed since the last sandbox writer ended (or no writer recorded it yet)."""
+    """Whether the governance file changed since the last sandbox writer ended (or no writer recorded it yet).
+
+    While a sandbox writer has the file open, no other process can write it (DuckDB allows one writer per file),
+    and that writer renews the stamp when it ends if the file had changed before it began."""
     try:
-        return (home / "locks" / SIGNATURE).read_text() != file_signature(home)
+        recorded = (home / "locks" / SIGNATURE).read_text()
     except OSError:
         return True
+    return recorded != WRITING and recorded != file_signature(home)
 
 
 def _version(home: Path) -> tuple[str, int] | None:

@@ -188,10 +188,11 @@ class Workspace:
                     con.close()
             return
         with self.lock("governance"):
-            foreign = readcache.foreign_write(self.home)  # e.g. a DuckDB shell wrote it: cached answers are old
-            con = self._connect_waiting(path)
-            tracked = readcache.Tracked(con)
+            con = self._connect_waiting(path)  # (after a DuckDB shell that held the file has closed it)
+            tracked, foreign = readcache.Tracked(con), True
             try:
+                foreign = readcache.foreign_write(self.home)  # e.g. that shell wrote it: cached answers are old
+                readcache.record_signature(self.home, writing=True)  # what this connection writes is not foreign
                 if _file_id(path) not in _SCHEMA_READY:  # once per file per process: a catalog query each time
                     ensure_schema(con)
                     _SCHEMA_READY.add(_file_id(path))
