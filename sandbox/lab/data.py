@@ -236,6 +236,23 @@ def breakdown(ws: Workspace, user: User, dataset: str, table: str, group_by: str
                      frame=frame, min_group_size=minimum, seconds=time.perf_counter() - started)
 
 
+def levels(ws: Workspace, user: User, dataset: str, table: str, columns: list[str], *,
+           limit: int = 50) -> dict[str, list[Any]]:
+    """The values of each of ``columns``, most frequent first (at most ``limit`` each): one opening of the dataset
+    and one audit event for them all, where a breakdown per column costs one of each (a page that labels ten
+    columns' values would otherwise write ten events in a row, each an exclusive opening of the store)."""
+    population = Population(unit=table, filters=[])
+    found: dict[str, list[Any]] = {}
+    with connect(ws, user, dataset) as (con, structure, _):
+        validate(con, structure, population)
+        for column in columns:
+            sql, params = compile_breakdown(structure, population, column, [Measure(kind="count")],
+                                            limit=max(1, min(limit, 500)))
+            found[column] = as_text(run_sql(con, sql, params).df())["group"].tolist()
+    record(ws, user, dataset, {"kind": "levels", "table": table, "columns": list(columns)})
+    return found
+
+
 def rows(ws: Workspace, user: User, dataset: str, table: str, filters: list[Filter] | None = None, *,
          offset: int = 0, limit: int = 50) -> tuple[pd.DataFrame, int]:
     """One page of the rows of ``table`` that meet ``filters``, and how many rows meet them."""

@@ -19,6 +19,7 @@ import streamlit as st
 
 from sandbox.governance.access import User
 from sandbox.lab.data import Breakdown, DatasetSchema, breakdown, readable, schema
+from sandbox.lab.data import levels as lab_levels
 from sandbox.lab.explore import distribution
 from sandbox.lab.query import Filter, Measure, Op, is_numeric, is_temporal
 from sandbox.ui.i18n import date_format, t, words
@@ -43,9 +44,14 @@ def _schema(home: str, dataset: str, _user_json: str) -> DatasetSchema:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _levels(home: str, dataset: str, table: str, column: str, _user_json: str) -> list[Any] | None:
-    found = breakdown(Workspace(Path(home)), User.model_validate_json(_user_json), dataset, table, column,
-                      [Measure(kind="count")], limit=LEVELS + 1).frame["group"].tolist()
+def _levels(home: str, dataset: str, table: str, columns: tuple[str, ...],
+            _user_json: str) -> dict[str, list[Any] | None]:
+    found = lab_levels(Workspace(Path(home)), User.model_validate_json(_user_json), dataset, table, list(columns),
+                       limit=LEVELS + 1)
+    return {column: _choices(values) for column, values in found.items()}
+
+
+def _choices(found: list[Any]) -> list[Any] | None:
     if len(found) > LEVELS:
         return None
     kept = [v for v in found if v is not None and not (isinstance(v, float) and math.isnan(v))]
@@ -62,7 +68,9 @@ def levels(ws: Workspace, user: User, dataset: str, table: str, column: str) -> 
     """The distinct values of a column, most frequent first; None when there are too many (cached; ``user`` must
     be allowed to query the dataset)."""
     readable(ws, user, dataset)
-    return _levels(str(ws.home), dataset, table, column, user.model_dump_json())
+    categorical = tuple(columns_of(dataset_schema(ws, user, dataset), table, "categorical"))
+    asked = categorical if column in categorical else (column,)  # a table's labels are read together, once
+    return _levels(str(ws.home), dataset, table, asked, user.model_dump_json())[column]
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=2000)
