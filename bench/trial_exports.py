@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sandbox.release.gate_reasons import reasons_words  # noqa: E402
 from tests.test_trial_exports import EN_IDENTIFIERS, RU_IDENTIFIERS  # noqa: E402
 from tests.trial_exports import leaks, write_en_export, write_ru_export  # noqa: E402
 
@@ -87,8 +88,9 @@ def run(which: str, folder: Path, contacts: int) -> list[tuple[str, str, str]]:
     code, report, text, secs = _cli(home, "evaluate", dataset)
     outputs.append(text)
     q = report.get("quality", {})
+    said = "; ".join(reasons_words(report.get("reasons"))) or "-"
     lines.append(("evaluate", f"{secs:.1f}", f"gate {report.get('gate')}: quality {q.get('overall', 0):.3f}, "
-                  f"DCR share {report.get('privacy', {}).get('dcr_share', 0):.3f}; {report.get('reasons') or '-'}"))
+                  f"DCR share {report.get('privacy', {}).get('dcr_share', 0):.3f}; {said}"))
     code, out, text, secs = _cli(home, "publish", dataset)
     outputs.append(text)
     lines.append(("publish", f"{secs:.1f}", "published" if code == 0 else text.strip().splitlines()[-1]))
