@@ -174,7 +174,7 @@ def test_managers_named_again_and_again_stay_a_few_fake_people_not_the_row_s_own
         "ФИО": Column(kind="identifier", identifier="full_name", synthetic_only=True),
         "Ответственный": Column(kind="identifier", identifier="full_name", synthetic_only=True, staff=8)})})
     frame = pd.DataFrame({"id": range(1, 1201), "stage": [rng.choice(["new", "won", "lost"]) for _ in range(1200)]})
-    for name in registry.names():
+    for name in ("cart", "gaussian_copula"):  # the product's generators (tests register others for a while)
         model = registry.create(name, seed=1).fit({"deals": frame}, schema)
         batches = [b.to_pandas() for _, b in model.sample(rows=1200, seed=2, batch_rows=300)]
         out = pd.concat(batches, ignore_index=True)
