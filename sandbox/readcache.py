@@ -11,7 +11,12 @@ of the stamp). A process that writes the governance DuckDB file without the sand
 renew the stamp, so every sandbox writer also records the file's size and times when it ends
 (``locks/governance.sig``): while the file differs from that record, someone else wrote it, and answers come
 from the store, never from memory, until the next sandbox writer notices the difference and renews the stamp.
-Seal checks, the audit chain, users and sessions always read the store itself.
+
+Two groups of tables are watched, each with its own stamp, so a sign-in does not drop the release answers and a
+withdrawn dataset does not drop who is signed in: ``release`` (datasets and what they come from) and ``identity``
+(users, sessions, sign-in e-mails: :func:`sandbox.governance.users.validate_session` answers a page run or a notebook
+query from memory, and disabling a user or ending a session in any process renews the identity stamp, so the next
+request reads the store). Seal checks and the audit chain always read the store itself.
 """
 
 from __future__ import annotations
@@ -25,63 +30,75 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-WATCHED = ("datasets", "catalogs", "seals", "snapshots", "models")
-"""Tables whose rows cached answers are built from; a write to any other table (audit, sessions...) keeps them."""
-STAMP = "governance.stamp"
+GROUPS = {
+    "release": ("datasets", "catalogs", "seals", "snapshots", "models"),
+    "identity": ("users", "sessions", "user_emails"),
+}
+"""Tables whose rows cached answers are built from, by group; a write to any other table (audit...) keeps them."""
+WATCHED = GROUPS["release"]
+STAMPS = {"release": "governance.stamp", "identity": "identity.stamp"}
 SIGNATURE = "governance.sig"
 _READ = re.compile(r"^\s*(SELECT|WITH|DESCRIBE|SHOW|PRAGMA|BEGIN|COMMIT|ROLLBACK|CHECKPOINT|EXPLAIN|FROM)\b", re.I)
-_TABLE = re.compile(r"\b(" + "|".join(WATCHED) + r")\b", re.I)
+_TABLES = {group: re.compile(r"\b(" + "|".join(tables) + r")\b", re.I) for group, tables in GROUPS.items()}
 _MAX_ENTRIES = 512
 _lock = threading.Lock()
-_entries: dict[str, tuple[tuple[str, int], dict[Any, Any]]] = {}  # home -> ((stamp, inode), {key: answer})
+_entries: dict[tuple[str, str], tuple[tuple[str, int], dict[Any, Any]]] = {}  # (home, group) -> (version, answers)
 
 
-def writes_watched(sql: str) -> bool:
-    """Whether ``sql`` may change a :data:`WATCHED` table (a statement other than a read that names one)."""
-    return not _READ.match(sql) and _TABLE.search(sql) is not None
+def writes_watched(sql: str, group: str = "release") -> bool:
+    """Whether ``sql`` may change a table of ``group`` (a statement other than a read that names one)."""
+    return not _READ.match(sql) and _TABLES[group].search(sql) is not None
 
 
 class Tracked:
-    """A governance connection that remembers whether a statement wrote a watched table; everything else is the
-    DuckDB connection's own (``g.execute(...).fetchone()`` works as before)."""
+    """A governance connection that remembers which groups of watched tables its statements wrote; everything else
+    is the DuckDB connection's own (``g.execute(...).fetchone()`` works as before)."""
 
     def __init__(self, con: Any) -> None:
         self._con = con
-        self.changed = False
+        self.changed: set[str] = set()
+
+    def _note(self, sql: str) -> None:
+        if not _READ.match(sql):
+            self.changed.update(group for group in GROUPS if group not in self.changed and writes_watched(sql, group))
 
     def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
-        if not self.changed and writes_watched(sql):
-            self.changed = True
+        self._note(sql)
         return self._con.execute(sql, *args, **kwargs)
 
     def executemany(self, sql: str, *args: Any, **kwargs: Any) -> Any:
-        if not self.changed and writes_watched(sql):
-            self.changed = True
+        self._note(sql)
         return self._con.executemany(sql, *args, **kwargs)
 
     def sql(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        if not self.changed and writes_watched(query):
-            self.changed = True
+        self._note(query)
         return self._con.sql(query, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 
 
-def stamp_path(home: Path) -> Path:
-    return home / "locks" / STAMP
+def unwatched(g: Any, sql: str, parameters: list[Any]) -> Any:
+    """A write on governance connection ``g`` that keeps cached answers valid although it names a watched table;
+    the caller says why (a session's last request time: it only moves forward, and is read again from the store
+    before anything is decided on it)."""
+    return getattr(g, "_con", g).execute(sql, parameters)
 
 
-def read_stamp(home: Path) -> str | None:
+def stamp_path(home: Path, group: str = "release") -> Path:
+    return home / "locks" / STAMPS[group]
+
+
+def read_stamp(home: Path, group: str = "release") -> str | None:
     try:
-        return stamp_path(home).read_text() or None
+        return stamp_path(home, group).read_text() or None
     except OSError:
         return None
 
 
-def new_stamp(home: Path) -> None:
-    """Called by a writer, under the governance lock, after it changed a watched table (or found no stamp)."""
-    path = stamp_path(home)
+def new_stamp(home: Path, group: str = "release") -> None:
+    """Called by a writer, under the governance lock, after it changed a table of ``group`` (or found no stamp)."""
+    path = stamp_path(home, group)
     tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
     tmp.write_text(secrets.token_hex(16))
     tmp.replace(path)  # one step: a reader sees the old stamp or the new one, never half of one
@@ -123,52 +140,52 @@ def foreign_write(home: Path) -> bool:
     return recorded != WRITING and recorded != file_signature(home)
 
 
-def _version(home: Path) -> tuple[str, int] | None:
-    """The stamp, with the governance file's inode (a store restored by a rename is another file); None while
-    the file holds a write the sandbox did not make (nothing is answered from memory or kept then)."""
+def version(home: Path, group: str = "release") -> tuple[str, int] | None:
+    """The stamp of ``group``, with the governance file's inode (a store restored by a rename is another file); None
+    while the file holds a write the sandbox did not make (nothing is answered from memory or kept then)."""
     if foreign_write(home):
         return None
-    stamp = read_stamp(home)
+    stamp = read_stamp(home, group)
     try:
         return (stamp, (home / "governance.duckdb").stat().st_ino) if stamp is not None else None
     except OSError:
         return None
 
 
-def lookup(home: Path, key: Any) -> tuple[bool, Any]:
-    """(True, answer) when ``key`` was answered under the stamp the store holds now."""
-    version = _version(home)
-    if version is None:
+def lookup(home: Path, key: Any, group: str = "release") -> tuple[bool, Any]:
+    """(True, answer) when ``key`` was answered under the stamp ``group`` holds now."""
+    current = version(home, group)
+    if current is None:
         return False, None
     with _lock:
-        held = _entries.get(str(home))
-        if held is not None and held[0] == version and key in held[1]:
+        held = _entries.get((str(home), group))
+        if held is not None and held[0] == current and key in held[1]:
             return True, held[1][key]
     return False, None
 
 
-def keep(home: Path, version: tuple[str, int] | None, key: Any, answer: Any) -> None:
-    """Remember ``answer`` for ``key`` under ``version`` (read under the same lock as the answer)."""
-    if version is None:
+def keep(home: Path, held_version: tuple[str, int] | None, key: Any, answer: Any, group: str = "release") -> None:
+    """Remember ``answer`` for ``key`` under ``held_version`` (read under the same lock as the answer)."""
+    if held_version is None:
         return
     with _lock:
-        held = _entries.get(str(home))
-        if held is None or held[0] != version:
-            held = _entries[str(home)] = (version, {})
+        held = _entries.get((str(home), group))
+        if held is None or held[0] != held_version:
+            held = _entries[(str(home), group)] = (held_version, {})
         if len(held[1]) >= _MAX_ENTRIES:
             held[1].clear()
         held[1][key] = answer
 
 
-def cached(ws: Any, key: Any, load: Callable[[Any], T]) -> T:
-    """``load(g)`` on a read-only governance connection, or its answer from memory while no watched table changed.
-
-    ``key`` names the question (with its arguments); ``load`` must only read. Callers copy what they mutate."""
-    found, answer = lookup(ws.home, key)
+def cached(ws: Any, key: Any, load: Callable[[Any], T], group: str = "release") -> T:
+    """``load(g)`` on a read-only governance connection, or its answer from memory while no table of ``group``
+    changed. ``key`` names the question (with its arguments); ``load`` must only read. Callers copy what they
+    mutate."""
+    found, answer = lookup(ws.home, key, group)
     if found:
         return answer
     with ws.governance(read_only=True) as g:
-        version = _version(ws.home)
+        held_version = version(ws.home, group)
         answer = load(g)
-    keep(ws.home, version, key, answer)
+    keep(ws.home, held_version, key, answer, group)
     return answer

@@ -171,8 +171,8 @@ class Workspace:
     def governance(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the governance store, under its lock.
 
-        Read-write (the default): exclusive; a write to a table readers cache (``sandbox.readcache.WATCHED``)
-        renews the store's stamp when it ends. ``read_only``: shared with other readers, in this process and
+        Read-write (the default): exclusive; a write to a table readers cache (``sandbox.readcache.GROUPS``)
+        renews that group's stamp when it ends. ``read_only``: shared with other readers, in this process and
         others, for code that only reads (a DuckDB file opens read-only in many processes at once, never beside
         a writer: the lock keeps writers apart)."""
         from sandbox import readcache
@@ -199,8 +199,9 @@ class Workspace:
                 yield tracked  # type: ignore[misc]  # a DuckDB connection that notes what it writes
             finally:
                 con.close()
-                if tracked.changed or foreign or readcache.read_stamp(self.home) is None:
-                    readcache.new_stamp(self.home)
+                for group in readcache.GROUPS:
+                    if group in tracked.changed or foreign or readcache.read_stamp(self.home, group) is None:
+                        readcache.new_stamp(self.home, group)
                 readcache.record_signature(self.home)
 
     def _connect_waiting(self, path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

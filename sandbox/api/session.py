@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
+from sandbox import readcache
 from sandbox.api.report import GateReport
 from sandbox.api.vault import Vault
 from sandbox.db import q
@@ -38,9 +39,16 @@ _DB = "synthetic"  # the name a session's connection gives the attached dataset 
 
 def _registered(g: duckdb.DuckDBPyConnection, name: str, *, attempt: bool = False) -> User:
     """The stored identity of ``name``; an unknown or disabled name is refused (and, on ``attempt``, audited)."""
-    row = g.execute("SELECT name, role, seat, coalesce(disabled, false) FROM users WHERE name = ?", [name]).fetchone()
+    return _as_user(g.execute(_USER_ROW, [name]).fetchone(), g if attempt else None, name)
+
+
+_USER_ROW = "SELECT name, role, seat, coalesce(disabled, false) FROM users WHERE name = ?"
+
+
+def _as_user(row: tuple | None, g: duckdb.DuckDBPyConnection | None, name: str) -> User:
+    """The user of a stored row; refused when there is none or it is disabled (audited when ``g`` is given)."""
     if row is None or row[3]:
-        if attempt:
+        if g is not None:
             audit.record(g, name, "notebook.connect", name, outcome="failed" if row is None else "disabled",
                          details={"method": "os", **VIA})
         if row is None:
@@ -79,9 +87,11 @@ class Session:
             self._user = validate_session(self.workspace, self._token)
             if self._user.can(permission):
                 return self._user
-        if self._token is None:
-            with self.workspace.governance(read_only=True) as g:  # readers share the store
-                self._user = _registered(g, self._user.name)
+        if self._token is None:  # from memory while no process has written users since (readcache "identity")
+            name = self._user.name
+            row = readcache.cached(self.workspace, ("user", name), lambda g: g.execute(_USER_ROW, [name]).fetchone(),
+                                   group="identity")
+            self._user = _as_user(row, None, name)
         if not self._user.can(permission):
             audit.log(self.workspace, self._user, permission, obj, outcome="denied", details=VIA)
         require(self._user, permission)

@@ -5,8 +5,9 @@
 * After ``max_failed_logins`` failed sign-ins in a row an account is locked for ``lockout_minutes``.
 * A session is a random token; only its SHA-256 is stored. It ends ``session_hours`` after sign-in or
   after ``idle_minutes`` without a request (``settings.yaml``, section ``access``).
-* :func:`validate_session` re-reads the user on every request, so disabling or demoting someone takes
-  effect on their next request, not at their next sign-in.
+* :func:`validate_session` checks the session and its user on every request, so disabling or demoting someone
+  takes effect on their next request, not at their next sign-in. It answers from memory while no process has
+  written users or sessions since (``sandbox.readcache``, group ``identity``).
 * Every sign-in (good or bad), sign-out and change to a user is an audit event, written in the same
   transaction as the change.
 
@@ -27,6 +28,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 
+from sandbox import readcache
 from sandbox.db import one
 from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
 from sandbox.governance import audit
@@ -372,16 +374,15 @@ def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) 
     user was disabled or removed since signing in.
     """
     now, cfg, hashed = _now(now), ws.settings.access, _token_hash(token or "")
-    query = ("SELECT s.name, s.expires_at, s.last_seen, s.ended_at, u.role, u.seat, u.disabled "
-             "FROM sessions s LEFT JOIN users u ON u.name = s.name WHERE s.token_hash = ?")
-    with ws.governance(read_only=True) as g:  # most requests only read: readers share the store
-        row = g.execute(query, [hashed]).fetchone()
+    key = ("session", hashed)
+    # most requests only read, and from memory: a write to users or sessions anywhere renews the identity stamp
+    row = readcache.cached(ws, key, lambda g: g.execute(_SESSION_ROW, [hashed]).fetchone(), group="identity")
     if row is None or row[3] is not None:
         raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
     if _session_problem(row, now, cfg) is None and now - row[2] <= timedelta(seconds=60):
         return User(name=row[0], role=row[4], seat=row[5])
     with ws.governance() as g:  # the session ends, or its last request is recorded: read again, then write
-        row = g.execute(query, [hashed]).fetchone()
+        row = g.execute(_SESSION_ROW, [hashed]).fetchone()
         if row is None or row[3] is not None:
             raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
         name, expires, last_seen, _, role, seat, disabled = row
@@ -390,8 +391,16 @@ def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) 
             _end(g, name, hashed, problem[0], now)
             raise NotAuthenticated(problem[1], code=f"session.{problem[0]}", minutes=cfg.idle_minutes)
         if now - last_seen > timedelta(seconds=60):
-            g.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, hashed])
+            # The last request's time keeps other processes' cached rows: theirs is only ever older, so at worst
+            # they come here a minute early, where the row is read again before anything is decided.
+            readcache.unwatched(g, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, hashed])
+            row = (*row[:2], now, *row[3:])
+        readcache.keep(ws.home, readcache.version(ws.home, "identity"), key, row, "identity")
     return User(name=name, role=role, seat=seat)
+
+
+_SESSION_ROW = ("SELECT s.name, s.expires_at, s.last_seen, s.ended_at, u.role, u.seat, u.disabled "
+                "FROM sessions s LEFT JOIN users u ON u.name = s.name WHERE s.token_hash = ?")
 
 
 def _session_problem(row: tuple, now: datetime, cfg: Any) -> tuple[str, str] | None:
