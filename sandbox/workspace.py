@@ -115,15 +115,15 @@ class Workspace:
 
     # ---- locking
     @contextlib.contextmanager
-    def lock(self, name: str, *, shared: bool = False) -> Iterator[None]:
+    def lock(self, name: str, *, shared: bool = False, wait: bool = True) -> Iterator[None]:
         """Hold an advisory lock across processes (and threads): exclusive, or ``shared`` with other shared
-        holders; waits up to ``lock_timeout_s``. Writers go first: a writer waiting for the lock holds
-        ``<name>.intent`` exclusively, and a new shared holder passes through that gate before taking the lock, so
-        a stream of readers cannot keep a writer out."""
+        holders; waits up to ``lock_timeout_s`` (not at all when not ``wait``: ``WorkspaceBusy`` at once). Writers go
+        first: a writer waiting for the lock holds ``<name>.intent`` exclusively, and a new shared holder passes
+        through that gate before taking the lock, so a stream of readers cannot keep a writer out."""
         if not shared and (str(self.home), name) in getattr(_HELD, "keys", ()):
             yield  # this thread holds it already (``holding``)
             return
-        deadline = time.monotonic() + self.settings.lock_timeout_s
+        deadline = time.monotonic() + (self.settings.lock_timeout_s if wait else -1.0)
         with open(self.home / "locks" / f"{name}.intent", "a+b") as gate, \
                 open(self.home / "locks" / f"{name}.lock", "a+b") as handle:
             self._flock(gate, name, fcntl.LOCK_SH if shared else fcntl.LOCK_EX, deadline)
@@ -140,11 +140,11 @@ class Workspace:
                     fcntl.flock(gate, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def holding(self, name: str) -> Iterator[None]:
+    def holding(self, name: str, *, wait: bool = True) -> Iterator[None]:
         """``lock(name)`` exclusively, and within it, in this thread, ``lock(name)`` (so ``governance()``) uses
         the lock held here instead of waiting for it: for a caller that checks something under the lock before
         deciding whether to open the store (``sandbox.governance.audit.log``). Other threads still wait."""
-        with self.lock(name):
+        with self.lock(name, wait=wait):
             before: frozenset[tuple[str, str]] = getattr(_HELD, "keys", frozenset())
             _HELD.keys = before | {(str(self.home), name)}
             try:
@@ -168,26 +168,27 @@ class Workspace:
                 pause = min(pause * 2, 0.05)
 
     @contextlib.contextmanager
-    def governance(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def governance(self, *, read_only: bool = False, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection to the governance store, under its lock.
 
         Read-write (the default): exclusive; a write to a table readers cache (``sandbox.readcache.GROUPS``)
         renews that group's stamp when it ends. ``read_only``: shared with other readers, in this process and
         others, for code that only reads (a DuckDB file opens read-only in many processes at once, never beside
-        a writer: the lock keeps writers apart)."""
+        a writer: the lock keeps writers apart). Not ``wait``: ``WorkspaceBusy`` at once when someone holds the lock
+        (for work that can as well be done at the next request)."""
         from sandbox import readcache
         from sandbox.store import ensure_schema
 
         path = self.governance_path
         if read_only and path.exists() and _file_id(path) in _SCHEMA_READY:
-            with self.lock("governance", shared=True):
+            with self.lock("governance", shared=True, wait=wait):
                 con = self._connect_waiting(path, read_only=True)
                 try:
                     yield con
                 finally:
                     con.close()
             return
-        with self.lock("governance"):
+        with self.lock("governance", wait=wait):
             con = self._connect_waiting(path)  # (after a DuckDB shell that held the file has closed it)
             tracked, foreign = readcache.Tracked(con), True
             try:

@@ -1,21 +1,27 @@
-"""audit.log: events logged by many threads at once share openings of the store (group commit), every call returns
-only once its own event is in the chain, and a busy store fails every waiting call in one line, none hangs."""
+"""audit.log: an event is on disk in the spool before the call returns; it goes into the chain at once when the
+store is free, else the process's background writer puts it there as soon as the store is free, with what other
+threads and processes logged meanwhile (group commit); a busy store keeps nobody waiting, readers of the log see
+every event logged before they asked, and a killed process's events are written by the next writer."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from sandbox.errors import WorkspaceBusy
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.workspace import Workspace
 
 ANA = User(name="ana", role="marketer")
+ADMIN = User(name="ada", role="admin")
+REPO = Path(__file__).resolve().parent.parent
 
 
 class CountingWorkspace(Workspace):
@@ -24,15 +30,14 @@ class CountingWorkspace(Workspace):
     openings = 0
 
     @contextlib.contextmanager
-    def governance(self, *, read_only: bool = False) -> Iterator:
+    def governance(self, *, read_only: bool = False, wait: bool = True) -> Iterator:
         if not read_only:
             type(self).openings += 1
-        with super().governance(read_only=read_only) as g:
+        with super().governance(read_only=read_only, wait=wait) as g:
             yield g
 
 
-def _log_together(ws: Workspace, threads: int, each: int) -> tuple[list[int], list[BaseException]]:
-    seqs: list[int] = []
+def _log_together(ws: Workspace, threads: int, each: int) -> list[BaseException]:
     errors: list[BaseException] = []
     start = threading.Barrier(threads)
 
@@ -40,7 +45,7 @@ def _log_together(ws: Workspace, threads: int, each: int) -> tuple[list[int], li
         start.wait()
         for j in range(each):
             try:
-                seqs.append(audit.log(ws, ANA, "lab.query", f"ds-{i}", details={"thread": i, "n": j}))
+                audit.log(ws, ANA, "lab.query", f"ds-{i}", details={"thread": i, "n": j})
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
@@ -50,70 +55,85 @@ def _log_together(ws: Workspace, threads: int, each: int) -> tuple[list[int], li
     for t in pool:
         t.join(timeout=120)
     assert not any(t.is_alive() for t in pool), "a logging thread hangs"
-    return seqs, errors
+    return errors
+
+
+def _rows_after(ws: Workspace, first: int) -> list[tuple]:
+    with ws.governance() as g:
+        assert audit.verify(g).ok
+        return g.execute("SELECT seq, actor, action, details->>'thread', details->>'n' FROM audit WHERE seq > ? "
+                         "ORDER BY seq", [first]).fetchall()
+
+
+def _last_seq(ws: Workspace) -> int:
+    with ws.governance() as g:
+        return g.execute("SELECT coalesce(max(seq), 0) FROM audit").fetchone()[0]
+
+
+def test_a_call_on_a_free_store_writes_its_event_before_it_returns(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    rows = _rows_after(ws, 0)
+    assert [(r[1], r[2]) for r in rows] == [("ana", "dataset.view")]
+    assert not list((ws.home / "locks" / audit.SPOOL).iterdir())  # nothing left in the spool
 
 
 def test_concurrent_events_share_openings_and_keep_the_chain(tmp_path: Path):
     ws = CountingWorkspace(tmp_path / "ws")
-    first = audit.log(ws, ANA, "dataset.view", "ds-0")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
     CountingWorkspace.openings = 0
-    seqs, errors = _log_together(ws, threads=12, each=5)
-    assert errors == []
-    assert sorted(seqs) == list(range(first + 1, first + 61))  # each call got its own event, none lost or doubled
+    assert _log_together(ws, threads=12, each=5) == []
+    audit.flush(ws)  # (what the background writer had not written yet)
+    rows = _rows_after(ws, first)
+    assert [r[0] for r in rows] == list(range(first + 1, first + 61))  # every event, none lost or doubled
+    assert {(int(t), int(n)) for *_, t, n in rows} == {(i, j) for i in range(12) for j in range(5)}
     assert CountingWorkspace.openings < 60  # grouped: fewer openings of the store than events
-    with ws.governance() as g:
-        report = audit.verify(g)
-        rows = g.execute("SELECT seq, actor, details->>'thread', details->>'n' FROM audit WHERE seq > ? ORDER BY seq",
-                         [first]).fetchall()
-    assert report.ok and report.events == first + 60
-    assert {(int(t), int(n)) for _, _, t, n in rows} == {(i, j) for i in range(12) for j in range(5)}
-    assert {a for _, a, _, _ in rows} == {"ana"}
 
 
-def test_a_busy_store_fails_every_waiting_call_and_none_hangs(tmp_path: Path):
-    home = tmp_path / "ws"
-    ws = Workspace(home)
-    first = audit.log(ws, ANA, "dataset.view", "ds-0")
-    (home / "settings.yaml").write_text("lock_timeout_s: 0.5\n")
-    ws = Workspace(home)
-    with ws.lock("governance"):  # another writer holds the store longer than anyone waits
-        seqs, errors = _log_together(ws, threads=6, each=1)
-    assert seqs == [] and len(errors) == 6 and all(isinstance(e, WorkspaceBusy) for e in errors)
-    assert "busy" in str(errors[0]) and "\n" not in str(errors[0])
-    assert audit.log(ws, ANA, "dataset.view", "ds-1") == first + 1  # nothing left waiting: the next call writes
-    with ws.governance() as g:
-        assert audit.verify(g).ok
-
-
-@pytest.mark.parametrize("bad", [object()])
-def test_an_event_that_cannot_be_written_fails_only_its_caller(tmp_path: Path, bad: object):
+def test_a_busy_store_keeps_nobody_waiting_and_the_events_follow_when_it_is_free(tmp_path: Path):
     ws = Workspace(tmp_path / "ws")
-    results: dict[str, object] = {}
-    start = threading.Barrier(2)
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
+    spool = ws.home / "locks" / audit.SPOOL
+    with ws.lock("governance"):  # another writer holds the store
+        assert _log_together(ws, threads=6, each=2) == []  # every call returned while it was held
+        assert len(list(spool.glob("*.event"))) == 12  # and its event is on disk
+    deadline = time.monotonic() + 60  # the background writer takes them once the store is free
+    while list(spool.glob("*.event")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not list(spool.glob("*.event"))
+    rows = _rows_after(ws, first)
+    assert len(rows) == 12 and {r[2] for r in rows} == {"lab.query"}
 
-    def good() -> None:
-        start.wait()
-        results["good"] = audit.log(ws, ANA, "lab.query", "ds", details={"ok": True})
 
-    def broken() -> None:
-        start.wait()
-        try:
-            audit.log(ws, ANA, "lab.query", bad)  # type: ignore[arg-type]  # not a string: DuckDB refuses it
-        except Exception as exc:  # noqa: BLE001
-            results["broken"] = exc
+def test_a_reader_of_the_log_sees_every_event_logged_before_it_asked(tmp_path: Path):
+    from sandbox.governance.users import add_user
 
-    pool = [threading.Thread(target=good), threading.Thread(target=broken)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=60)
-    assert isinstance(results["good"], int) and isinstance(results["broken"], Exception)
-    with ws.governance() as g:
-        assert audit.verify(g).ok
+    ws = Workspace(tmp_path / "ws")
+    add_user(ws, ADMIN, "ada", "admin", password="correct horse battery")
+    with ws.lock("governance"):
+        audit.log(ws, ANA, "dataset.view", "while-busy")  # spooled; whoever gets the store first writes it
+    seen = audit.events(ws, ADMIN, audit.AuditFilter(object="while-busy"))
+    assert [(e["actor"], e["action"]) for e in seen] == [("ana", "dataset.view")]
+    assert audit.check_log(ws, ADMIN).ok
+
+
+def test_an_event_that_cannot_be_written_fails_only_its_caller(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    audit.log(ws, ANA, "lab.query", "ds", details={"ok": True})
+    try:
+        audit.log(ws, ANA, "lab.query", object())  # type: ignore[arg-type]  # not text
+    except Exception as exc:  # noqa: BLE001
+        assert "could not be written" in str(exc) and "\n" not in str(exc)
+    else:
+        raise AssertionError("an object that is not text was logged")
+    audit.log(ws, ANA, "lab.query", "ds", details={"ok": True})
+    assert [r[2] for r in _rows_after(ws, 0)] == ["lab.query", "lab.query"]
 
 
 READER = """
-import contextlib, sys
+import atexit, contextlib, sys, time
 from sandbox.governance import audit
 from sandbox.governance.access import User
 from sandbox.workspace import Workspace
@@ -127,33 +147,44 @@ class Counting(Workspace):
         with super().governance(**kw) as g:
             yield g
 
-seq = audit.log(Counting(sys.argv[1]), User(name=sys.argv[2], role="data_scientist"), "dataset.query", "ds-1",
-                details={"query": "SELECT count(*) FROM customers", "via": sys.argv[2]})
-print(seq, Counting.openings)
+atexit.register(lambda: print(Counting.openings, flush=True))  # runs after the audit's own flush at exit
+started = time.monotonic()
+audit.log(Counting(sys.argv[1]), User(name=sys.argv[2], role="data_scientist"), "dataset.query", "ds-1",
+          details={"query": "SELECT count(*) FROM customers", "via": sys.argv[2]})
+print("returned", flush=True)
+if len(sys.argv) > 3:
+    time.sleep(600)  # killed here
 """
 
 
-def test_processes_waiting_for_the_store_are_written_by_one_opening(tmp_path: Path):
-    import subprocess
-    import sys
-    import time
-
+def test_processes_logging_while_the_store_is_busy_are_written_by_one_opening(tmp_path: Path):
     ws = Workspace(tmp_path / "ws")
-    first = audit.log(ws, ANA, "dataset.view", "ds-0")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
     spool = ws.home / "locks" / audit.SPOOL
     with ws.lock("governance"):  # a writer holds the store while three notebook processes log a query each
         procs = [subprocess.Popen([sys.executable, "-c", READER, str(ws.home), f"dana{i}"], stdout=subprocess.PIPE,
-                                  text=True, cwd=Path(__file__).resolve().parent.parent) for i in range(3)]
-        deadline = time.monotonic() + 60
-        while len(list(spool.glob("*.event"))) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    answers = [p.communicate(timeout=60)[0].split() for p in procs]
+                                  text=True, cwd=REPO) for i in range(3)]
+        for proc in procs:  # each call returned at once, the store still held
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "returned"
+        assert len(list(spool.glob("*.event"))) == 3
+    outputs = [p.communicate(timeout=60)[0].split() for p in procs]
     assert all(p.returncode == 0 for p in procs)
-    seqs, openings = sorted(int(a[0]) for a in answers), sum(int(a[1]) for a in answers)
-    assert seqs == [first + 1, first + 2, first + 3]
-    assert openings == 1  # the first to get the lock wrote all three; the others found theirs written
-    assert not list(spool.iterdir())  # nothing left behind: no event, no answer, no temporary file
-    with ws.governance() as g:
-        assert audit.verify(g).ok
-        actors = [r[0] for r in g.execute("SELECT actor FROM audit WHERE seq > ?", [first]).fetchall()]
-    assert sorted(actors) == [f"dana{i}" for i in range(3)]
+    assert sum(int(o[-1]) for o in outputs) == 1  # the first to get the store wrote all three; the others none
+    assert not list(spool.iterdir())  # nothing left behind: no event, no temporary file
+    assert sorted(r[1] for r in _rows_after(ws, first)) == ["dana0", "dana1", "dana2"]
+
+
+def test_a_killed_process_s_event_is_written_by_the_next_writer(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
+    with ws.lock("governance"):
+        proc = subprocess.Popen([sys.executable, "-c", READER, str(ws.home), "killed", "stay"], stdout=subprocess.PIPE,
+                                text=True, cwd=REPO)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "returned"
+        os.kill(proc.pid, signal.SIGKILL)  # before the store was free: its background writer never got in
+        proc.wait(timeout=30)
+    audit.log(ws, ANA, "dataset.view", "ds-1")
+    rows = _rows_after(ws, first)
+    assert [(r[1], r[2]) for r in rows] == [("killed", "dataset.query"), ("ana", "dataset.view")]

@@ -39,9 +39,9 @@ def openings(monkeypatch) -> collections.Counter[str]:
     original = Workspace.governance
 
     @contextlib.contextmanager
-    def counting(self: Workspace, *, read_only: bool = False) -> Iterator:
+    def counting(self: Workspace, *, read_only: bool = False, wait: bool = True) -> Iterator:
         counted["RO" if read_only else "RW"] += 1
-        with original(self, read_only=read_only) as g:
+        with original(self, read_only=read_only, wait=wait) as g:
             yield g
 
     monkeypatch.setattr(Workspace, "governance", counting)

@@ -8,12 +8,14 @@ computed hashes, is detected too, because nobody without the key can sign a new 
 
 An event is written inside the caller's governance connection, in the same transaction as the action
 it records: when the event cannot be written, the action does not happen. An event that goes with no other
-write (a query, a view, a refusal) is written by :func:`log`, which returns only once it is written too, but
-lets the events that threads and processes log at the same moment share one opening of the store.
+write (a query, a view, a refusal) is written by :func:`log`: on disk in the workspace's spool before it returns,
+in the chain at once when the store is free, else as soon as it is (events that threads and processes log at the
+same moment share one opening of the store). Readers of the log write the spool first.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import hashlib
@@ -22,6 +24,7 @@ import io
 import json
 import os
 import secrets
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,16 +75,19 @@ def record(
     outcome: str = "ok",
     reason: str = "",
     details: dict[str, Any] | None = None,
+    at: str | None = None,
 ) -> int:
     """Append one event (inside the caller's governance connection) and return its sequence number.
 
-    ``user`` is the acting user, or a bare name for someone not signed in (a failed sign-in).
+    ``user`` is the acting user, or a bare name for someone not signed in (a failed sign-in); ``at`` when it
+    happened (ISO time, UTC; default now), for an event written after it was spooled.
     """
     last = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = {
         "seq": seq,
-        "ts": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "ts": (datetime.fromisoformat(at) if at else datetime.now(UTC).replace(tzinfo=None)).isoformat(
+            timespec="microseconds"),
         "actor": user.name if isinstance(user, User) else str(user),
         "role": user.role if isinstance(user, User) else "",
         "action": action,
@@ -123,61 +129,113 @@ SPOOL = "audit-spool"  # under locks/: events waiting for the next writer of the
 
 
 def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome: str = "ok", reason: str = "",
-        details: dict[str, Any] | None = None) -> int:
-    """Append one event that goes with no other write, and return its sequence number once it is written.
+        details: dict[str, Any] | None = None) -> None:
+    """Append one event that goes with no other write (a query, a view, a refusal).
 
-    Group commit across threads and processes: the event is first dropped in the workspace's spool
-    (``locks/audit-spool``), then the caller waits for the store's lock; whoever holds it to write events writes
-    every event then in the spool, in one transaction, and leaves each its sequence number. So a caller that
-    gets the lock after such a writer finds its event written and opens nothing: each opening of the governance
-    file costs 20-40 ms (more under load) and holds every other process out, and four notebook readers or twenty
-    sessions logging at once pay for one. Nothing returns before its event is in the chain; a store that stays
-    busy raises ``WorkspaceBusy`` (the event may still be written by the next writer: the log then says more
-    than happened, never less)."""
+    The event is first written to the workspace's spool (``locks/audit-spool``, flushed to disk), with the time it
+    happened. When the store is free, the caller then writes every spooled event into the chain in one
+    transaction, as before. When another process or thread holds the store, the caller does not wait: this
+    process's background writer puts the spool into the chain as soon as the store is free, writing what every
+    process spooled meanwhile in one opening (each opening of the governance file costs 20-40 ms and holds every
+    other process out, so twenty sessions and four notebook readers waiting in turn made pages slow). Whoever
+    reads the log (:func:`events`, :func:`export`, :func:`check_log`) writes the spool first, so a reader sees
+    every event logged before it asked. A process killed before its events were written leaves them in the
+    spool for the next writer: the log may say more than happened, never less.
+    """
     from sandbox.errors import WorkspaceBusy
 
     spool = ws.home / "locks" / SPOOL
     spool.mkdir(parents=True, exist_ok=True)
     name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
     event = {"user": user.model_dump() if isinstance(user, User) else str(user), "action": action, "obj": obj,
-             "outcome": outcome, "reason": reason, "details": json.dumps(details or {}, sort_keys=True, default=str,
-                                                                          ensure_ascii=False)}
+             "outcome": outcome, "reason": reason, "at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+             "details": json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)}
+    try:
+        text = json.dumps(event)
+    except (TypeError, ValueError):
+        raise InputError(f"the audit event {action!r} could not be written: its object is not text") from None
     tmp = spool / f"{name}.tmp"
-    tmp.write_text(json.dumps(event))
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())  # on disk before the caller shows anything: a crash cannot lose what was seen
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
     try:
-        with ws.holding("governance"):  # wait for the writer of the moment: it may write this event too
-            seq = _written(spool, name)
-            if seq is not None:
-                return seq
-            with ws.governance() as g:  # under the lock held here
-                return _write_spool(g, spool, name)
+        with ws.holding("governance", wait=False):
+            if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
+                with ws.governance() as g:  # under the lock held here
+                    _write_spool(g, spool)
     except WorkspaceBusy:
-        with contextlib.suppress(FileNotFoundError):
-            (spool / f"{name}.event").unlink()
-        raise
+        _background_writer(ws)
 
 
-def _written(spool: Path, name: str) -> int | None:
-    """The sequence number another writer gave this event (None while it waits in the spool)."""
-    if (spool / f"{name}.event").exists():
-        return None
-    done = spool / f"{name}.done"
-    seq = int(done.read_text())
-    done.unlink()
-    return seq
+def flush(ws: Workspace) -> int:
+    """Write every spooled event into the chain now, waiting for the store (``WorkspaceBusy`` when it stays
+    busy); the number written. Opens nothing when the spool is empty."""
+    spool = ws.home / "locks" / SPOOL
+    if not spool.is_dir() or not any(spool.glob("*.event")):
+        return 0
+    with ws.holding("governance"):
+        if not any(spool.glob("*.event")):  # the writer before us took them
+            return 0
+        with ws.governance() as g:
+            return _write_spool(g, spool)
 
 
-def _write_spool(g: duckdb.DuckDBPyConnection, spool: Path, mine: str) -> int:
-    """Write every spooled event (oldest first) in one transaction and return the sequence number of ``mine``;
-    the others find theirs in ``<name>.done``. An event that cannot be written fails only its own caller."""
-    names = sorted(p.stem for p in spool.glob("*.event"))
-    if mine not in names:
-        names.append(mine)
-    events: dict[str, dict[str, Any]] = {}
-    for n in names:
+def _take_spool(ws: Workspace, g: duckdb.DuckDBPyConnection) -> None:
+    """Under a read-write connection: write what waits in the spool, in its own transaction."""
+    spool = ws.home / "locks" / SPOOL
+    if spool.is_dir() and any(spool.glob("*.event")):
+        _write_spool(g, spool)
+
+
+_writers: dict[str, tuple[Workspace, threading.Event]] = {}  # home -> (workspace, wake-up call)
+_writers_lock = threading.Lock()
+
+
+def _background_writer(ws: Workspace) -> None:
+    """Wake this process's writer of ``ws``'s spool (started on first use, with a flush at exit)."""
+    with _writers_lock:
+        held = _writers.get(str(ws.home))
+        if held is None:
+            held = _writers[str(ws.home)] = (ws, threading.Event())
+            threading.Thread(target=_write_in_background, args=held, name="audit-spool-writer", daemon=True).start()
+            if len(_writers) == 1:
+                atexit.register(_flush_at_exit)
+    held[1].set()
+
+
+def _write_in_background(ws: Workspace, wake: threading.Event) -> None:
+    pause = 0.1
+    while True:
+        wake.wait()
+        wake.clear()
         try:
-            events[n] = json.loads((spool / f"{n}.event").read_text())
+            flush(ws)
+            pause = 0.1
+        except Exception:  # noqa: BLE001  (busy for long, or the store cannot be opened: try again later)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+            wake.set()
+
+
+def _flush_at_exit() -> None:
+    """What this process spooled and its background writer has not written yet goes into the chain before the
+    process ends (or stays in the spool for the next writer when the store stays busy)."""
+    from sandbox.errors import WorkspaceBusy
+
+    for ws, _ in list(_writers.values()):
+        with contextlib.suppress(WorkspaceBusy, OSError, duckdb.Error):
+            flush(ws)
+
+
+def _write_spool(g: duckdb.DuckDBPyConnection, spool: Path) -> int:
+    """Write every spooled event (oldest first) in one transaction; the number written. An event that cannot be
+    written is set aside as ``<name>.bad`` (never retried, never lost)."""
+    events: dict[str, dict[str, Any]] = {}
+    for path in sorted(spool.glob("*.event")):
+        try:
+            events[path.stem] = json.loads(path.read_text())
         except (OSError, ValueError):  # half-written by a killed process, or already taken: not an event
             continue
 
@@ -185,35 +243,35 @@ def _write_spool(g: duckdb.DuckDBPyConnection, spool: Path, mine: str) -> int:
         e = events[n]
         who = User(**e["user"]) if isinstance(e["user"], dict) else e["user"]
         return record(g, who, e["action"], e["obj"], outcome=e["outcome"], reason=e["reason"],
-                      details=json.loads(e["details"]))
+                      details=json.loads(e["details"]), at=e.get("at"))
 
-    seqs: dict[str, int] = {}
+    written: list[str] = []
     try:
         g.begin()
-        seqs = {n: write(n) for n in events}
+        for n in events:
+            write(n)
         g.commit()
+        written = list(events)
     except Exception:  # noqa: BLE001  (one by one below: a bad event fails only itself)
         with contextlib.suppress(duckdb.Error):
             g.rollback()
-        seqs = {}
         for n in events:
-            with contextlib.suppress(Exception):
-                seqs[n] = write(n)
-    for n, seq in seqs.items():
-        if n != mine:
-            (spool / f"{n}.done").write_text(str(seq))
-        (spool / f"{n}.event").unlink(missing_ok=True)  # (a caller that gave up waiting removed its own)
+            try:
+                write(n)
+                written.append(n)
+            except Exception:  # noqa: BLE001
+                with contextlib.suppress(FileNotFoundError):
+                    (spool / f"{n}.event").replace(spool / f"{n}.bad")
+    for n in written:
+        (spool / f"{n}.event").unlink(missing_ok=True)
     _sweep(spool)
-    if mine not in seqs:
-        (spool / f"{mine}.event").unlink(missing_ok=True)
-        raise InputError(f"the audit event {events.get(mine, {}).get('action', '')!r} could not be written")
-    return seqs[mine]
+    return len(written)
 
 
 def _sweep(spool: Path, older_than_s: float = 3600.0) -> None:
-    """Answers nobody came for (their caller was killed while waiting), and half-written spool files."""
+    """Half-written spool files a killed process left."""
     cutoff = time.time() - older_than_s
-    for path in [*spool.glob("*.done"), *spool.glob("*.tmp")]:
+    for path in spool.glob("*.tmp"):
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -285,6 +343,7 @@ def check_log(ws: Workspace, user: User) -> ChainReport:
     """Verify the whole log for a reader of it (admins, the council's security seat); the check is logged."""
     authorize(ws, user, "audit.read")
     with ws.governance() as g:
+        _take_spool(ws, g)  # every event logged before the reader asked
         result = verify(g)
         if result.ok:  # appending to a broken chain would hide where it broke
             record(g, user, "audit.verify", details={"events": result.events})
@@ -339,6 +398,7 @@ def events(ws: Workspace, user: User, flt: AuditFilter | None = None) -> list[di
     flt = flt or AuditFilter()
     authorize(ws, user, "audit.read")
     with ws.governance() as g:
+        _take_spool(ws, g)  # every event logged before the reader asked
         g.begin()
         found = _select(g, flt)
         record(g, user, "audit.view", details={"filter": flt.model_dump(mode="json", exclude_none=True),
@@ -354,6 +414,7 @@ def export(ws: Workspace, user: User, fmt: Literal["csv", "json"] = "json", flt:
     if fmt not in ("csv", "json"):
         raise InputError(f"unknown export format {fmt!r}; use csv or json")
     with ws.governance() as g:
+        _take_spool(ws, g)  # every event logged before the reader asked
         g.begin()
         found = _select(g, flt)
         record(g, user, "audit.export", fmt, details={"filter": flt.model_dump(mode="json", exclude_none=True),

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from sandbox import readcache
 from sandbox.db import one
-from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject
+from sandbox.errors import AccessDenied, InputError, NotAuthenticated, UnknownObject, WorkspaceBusy
 from sandbox.governance import audit
 from sandbox.governance.access import ROLES, User
 from sandbox.governance.audit import authorize
@@ -368,7 +368,8 @@ def _end(g: duckdb.DuckDBPyConnection, actor: User | str, token_hash: str, reaso
 
 
 def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) -> User:
-    """The user behind a session token, re-read from the store on every request.
+    """The user behind a session token, checked on every request (from memory while no process has written users
+    or sessions since; see :mod:`sandbox.readcache`).
 
     Raises NotAuthenticated when the session is unknown, ended, expired, idle for too long, or when its
     user was disabled or removed since signing in.
@@ -379,9 +380,25 @@ def validate_session(ws: Workspace, token: str, *, now: datetime | None = None) 
     row = readcache.cached(ws, key, lambda g: g.execute(_SESSION_ROW, [hashed]).fetchone(), group="identity")
     if row is None or row[3] is not None:
         raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
-    if _session_problem(row, now, cfg) is None and now - row[2] <= timedelta(seconds=60):
+    problem = _session_problem(row, now, cfg)
+    if problem is None and now - row[2] <= timedelta(seconds=60):
         return User(name=row[0], role=row[4], seat=row[5])
-    with ws.governance() as g:  # the session ends, or its last request is recorded: read again, then write
+    # The session ends (wait for the store), or its last request is recorded: at once when the store is free, else
+    # at a later request, unless half the idle time has gone by unrecorded (then wait).
+    wait = problem is not None or now - row[2] > timedelta(minutes=cfg.idle_minutes / 2)
+    try:
+        return _check_and_record(ws, hashed, key, now, cfg, wait=wait)
+    except WorkspaceBusy:
+        if wait:
+            raise
+        return User(name=row[0], role=row[4], seat=row[5])
+
+
+def _check_and_record(ws: Workspace, hashed: str, key: tuple[str, str], now: datetime, cfg: Any, *,
+                      wait: bool) -> User:
+    """Read the session again under the store's lock; end it when it no longer signs its user in, else record
+    ``now`` as its last request."""
+    with ws.governance(wait=wait) as g:
         row = g.execute(_SESSION_ROW, [hashed]).fetchone()
         if row is None or row[3] is not None:
             raise NotAuthenticated("you are not signed in; sign in again", code="session.none")
