@@ -188,3 +188,26 @@ def test_a_killed_process_s_event_is_written_by_the_next_writer(tmp_path: Path):
     audit.log(ws, ANA, "dataset.view", "ds-1")
     rows = _rows_after(ws, first)
     assert [(r[1], r[2]) for r in rows] == [("killed", "dataset.query"), ("ana", "dataset.view")]
+
+
+def test_a_long_backlog_makes_the_caller_wait_and_write_it(tmp_path: Path, monkeypatch):
+    """The spool is no place to pile up events: past ``BACKLOG`` a caller waits for the store, as a writer would."""
+    monkeypatch.setattr(audit, "BACKLOG", 5)
+    ws = Workspace(tmp_path / "ws")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
+    spool = ws.home / "locks" / audit.SPOOL
+    done = threading.Event()
+    with ws.lock("governance"):
+        for i in range(4):
+            audit.log(ws, ANA, "lab.query", f"q{i}")  # returns: the store is busy, the backlog short
+        waiting = threading.Thread(target=lambda: (audit.log(ws, ANA, "lab.query", "q4"), done.set()))
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while len(list(spool.glob("*.event"))) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not done.wait(0.5)  # the fifth waits for the store
+    waiting.join(60)
+    assert done.is_set()
+    audit.flush(ws)
+    assert [r[2] for r in _rows_after(ws, first)] == ["lab.query"] * 5

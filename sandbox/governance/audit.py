@@ -82,30 +82,51 @@ def record(
     ``user`` is the acting user, or a bare name for someone not signed in (a failed sign-in); ``at`` when it
     happened (ISO time, UTC; default now), for an event written after it was spooled.
     """
+    return record_many(con, [{"user": user, "action": action, "obj": obj, "outcome": outcome, "reason": reason,
+                              "details": details, "at": at}])[-1]
+
+
+def record_many(con: duckdb.DuckDBPyConnection, events: list[dict[str, Any]]) -> list[int]:
+    """Append events (dicts of :func:`record`'s arguments) in order, with one statement, and return their sequence
+    numbers: a backlog of spooled events costs one insert, not one per event."""
     last = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    event = {
-        "seq": seq,
-        "ts": (datetime.fromisoformat(at) if at else datetime.now(UTC).replace(tzinfo=None)).isoformat(
-            timespec="microseconds"),
-        "actor": user.name if isinstance(user, User) else str(user),
-        "role": user.role if isinstance(user, User) else "",
-        "action": action,
-        "object": obj,
-        "reason": reason,
-        "outcome": outcome,
-        "details": json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False),
-    }
-    digest = _digest(prev, event)
-    con.execute(
-        "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [*(event[f] for f in _FIELDS), prev, digest],
-    )
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    rows: list[list[Any]] = []
+    for e in events:
+        seq += 1
+        user, details = e["user"], e.get("details")
+        event = {
+            "seq": seq,
+            "ts": (datetime.fromisoformat(e["at"]) if e.get("at") else datetime.now(UTC).replace(tzinfo=None)
+                   ).isoformat(timespec="microseconds"),
+            "actor": user.name if isinstance(user, User) else str(user),
+            "role": user.role if isinstance(user, User) else "",
+            "action": e["action"],
+            "object": e.get("obj", ""),
+            "reason": e.get("reason", ""),
+            "outcome": e.get("outcome", "ok"),
+            "details": details if isinstance(details, str) else json.dumps(details or {}, sort_keys=True, default=str,
+                                                                           ensure_ascii=False),
+        }
+        digest = _digest(prev, event)
+        rows.append([*(event[f] for f in _FIELDS), prev, digest])
+        prev = digest
+    if len(rows) == 1:
+        con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[0])
+    elif rows:
+        import pyarrow as pa
+
+        con.register("audit_batch", pa.table({name: [r[i] for r in rows] for i, name in enumerate(_COLUMNS)}))
+        try:
+            con.execute("INSERT INTO audit SELECT seq, CAST(ts AS TIMESTAMP), actor, role, action, object, reason, "
+                        "outcome, CAST(details AS JSON), prev_hash, hash FROM audit_batch ORDER BY seq")
+        finally:
+            con.unregister("audit_batch")
     key = _head_key(con)
-    if key is not None:
-        head = json.dumps({"seq": seq, "hash": digest, "mac": _head_mac(key, seq, digest)})
+    if key is not None and rows:
+        head = json.dumps({"seq": seq, "hash": prev, "mac": _head_mac(key, seq, prev)})
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [HEAD_KEY, head])
-    return seq
+    return [r[0] for r in rows]
 
 
 class ChainReport(BaseModel):
@@ -126,6 +147,8 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
 
 
 SPOOL = "audit-spool"  # under locks/: events waiting for the next writer of the store, one file each
+BACKLOG = 200  # events waiting in the spool beyond which a caller waits for the store and writes them itself
+BATCH = 1000  # events written in one transaction at most (a writer holds everyone out meanwhile)
 
 
 def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome: str = "ok", reason: str = "",
@@ -160,8 +183,9 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         fh.flush()
         os.fsync(fh.fileno())  # on disk before the caller shows anything: a crash cannot lose what was seen
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
+    backlog = sum(1 for _ in zip(spool.glob("*.event"), range(BACKLOG), strict=False)) >= BACKLOG
     try:
-        with ws.holding("governance", wait=False):
+        with ws.holding("governance", wait=backlog):  # a long backlog: wait and write it, as a writer would
             if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
                 with ws.governance() as g:  # under the lock held here
                     _write_spool(g, spool)
@@ -169,17 +193,24 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         _background_writer(ws)
 
 
-def flush(ws: Workspace) -> int:
-    """Write every spooled event into the chain now, waiting for the store (``WorkspaceBusy`` when it stays
-    busy); the number written. Opens nothing when the spool is empty."""
+def flush(ws: Workspace, *, rounds: int = 1_000) -> int:
+    """Write every spooled event into the chain now (in transactions of :data:`BATCH`, at most ``rounds``),
+    waiting for the store (``WorkspaceBusy`` when it stays busy); the number written. Opens nothing when the
+    spool is empty."""
     spool = ws.home / "locks" / SPOOL
     if not spool.is_dir() or not any(spool.glob("*.event")):
         return 0
-    with ws.holding("governance"):
-        if not any(spool.glob("*.event")):  # the writer before us took them
-            return 0
-        with ws.governance() as g:
-            return _write_spool(g, spool)
+    written = 0
+    for _ in range(rounds):
+        with ws.holding("governance"):
+            if not any(spool.glob("*.event")):  # the writer before us took them
+                return written
+            with ws.governance() as g:
+                done = _write_spool(g, spool)
+        written += done
+        if done == 0:
+            break
+    return written
 
 
 def _take_spool(ws: Workspace, g: duckdb.DuckDBPyConnection) -> None:
@@ -226,38 +257,41 @@ def _flush_at_exit() -> None:
 
     for ws, _ in list(_writers.values()):
         with contextlib.suppress(WorkspaceBusy, OSError, duckdb.Error):
-            flush(ws)
+            flush(ws, rounds=3)  # (other processes may keep logging: their writers take the rest)
 
 
 def _write_spool(g: duckdb.DuckDBPyConnection, spool: Path) -> int:
-    """Write every spooled event (oldest first) in one transaction; the number written. An event that cannot be
-    written is set aside as ``<name>.bad`` (never retried, never lost)."""
+    """Write the oldest spooled events (up to :data:`BATCH`) in one transaction; the number written. An event
+    that cannot be written is set aside as ``<name>.bad`` (never retried, never lost)."""
     events: dict[str, dict[str, Any]] = {}
-    for path in sorted(spool.glob("*.event")):
+    for path in sorted(spool.glob("*.event"))[:BATCH]:
         try:
-            events[path.stem] = json.loads(path.read_text())
-        except (OSError, ValueError):  # half-written by a killed process, or already taken: not an event
+            e = json.loads(path.read_text())
+            events[path.stem] = {**e, "user": User(**e["user"]) if isinstance(e["user"], dict) else e["user"]}
+        except FileNotFoundError:  # taken by another writer meanwhile
             continue
+        except (OSError, ValueError, TypeError):  # not an event (renamed whole, so damaged afterwards): set aside
+            with contextlib.suppress(FileNotFoundError):
+                path.replace(path.with_suffix(".bad"))
 
-    def write(n: str) -> int:
-        e = events[n]
-        who = User(**e["user"]) if isinstance(e["user"], dict) else e["user"]
-        return record(g, who, e["action"], e["obj"], outcome=e["outcome"], reason=e["reason"],
-                      details=json.loads(e["details"]), at=e.get("at"))
+    def write(batch: list[str]) -> None:
+        g.begin()
+        try:
+            record_many(g, [events[n] for n in batch])
+            g.commit()
+        except Exception:
+            with contextlib.suppress(duckdb.Error):
+                g.rollback()
+            raise
 
     written: list[str] = []
     try:
-        g.begin()
-        for n in events:
-            write(n)
-        g.commit()
+        write(list(events))
         written = list(events)
     except Exception:  # noqa: BLE001  (one by one below: a bad event fails only itself)
-        with contextlib.suppress(duckdb.Error):
-            g.rollback()
         for n in events:
             try:
-                write(n)
+                write([n])
                 written.append(n)
             except Exception:  # noqa: BLE001
                 with contextlib.suppress(FileNotFoundError):
