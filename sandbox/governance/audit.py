@@ -147,7 +147,8 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
 
 
 SPOOL = "audit-spool"  # under locks/: events waiting for the next writer of the store, one file each
-BACKLOG = 200  # events waiting in the spool beyond which a caller waits for the store and writes them itself
+IN_FLIGHT = 16  # a process's events waiting in the spool beyond which its caller waits for the store and writes
+BACKLOG = 200  # all events waiting in the spool beyond which a caller waits (a loop cannot outrun the store)
 BATCH = 1000  # events written in one transaction at most (a writer holds everyone out meanwhile)
 
 
@@ -157,13 +158,15 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
 
     The event is first written to the workspace's spool (``locks/audit-spool``, flushed to disk), with the time it
     happened. When the store is free, the caller then writes every spooled event into the chain in one
-    transaction, as before. When another process or thread holds the store, the caller does not wait: this
-    process's background writer puts the spool into the chain as soon as the store is free, writing what every
-    process spooled meanwhile in one opening (each opening of the governance file costs 20-40 ms and holds every
-    other process out, so twenty sessions and four notebook readers waiting in turn made pages slow). Whoever
-    reads the log (:func:`events`, :func:`export`, :func:`check_log`) writes the spool first, so a reader sees
-    every event logged before it asked. A process killed before its events were written leaves them in the
-    spool for the next writer: the log may say more than happened, never less.
+    transaction. When another process or thread holds the store, the caller does not wait: this process's
+    background writer puts the spool into the chain as soon as the store is free, with what every process
+    spooled meanwhile, in one opening (each opening of the governance file costs 20-40 ms and holds every other
+    process out, so twenty sessions and four notebook readers waiting in turn made pages slow). A process more
+    than :data:`IN_FLIGHT` events ahead of the store, or a spool longer than :data:`BACKLOG`, makes its caller
+    wait and write instead: a loop cannot outrun the store. Whoever reads the log (:func:`events`,
+    :func:`export`, :func:`check_log`) writes the spool first, so a reader sees every event logged before it
+    asked. A process killed before its events were written leaves them in the spool for the next writer: the
+    log may say more than happened, never less.
     """
     from sandbox.errors import WorkspaceBusy
 
@@ -183,9 +186,10 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         fh.flush()
         os.fsync(fh.fileno())  # on disk before the caller shows anything: a crash cannot lose what was seen
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
-    backlog = sum(1 for _ in zip(spool.glob("*.event"), range(BACKLOG), strict=False)) >= BACKLOG
-    try:
-        with ws.holding("governance", wait=backlog):  # a long backlog: wait and write it, as a writer would
+    waiting = [p.name for p in spool.glob("*.event")]
+    mine = sum(1 for n in waiting if f"-{os.getpid()}-" in n)
+    try:  # this process ahead of the store by more than IN_FLIGHT events, or a long backlog: wait and write them
+        with ws.holding("governance", wait=mine > IN_FLIGHT or len(waiting) >= BACKLOG):
             if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
                 with ws.governance() as g:  # under the lock held here
                     _write_spool(g, spool)
@@ -193,16 +197,16 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         _background_writer(ws)
 
 
-def flush(ws: Workspace, *, rounds: int = 1_000) -> int:
+def flush(ws: Workspace, *, rounds: int = 1_000, wait: bool = True) -> int:
     """Write every spooled event into the chain now (in transactions of :data:`BATCH`, at most ``rounds``),
-    waiting for the store (``WorkspaceBusy`` when it stays busy); the number written. Opens nothing when the
-    spool is empty."""
+    waiting for the store (``WorkspaceBusy`` when it stays busy, or at once when not ``wait``); the number
+    written. Opens nothing when the spool is empty."""
     spool = ws.home / "locks" / SPOOL
     if not spool.is_dir() or not any(spool.glob("*.event")):
         return 0
     written = 0
     for _ in range(rounds):
-        with ws.holding("governance"):
+        with ws.holding("governance", wait=wait):
             if not any(spool.glob("*.event")):  # the writer before us took them
                 return written
             with ws.governance() as g:
@@ -237,17 +241,24 @@ def _background_writer(ws: Workspace) -> None:
 
 
 def _write_in_background(ws: Workspace, wake: threading.Event) -> None:
-    pause = 0.1
+    """Look for a free moment of the store, and write the spool then. It does not queue for the lock: a writer
+    waiting in line keeps new readers out (writers go first), and pages read while this waits."""
+    from sandbox.errors import WorkspaceBusy
+
+    pause = 0.02
     while True:
         wake.wait()
         wake.clear()
         try:
-            flush(ws)
-            pause = 0.1
-        except Exception:  # noqa: BLE001  (busy for long, or the store cannot be opened: try again later)
-            time.sleep(pause)
-            pause = min(pause * 2, 5.0)
-            wake.set()
+            flush(ws, wait=False)
+            pause = 0.02
+            continue
+        except WorkspaceBusy:
+            pause = min(pause * 1.5, 0.25)
+        except Exception:  # noqa: BLE001  (the store cannot be opened now: try again later)
+            pause = 5.0
+        time.sleep(pause)
+        wake.set()
 
 
 def _flush_at_exit() -> None:
