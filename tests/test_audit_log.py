@@ -211,3 +211,30 @@ def test_a_long_backlog_makes_the_caller_wait_and_write_it(tmp_path: Path, monke
     assert done.is_set()
     audit.flush(ws)
     assert [r[2] for r in _rows_after(ws, first)] == ["lab.query"] * 5
+
+
+def test_a_loop_more_than_a_few_events_ahead_of_the_store_waits_for_it(tmp_path: Path):
+    """A notebook loop logging query after query while the store is busy: the first ``IN_FLIGHT`` calls return,
+    the next waits until it can write them all (so a loop goes at the store's pace, not past it)."""
+    ws = Workspace(tmp_path / "ws")
+    audit.log(ws, ANA, "dataset.view", "ds-0")
+    first = _last_seq(ws)
+    returned: list[int] = []
+
+    def loop() -> None:
+        for i in range(audit.IN_FLIGHT + 1):
+            audit.log(ws, ANA, "dataset.query", f"q{i}")
+            returned.append(i)
+
+    with ws.lock("governance"):
+        looping = threading.Thread(target=loop)
+        looping.start()
+        deadline = time.monotonic() + 30
+        while len(returned) < audit.IN_FLIGHT and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert returned == list(range(audit.IN_FLIGHT))  # the last one waits for the store
+    looping.join(60)
+    assert returned == list(range(audit.IN_FLIGHT + 1))
+    audit.flush(ws)
+    assert [r[2] for r in _rows_after(ws, first)] == ["dataset.query"] * (audit.IN_FLIGHT + 1)

@@ -147,7 +147,7 @@ def authorize(ws: Workspace, user: User, action: str, obj: str = "") -> None:
 
 
 SPOOL = "audit-spool"  # under locks/: events waiting for the next writer of the store, one file each
-IN_FLIGHT = 16  # a process's events waiting in the spool beyond which its caller waits for the store and writes
+IN_FLIGHT = 4  # a thread's events waiting in the spool beyond which it waits for the store and writes them
 BACKLOG = 200  # all events waiting in the spool beyond which a caller waits (a loop cannot outrun the store)
 BATCH = 1000  # events written in one transaction at most (a writer holds everyone out meanwhile)
 
@@ -161,7 +161,7 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
     transaction. When another process or thread holds the store, the caller does not wait: this process's
     background writer puts the spool into the chain as soon as the store is free, with what every process
     spooled meanwhile, in one opening (each opening of the governance file costs 20-40 ms and holds every other
-    process out, so twenty sessions and four notebook readers waiting in turn made pages slow). A process more
+    process out, so twenty sessions and four notebook readers waiting in turn made pages slow). A thread more
     than :data:`IN_FLIGHT` events ahead of the store, or a spool longer than :data:`BACKLOG`, makes its caller
     wait and write instead: a loop cannot outrun the store. Whoever reads the log (:func:`events`,
     :func:`export`, :func:`check_log`) writes the spool first, so a reader sees every event logged before it
@@ -172,7 +172,8 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
 
     spool = ws.home / "locks" / SPOOL
     spool.mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
+    me = f"-{os.getpid()}.{threading.get_ident()}-"
+    name = f"{time.time_ns():020d}{me}{secrets.token_hex(4)}"
     event = {"user": user.model_dump() if isinstance(user, User) else str(user), "action": action, "obj": obj,
              "outcome": outcome, "reason": reason, "at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
              "details": json.dumps(details or {}, sort_keys=True, default=str, ensure_ascii=False)}
@@ -187,8 +188,8 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         os.fsync(fh.fileno())  # on disk before the caller shows anything: a crash cannot lose what was seen
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
     waiting = [p.name for p in spool.glob("*.event")]
-    mine = sum(1 for n in waiting if f"-{os.getpid()}-" in n)
-    try:  # this process ahead of the store by more than IN_FLIGHT events, or a long backlog: wait and write them
+    mine = sum(1 for n in waiting if me in n)
+    try:  # this thread ahead of the store by more than IN_FLIGHT events, or a long backlog: wait and write them
         with ws.holding("governance", wait=mine > IN_FLIGHT or len(waiting) >= BACKLOG):
             if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
                 with ws.governance() as g:  # under the lock held here
