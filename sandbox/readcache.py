@@ -80,8 +80,8 @@ class Tracked:
 
 def unwatched(g: Any, sql: str, parameters: list[Any]) -> Any:
     """A write on governance connection ``g`` that keeps cached answers valid although it names a watched table;
-    the caller says why (a session's last request time: it only moves forward, and is read again from the store
-    before anything is decided on it)."""
+    the caller says why (a new session: no cached answer can be about its token; a session's last request time:
+    it only moves forward, and is read again from the store before anything is decided on it)."""
     return getattr(g, "_con", g).execute(sql, parameters)
 
 

@@ -63,6 +63,10 @@ def test_a_request_after_the_first_opens_nothing_until_someone_writes_users_or_s
     for _ in range(5):
         assert validate_session(ws, token).role == "marketer"
     assert openings == {}
+    authenticate(ws, "ada", PASSWORD)  # someone else signs in: a new session is no answer anyone holds
+    openings.clear()
+    assert validate_session(ws, token).role == "marketer"
+    assert openings == {}
     with ws.governance() as g:  # an audit-like write (no users, no sessions) keeps the answer
         g.execute("INSERT INTO meta VALUES ('note', 'x')")
     with ws.governance() as g:  # and a write to the release tables too: it has its own stamp

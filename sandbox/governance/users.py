@@ -289,8 +289,9 @@ def list_users(ws: Workspace, actor: User) -> list[UserRecord]:
 def _open_session(g: duckdb.DuckDBPyConnection, ws: Workspace, user: User, method: str, now: datetime) -> Session:
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=ws.settings.access.session_hours)
-    g.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-              [_token_hash(token), user.name, method, now, expires, now])
+    # A new token: no process can hold an answer about it, so the others' cached sessions stay valid.
+    readcache.unwatched(g, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                        [_token_hash(token), user.name, method, now, expires, now])
     return Session(token=token, user=user, method=method, expires_at=expires)
 
 
@@ -333,7 +334,8 @@ def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | Non
             raise NotAuthenticated("this account is disabled; ask an admin", code="login.disabled")
         if _hasher(ws).check_needs_rehash(row[4]):  # a new cost profile applies at the next sign-in
             g.execute("UPDATE users SET password_hash = ? WHERE name = ?", [_hasher(ws).hash(password), name])
-        g.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", [name])
+        if row[5] or row[6] is not None:  # (a write to users drops every process's cached sign-ins)
+            g.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", [name])
         user = User(name=row[0], role=row[1], seat=row[2])
         session = _open_session(g, ws, user, "password", now)
         audit.record(g, user, "login", name, details={"method": "password", "expires_at": session.expires_at})
