@@ -188,14 +188,35 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
         os.fsync(fh.fileno())  # on disk before the caller shows anything: a crash cannot lose what was seen
     tmp.replace(spool / f"{name}.event")  # whole or absent for a writer that lists the spool
     waiting = [p.name for p in spool.glob("*.event")]
-    mine = sum(1 for n in waiting if me in n)
-    try:  # this thread ahead of the store by more than IN_FLIGHT events, or a long backlog: wait and write them
-        with ws.holding("governance", wait=mine > IN_FLIGHT or len(waiting) >= BACKLOG):
+    if _write_if_free(ws, spool, name):
+        return
+    if sum(1 for n in waiting if me in n) <= IN_FLIGHT and len(waiting) < BACKLOG:
+        _background_writer(ws)
+        return
+    # This thread is ahead of the store, or the spool is long: wait for a free moment and write. Polling, not
+    # queueing: a writer in line at the lock keeps new readers (page runs, sign-ins) out until it is through.
+    deadline, pause = time.monotonic() + ws.settings.lock_timeout_s, 0.01
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.1)
+        if _write_if_free(ws, spool, name):
+            return
+    with contextlib.suppress(WorkspaceBusy):  # (then the event stays in the spool for the next writer)
+        flush(ws)
+
+
+def _write_if_free(ws: Workspace, spool: Path, name: str) -> bool:
+    """Write the spool when the store is free right now (or ``name`` was written already); False when busy."""
+    from sandbox.errors import WorkspaceBusy
+
+    try:
+        with ws.holding("governance", wait=False):
             if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
                 with ws.governance() as g:  # under the lock held here
                     _write_spool(g, spool)
+        return True
     except WorkspaceBusy:
-        _background_writer(ws)
+        return not (spool / f"{name}.event").exists()
 
 
 def flush(ws: Workspace, *, rounds: int = 1_000, wait: bool = True) -> int:

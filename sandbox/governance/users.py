@@ -298,8 +298,8 @@ def _open_session(g: duckdb.DuckDBPyConnection, ws: Workspace, user: User, metho
 def authenticate(ws: Workspace, name: str, password: str, *, now: datetime | None = None) -> Session:
     """Check a password and open a session; counts failures and locks the account after too many."""
     name, now, cfg = name.strip().lower(), _now(now), ws.settings.access
-    with ws.governance(read_only=True) as g:
-        seen = _record(g, name)
+    # what is read before Argon2 may come from memory: the write below reads the row again and checks again
+    seen = readcache.cached(ws, ("user-record", name), lambda g: _record(g, name), group="identity")
     locked = seen is not None and seen[6] is not None and now < seen[6]
     # Argon2 is slow on purpose: it runs outside the store's lock, so one sign-in never holds up the others
     good = False if locked else _password_ok(ws, seen[4] if seen else None, password)
