@@ -184,8 +184,24 @@ def cached(ws: Any, key: Any, load: Callable[[Any], T], group: str = "release") 
     found, answer = lookup(ws.home, key, group)
     if found:
         return answer
-    with ws.governance(read_only=True) as g:
-        held_version = version(ws.home, group)
-        answer = load(g)
-    keep(ws.home, held_version, key, answer, group)
+    with _loading(str(ws.home), group, key):  # one thread reads, the others asking meanwhile take its answer
+        found, answer = lookup(ws.home, key, group)
+        if found:
+            return answer
+        with ws.governance(read_only=True) as g:
+            held_version = version(ws.home, group)
+            answer = load(g)
+        keep(ws.home, held_version, key, answer, group)
     return answer
+
+
+_loaders: dict[tuple[str, str, Any], threading.Lock] = {}
+
+
+def _loading(home: str, group: str, key: Any) -> threading.Lock:
+    """The lock under which this process reads ``key`` from the store (twenty sessions signing in at once all
+    asked for the same reports, and each opened the store for them)."""
+    with _lock:
+        if len(_loaders) > _MAX_ENTRIES:
+            _loaders.clear()  # (a lock in use stays with its holders; a later asker may read once more)
+        return _loaders.setdefault((home, group, key), threading.Lock())

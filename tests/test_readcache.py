@@ -131,3 +131,29 @@ def test_a_hand_edit_of_the_store_from_a_duckdb_shell_is_seen_at_once_and_after_
     with pytest.raises(UnknownObject):
         get(world.ws, marketer, world.dataset)
     assert list_datasets(world.ws, marketer) == []
+
+
+def test_threads_asking_for_the_same_answer_at_once_open_the_store_once(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    with ws.governance() as g:
+        g.execute("SELECT 1").fetchone()
+    loads: list[int] = []
+    start = threading.Barrier(8)
+
+    def load(g) -> int:
+        loads.append(1)
+        time.sleep(0.2)  # a slow reading: the others arrive meanwhile
+        return int(g.execute("SELECT count(*) FROM datasets").fetchone()[0])
+
+    answers: list[int] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(readcache.cached(ws, ("count", "datasets"), load))
+
+    pool = [threading.Thread(target=ask) for _ in range(8)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(30)
+    assert answers == [0] * 8 and len(loads) == 1
