@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from sandbox.council import list_proposals
 from sandbox.ui.i18n import UI
@@ -59,7 +60,9 @@ def test_rollout_defaults_follow_the_hypothesis_and_a_second_save_is_refused(ser
         page.wait_for_timeout(1000)
 
     smallest = page.get_by_label(w["lab.effect_pp"])
-    seen = page.locator('[data-testid="stMetricValue"]').nth(2).inner_text().replace("\u00a0", " ")
+    metric = page.locator('[data-testid="stMetricValue"]').nth(2)
+    expect(metric).to_have_text(re.compile(r"[+]?\d+[.,]\d"), timeout=20_000)  # (drawn after the verdict's text)
+    seen = metric.inner_text().replace("\u00a0", " ")
     seen_pp = float(re.match(r"[+]?(\d+[.,]\d)", seen)[1].replace(",", "."))
     assert float(smallest.input_value().replace(",", ".")) == pytest.approx(seen_pp / 2, rel=0.06)
     page.get_by_text(re.compile(w["lab.effect_seen"].split("{seen}")[0])).first.wait_for()
