@@ -60,7 +60,7 @@ class Tracked:
 
     def _note(self, sql: str) -> None:
         if not _READ.match(sql):
-            self.changed.update(group for group in GROUPS if group not in self.changed and writes_watched(sql, group))
+            self.changed.update(group for group, tables in _TABLES.items() if tables.search(sql) is not None)
 
     def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
         self._note(sql)

@@ -132,17 +132,24 @@ def ru_money(value: float) -> str:
     return whole.replace(",", NBSP) + "," + frac
 
 
-# --------------------------------------------------------------------------------------------- Russian
-def write_ru_export(folder: Path, contacts: int = 600, seed: int = 0) -> Export:
-    """A 1C/Bitrix24-style export of ``contacts`` people, their companies, deals and activities."""
+def _start(folder: Path, locale: str, seed: int, staff_kind: str, staff: int) -> tuple[random.Random, Faker,
+                                                                                    Export, list[str]]:
+    """What both exports begin with: seeded randomness and fakes, the folder, and the staff's names (planted)."""
     rng = random.Random(seed)
-    fake = Faker("ru_RU")
+    fake = Faker(locale)
     fake.seed_instance(seed)
     folder.mkdir(parents=True, exist_ok=True)
     ex = Export(folder)
-    managers = [fake.name() for _ in range(8)]
-    for m in managers:
-        ex.plant("manager", m)
+    names = [fake.name() for _ in range(staff)]
+    for name in names:
+        ex.plant(staff_kind, name)
+    return rng, fake, ex, names
+
+
+# --------------------------------------------------------------------------------------------- Russian
+def write_ru_export(folder: Path, contacts: int = 600, seed: int = 0) -> Export:
+    """A 1C/Bitrix24-style export of ``contacts`` people, their companies, deals and activities."""
+    rng, fake, ex, managers = _start(folder, "ru_RU", seed, "manager", 8)
     industries = ["Розничная торговля", "Производство", "ИТ", "Логистика", "Строительство", "Услуги"]
     cities = ["Москва", "Санкт-Петербург", "Екатеринбург", "Казань", "Новосибирск", "Пермь", "Самара"]
 
@@ -258,14 +265,7 @@ def write_ru_export(folder: Path, contacts: int = 600, seed: int = 0) -> Export:
 # --------------------------------------------------------------------------------------------- English
 def write_en_export(folder: Path, contacts: int = 600, seed: int = 0) -> Export:
     """A HubSpot/Salesforce-style export: accounts (Parquet), contacts and opportunities (CSV)."""
-    rng = random.Random(seed)
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    ex = Export(folder)
-    owners = [fake.name() for _ in range(6)]
-    for o in owners:
-        ex.plant("owner", o)
+    rng, fake, ex, owners = _start(folder, "en_US", seed, "owner", 6)
 
     accounts = []
     for i in range(max(20, contacts // 5)):

@@ -34,7 +34,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from sandbox.db import one
-from sandbox.errors import InputError
+from sandbox.errors import InputError, WorkspaceBusy
 from sandbox.governance.access import User, require
 from sandbox.workspace import Workspace
 
@@ -168,8 +168,6 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
     asked. A process killed before its events were written leaves them in the spool for the next writer: the
     log may say more than happened, never less.
     """
-    from sandbox.errors import WorkspaceBusy
-
     spool = ws.home / "locks" / SPOOL
     spool.mkdir(parents=True, exist_ok=True)
     me = f"-{os.getpid()}.{threading.get_ident()}-"
@@ -201,8 +199,6 @@ def log(ws: Workspace, user: User | str, action: str, obj: str = "", *, outcome:
 
 def _write_if_free(ws: Workspace, spool: Path, name: str) -> bool:
     """Write the spool when the store is free right now (or ``name`` was written already); False when busy."""
-    from sandbox.errors import WorkspaceBusy
-
     try:
         with ws.holding("governance", wait=False):
             if (spool / f"{name}.event").exists():  # (else the writer of the moment took it)
@@ -259,8 +255,6 @@ def _background_writer(ws: Workspace) -> None:
 def _write_in_background(ws: Workspace, wake: threading.Event) -> None:
     """Look for a free moment of the store, and write the spool then. It does not queue for the lock: a writer
     waiting in line keeps new readers out (writers go first), and pages read while this waits."""
-    from sandbox.errors import WorkspaceBusy
-
     pause = 0.02
     while True:
         wake.wait()
@@ -280,8 +274,6 @@ def _write_in_background(ws: Workspace, wake: threading.Event) -> None:
 def _flush_at_exit() -> None:
     """What this process spooled and its background writer has not written yet goes into the chain before the
     process ends (or stays in the spool for the next writer when the store stays busy)."""
-    from sandbox.errors import WorkspaceBusy
-
     for ws, _ in list(_writers.values()):
         with contextlib.suppress(WorkspaceBusy, OSError, duckdb.Error):
             flush(ws, rounds=3)  # (other processes may keep logging: their writers take the rest)

@@ -66,8 +66,7 @@ def dataset_schema(ws: Workspace, user: User, dataset: str) -> DatasetSchema:
 
 def levels(ws: Workspace, user: User, dataset: str, table: str, column: str) -> list[Any] | None:
     """The distinct values of a column, most frequent first; None when there are too many (cached; ``user`` must
-    be allowed to query the dataset)."""
-    readable(ws, user, dataset)
+    be allowed to query the dataset: ``dataset_schema`` checks it)."""
     categorical = tuple(columns_of(dataset_schema(ws, user, dataset), table, "categorical"))
     asked = categorical if column in categorical else (column,)  # a table's labels are read together, once
     return _levels(str(ws.home), dataset, table, asked, user.model_dump_json())[column]
