@@ -6,11 +6,13 @@ Use the ``app_url`` factory and ``page`` fixtures (re-exported by conftest). Scr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -46,15 +48,22 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError("streamlit did not become healthy in time")
 
 
+LOGS: list[Path] = []
+"""The logs of the servers started in this process, newest last (a failing browser test shows their tails)."""
+
+
 def serve(home: Path, **env: str) -> tuple[str, subprocess.Popen]:
     """Start the app against workspace ``home`` on a free port; returns its URL and the server process."""
     port = free_port()
+    log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
+    LOGS.append(log)
+    del LOGS[:-4]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],  # a file edited during a test run never asks the page to rerun
         cwd=REPO, env={**os.environ, "SANDBOX_HOME": str(home), **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=log.open("ab"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -116,10 +125,41 @@ def shot(pg, name: str) -> Path:
     return path
 
 
-def sign_in(pg, name: str) -> None:
-    """Fill the sign-in form as ``name`` (the test password of ``tests.helpers_login``) and submit it."""
+def sign_in(pg, name: str, timeout: float = 60) -> None:
+    """Fill the sign-in form as ``name`` (the test password of ``tests.helpers_login``), submit it, and wait until
+    the app shows its pages; an error on the form (or no answer in ``timeout`` s) fails with what the page says."""
     from tests.helpers_login import password_of
 
     pg.get_by_label("User name").fill(name)
     pg.get_by_label("Password", exact=True).fill(password_of(name))
     pg.get_by_role("button", name="Sign in", exact=True).click()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pg.get_by_test_id("stSidebarNav").count():
+            return
+        if pg.get_by_test_id("stAlertContentError").count():
+            raise AssertionError(f"signing in as {name} failed: {page_text(pg)}")
+        pg.wait_for_timeout(200)
+    raise AssertionError(f"signing in as {name} showed no page in {timeout:g} s: {page_text(pg)}")
+
+
+def page_text(pg, limit: int = 2000) -> str:
+    """What the page shows, as text, cut to ``limit`` characters (for a failure's message)."""
+    try:
+        lines = (line.strip() for line in pg.inner_text("body", timeout=5_000).splitlines())
+        return " | ".join(line for line in lines if line)[:limit]
+    except Exception as exc:  # noqa: BLE001  (a failure report must not fail itself)
+        return f"(the page could not be read: {type(exc).__name__})"
+
+
+def failure_report(pg, name: str) -> list[tuple[str, str]]:
+    """Sections for a failed browser test's report: the page's text, a screenshot's path, the servers' log tails."""
+    sections = [("page", page_text(pg, 4000))]
+    try:
+        sections.append(("screenshot", str(shot(pg, f"failed-{name}"))))
+    except Exception as exc:  # noqa: BLE001
+        sections.append(("screenshot", f"not taken: {type(exc).__name__}"))
+    for log in LOGS[-2:]:
+        with contextlib.suppress(OSError):
+            sections.append((f"server log {log.name}", log.read_text(errors="replace")[-3000:]))
+    return sections

@@ -78,3 +78,17 @@ def telco_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 from tests.access_support import access_world, world  # noqa: E402,F401  (access tests' workspace)
 from tests.browser import app_url, page  # noqa: E402,F401  (browser fixtures for every test module)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed browser test's report says what the page showed and ends with its servers' logs (CI keeps only
+    the printed output: a timeout alone does not say whether the app was slow, showed an error, or crashed)."""
+    outcome = yield
+    report = outcome.get_result()
+    pg = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and pg is not None:
+        from tests.browser import failure_report
+
+        for title, text in failure_report(pg, item.name):
+            report.sections.append((f"browser: {title}", text))
