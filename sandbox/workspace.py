@@ -119,9 +119,16 @@ class Workspace:
         """Hold an advisory lock across processes (and threads): exclusive, or ``shared`` with other shared
         holders; waits up to ``lock_timeout_s`` (not at all when not ``wait``: ``WorkspaceBusy`` at once). Writers go
         first: a writer waiting for the lock holds ``<name>.intent`` exclusively, and a new shared holder passes
-        through that gate before taking the lock, so a stream of readers cannot keep a writer out."""
-        if not shared and (str(self.home), name) in getattr(_HELD, "keys", ()):
-            yield  # this thread holds it already (``holding``)
+        through that gate before taking the lock, so a stream of readers cannot keep a writer out.
+
+        A thread that holds the lock shared and asks for it shared again is let through: asking the file again
+        would queue it at the gate behind a waiting writer, who waits for this very thread (both would sit out the
+        timeout). Exclusively, a thread is let through only within ``holding``; otherwise a thread that holds the
+        lock and asks again waits for itself, as another process would (``wait=False``: ``WorkspaceBusy`` at once,
+        which is how ``audit.log`` inside a reader's block knows to spool its event)."""
+        key = (str(self.home), name)
+        if (key in _readers()) if shared else (key in getattr(_HELD, "keys", ())):
+            yield  # this thread holds it already (shared, or exclusively through ``holding``)
             return
         deadline = time.monotonic() + (self.settings.lock_timeout_s if wait else -1.0)
         with open(self.home / "locks" / f"{name}.intent", "a+b") as gate, \
@@ -132,9 +139,13 @@ class Workspace:
             finally:
                 if shared:
                     fcntl.flock(gate, fcntl.LOCK_UN)
+            if shared:
+                _readers().add(key)
             try:
                 yield
             finally:
+                if shared:
+                    _readers().discard(key)
                 fcntl.flock(handle, fcntl.LOCK_UN)
                 if not shared:
                     fcntl.flock(gate, fcntl.LOCK_UN)
@@ -252,7 +263,17 @@ class Workspace:
         return self.home / "secrets" / "pseudonym.key"
 
 
-_HELD = threading.local()  # (home, lock name) pairs this thread holds through ``Workspace.holding``
+_HELD = threading.local()  # per thread: ``keys``, held through ``Workspace.holding``; ``readers``, held shared
+
+
+def _readers() -> set[tuple[str, str]]:
+    """The (home, lock name) pairs this thread holds shared."""
+    held = getattr(_HELD, "readers", None)
+    if held is None:
+        held = _HELD.readers = set()
+    return held
+
+
 _SCHEMA_READY: set[tuple[str, int, int]] = set()  # governance files whose tables this process has checked
 
 

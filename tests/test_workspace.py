@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -66,3 +67,43 @@ def test_busy_store_gives_a_clear_error_after_the_timeout(tmp_path: Path):
     ws = Workspace(home)
     with ws.lock("governance"), pytest.raises(WorkspaceBusy, match="busy"), Workspace(home).lock("governance"):
         pass
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from sandbox.workspace import Workspace
+print("asking", flush=True)
+with Workspace(Path(sys.argv[1])).lock("governance"):
+    print("got it", flush=True)
+"""
+
+
+def test_a_reader_asking_again_is_not_queued_behind_a_writer_that_waits_for_it(tmp_path: Path):
+    """A thread reading the store that asks for it again (a cached answer's read inside a page's read) must not
+    wait at the writers' gate: the writer there waits for this very thread, and both would sit out the timeout."""
+    home = tmp_path / "ws"
+    home.mkdir()
+    (home / "settings.yaml").write_text("lock_timeout_s: 5\n")
+    ws = Workspace(home)
+    with ws.lock("governance", shared=True):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(home)], stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "asking"
+        deadline = time.monotonic() + 20
+        while not _gate_taken(home) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gate_taken(home), "the writer never reached the gate"
+        with ws.lock("governance", shared=True), ws.lock("governance", shared=True):  # (was: WorkspaceBusy after 5 s)
+            pass
+    assert writer.stdout.readline().strip() == "got it" and writer.wait(timeout=30) == 0
+
+
+def _gate_taken(home: Path) -> bool:
+    """Whether another process holds the writers' gate of the governance lock."""
+    with open(home / "locks" / "governance.intent", "a+b") as gate:
+        try:
+            fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(gate, fcntl.LOCK_UN)
+        return False
