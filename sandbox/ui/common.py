@@ -33,7 +33,7 @@ from sandbox.ui.session import (
     sign_out,
     workspace,
 )
-from sandbox.ui.warm import form_drawn
+from sandbox.ui.warm import form_drawn, wait_for_imports
 
 # url_path of a page -> the permission a user needs to see it in the navigation (pages not named here are
 # shown to everyone signed in; every page's library calls check access again in any case)
@@ -86,6 +86,7 @@ def current_user() -> User:
     st.session_state[USER_KEY] = user
     if st.session_state.pop(_REMEMBER, False):
         _set_cookie(token, int(ws.settings.access.session_hours * 3600))
+    wait_for_imports()  # the pages import what the warm-up may be importing right now (see sandbox.ui.warm)
     return user
 
 

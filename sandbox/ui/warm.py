@@ -8,6 +8,11 @@ module the pages import (read from the pages' own source, so a page that gains a
 to keep), once the form is on screen (or after two seconds), so the form's own run does not share the
 interpreter with it. Nothing is computed for any user here.
 
+The imports come first, and a page run past the sign-in waits until they are done (:func:`wait_for_imports`):
+two threads importing the same package at once can meet it half-initialized (``sandbox.council`` imports its own
+submodules; Python's import locks then hand one thread the unfinished module, "cannot import name ... from
+partially initialized module"), which once showed a council member a traceback instead of the app.
+
 The retention check therefore ends a few seconds after the server's first run rather than before it; expiry is
 a matter of days, and the command line still runs the check before every command.
 """
@@ -27,6 +32,7 @@ PAGES = Path(__file__).parent / "pages"
 _lock = threading.Lock()
 _threads: dict[Path, threading.Thread] = {}
 _form_drawn = threading.Event()
+_imported = threading.Event()
 log = logging.getLogger(__name__)
 
 
@@ -48,20 +54,34 @@ def form_drawn() -> None:
 
 
 def _warm(ws: Workspace) -> None:
+    _form_drawn.wait(timeout=2.0)
+    try:
+        for name in [*page_imports(), "sandbox.duties.retention"]:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # noqa: BLE001  (warming is best effort: the page itself reports a failure)
+                log.debug("warm-up could not import %s: %s", name, type(exc).__name__)
+    finally:
+        _imported.set()
     from sandbox.duties.retention import check_on_start
 
-    _form_drawn.wait(timeout=2.0)
     try:
         check_on_start(ws)
     except SandboxError as exc:  # e.g. a busy store: the next command's check runs it again
         log.warning("the retention check at start did not run: %s", exc)
     except Exception as exc:  # noqa: BLE001  (a thread's failure must not reach the visitor; no values in it)
         log.warning("the retention check at start failed: %s", type(exc).__name__)
-    for name in page_imports():
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001  (warming is best effort: the page itself reports a real failure)
-            log.debug("warm-up could not import %s: %s", name, type(exc).__name__)
+
+
+def wait_for_imports(timeout: float = 60.0) -> None:
+    """Called by every run that goes past the sign-in: return once the warm-up's imports are done (at once after
+    the first time), so this run never imports a module while the warm-up thread is importing it. A run that
+    needs the pages now (a visitor already signed in) tells the warm-up not to wait for a form."""
+    if _imported.is_set() or not _threads:
+        return
+    _form_drawn.set()
+    if not _imported.wait(timeout):
+        log.warning("the warm-up's imports took over %g s; the page goes on without them", timeout)
 
 
 def start_once(ws: Workspace) -> threading.Thread:
