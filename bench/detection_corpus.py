@@ -115,7 +115,8 @@ def _previous() -> Callable[..., object] | None:
     except (subprocess.CalledProcessError, FileNotFoundError):
         return None
     path = Path(tempfile.mkdtemp()) / "detect_previous.py"
-    path.write_text(source)
+    # the catalog was one module then and is a package now: its classes live in sandbox.catalog.model
+    path.write_text(source.replace("from sandbox.catalog import", "from sandbox.catalog.model import"))
     spec = importlib.util.spec_from_file_location("detect_previous", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
