@@ -55,15 +55,18 @@ LOGS: list[Path] = []
 def serve(home: Path, **env: str) -> tuple[str, subprocess.Popen]:
     """Start the app against workspace ``home`` on a free port; returns its URL and the server process."""
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
-    LOGS.append(log)
+    handle, name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
+    LOGS.append(Path(name))
+    for old in LOGS[:-4]:  # only the newest servers' logs can still be reported
+        old.unlink(missing_ok=True)
     del LOGS[:-4]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],  # a file edited during a test run never asks the page to rerun
         cwd=REPO, env={**os.environ, "SANDBOX_HOME": str(home), **env},
-        stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        stdout=handle, stderr=subprocess.STDOUT)
+    os.close(handle)  # the server holds its own copy
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -133,14 +136,13 @@ def sign_in(pg, name: str, timeout: float = 60) -> None:
     pg.get_by_label("User name").fill(name)
     pg.get_by_label("Password", exact=True).fill(password_of(name))
     pg.get_by_role("button", name="Sign in", exact=True).click()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pg.get_by_test_id("stSidebarNav").count():
-            return
-        if pg.get_by_test_id("stAlertContentError").count():
-            raise AssertionError(f"signing in as {name} failed: {page_text(pg)}")
-        pg.wait_for_timeout(200)
-    raise AssertionError(f"signing in as {name} showed no page in {timeout:g} s: {page_text(pg)}")
+    answer = pg.locator('[data-testid="stSidebarNav"], [data-testid="stAlertContentError"]').first
+    try:
+        answer.wait_for(timeout=timeout * 1000)
+    except Exception:  # noqa: BLE001  (Playwright's timeout: say what the page shows instead)
+        raise AssertionError(f"signing in as {name} showed no page in {timeout:g} s: {page_text(pg)}") from None
+    if answer.get_attribute("data-testid") != "stSidebarNav":
+        raise AssertionError(f"signing in as {name} failed: {page_text(pg)}")
 
 
 def page_text(pg, limit: int = 2000) -> str:
